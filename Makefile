@@ -1,0 +1,110 @@
+# shikumi - Linux internals, measured.  `make help` lists the targets.
+#
+# Every chapter's NAME.c becomes ./NAME in place, linked with lib/libshikumi.a.
+# A chapter may add special builds (static, non-PIE, ...) in its own build.mk.
+# `make asan` builds the same programs with ASan+UBSan under build/asan/.
+
+CHAPTERS := ch01-syscall ch02-process ch03-sched ch04-memory ch05-cow \
+            ch08-cache ch09-block ch11-container ch12-cgroup
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wno-missing-field-initializers
+STD     := -std=gnu11
+CPPFLAGS += -Ilib
+LDLIBS  += -lpthread -lm
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB       := build/lib/libshikumi.a
+LIB_OBJS  := $(LIB_SRCS:lib/%.c=build/lib/%.o)
+ASAN_LIB  := build/asan/lib/libshikumi.a
+ASAN_OBJS := $(LIB_SRCS:lib/%.c=build/asan/lib/%.o)
+
+PROG_SRCS := $(wildcard $(addsuffix /*.c,$(CHAPTERS))) $(wildcard lib/tests/*.c)
+PROGS     := $(PROG_SRCS:.c=)
+ASAN_PROGS := $(addprefix build/asan/,$(PROGS))
+EXTRA_PROGS :=        # chapters' build.mk files add their special builds here
+
+# Is a static libc there? (Debian: libc6-dev ships libc.a; some distros do not.)
+HAVE_STATIC := $(shell printf 'int main(void){return 0;}\n' | $(CC) -static -x c - -o /dev/null 2>/dev/null && echo yes)
+
+TESTS := $(wildcard lib/tests/*.t $(addsuffix /tests/*.t,$(CHAPTERS)) tests/*.t)
+SHELL_SCRIPTS = $(wildcard scripts/*.sh $(addsuffix /*.sh,$(CHAPTERS)) tests/*.sh) \
+                $(wildcard $(TESTS)) \
+                $(shell grep -l '^\#!.*bash' scripts/* 2>/dev/null)
+
+.PHONY: all asan check run report plots lint clean help deps bench
+all: $(PROGS) extra
+
+-include $(wildcard $(addsuffix /build.mk,$(CHAPTERS)))
+
+.PHONY: extra
+extra: $(EXTRA_PROGS)
+
+build/lib/%.o: lib/%.c lib/shikumi.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/asan/lib/%.o: lib/%.c lib/shikumi.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -c -o $@ $<
+
+$(ASAN_LIB): $(ASAN_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(PROGS): %: %.c $(LIB) lib/shikumi.h
+	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PROG_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(PROG_LDLIBS)
+
+$(ASAN_PROGS): build/asan/%: %.c $(ASAN_LIB) lib/shikumi.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) $(PROG_CFLAGS) -o $@ $< $(ASAN_LIB) $(LDLIBS) $(PROG_LDLIBS)
+
+asan: $(ASAN_PROGS)
+
+deps:
+	@scripts/install-deps --check >/dev/null 2>&1 || scripts/install-deps
+
+# One prove call, so the last lines are prove's summary. Tests run one at a
+# time: they measure phenomena on a 2-CPU machine and must not disturb each other.
+check: deps all asan
+	prove --timer $(TESTS)
+
+# make run [CH=ch01-syscall] [FULL=1] [LABEL=name]
+run: deps all
+	scripts/run-all $(if $(FULL),--full) $(if $(LABEL),--label $(LABEL)) $(CH)
+
+report:
+	scripts/report $(RUN)
+
+plots:
+	scripts/replot $(RUN)
+
+bench: all
+	scripts/bench $(CH)
+
+lint:
+	shellcheck -x -S warning $(sort $(SHELL_SCRIPTS))
+	$(MAKE) --no-print-directory -B all WARN="$(WARN) -Werror"
+
+clean:
+	rm -rf build $(PROGS) $(EXTRA_PROGS)
+
+help:
+	@echo 'shikumi - Linux internals, measured'
+	@echo
+	@echo '  make            build every program in place (-O2 -Wall -Wextra; CC=clang works)'
+	@echo '  make run        install missing packages, build, run every chapter in quick mode,'
+	@echo '                  write results/<stamp>-<host>/ with data, graphs and report.html'
+	@echo '                  CH=ch01-syscall  only that chapter;  FULL=1  full sizes;  LABEL=x'
+	@echo '  make check      build (also with ASan+UBSan) and run all tests through prove'
+	@echo '  make report     (re)write report.html and report.md for RUN=dir (default: latest)'
+	@echo '  make plots      redraw every graph of RUN=dir (default: latest) from its data'
+	@echo '  make bench      our numbers next to the peer tools (perf bench, hyperfine, fio)'
+	@echo '  make lint       shellcheck every script, build with -Werror'
+	@echo '  make clean      remove binaries and build/'

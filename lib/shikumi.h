@@ -1,0 +1,296 @@
+/*
+ * shikumi.h - the one header every shikumi program includes.
+ *
+ * What is here, in the order a program usually needs it:
+ *   sk_init ........ program name, C numeric locale, line-buffered stderr
+ *   errors ......... sk_die / sk_die_errno (exit 1), sk_usage_error (exit 2),
+ *                    sk_skip (exit 4); errno *names* ("EPERM"), not only text
+ *   parsing ........ strict integers, sizes (4K, 64M, 1G), doubles, CPU numbers:
+ *                    junk, overflow, out of range -> "prog: bad VALUE for --name: why", exit 2
+ *   clock .......... sk_now_ns (CLOCK_MONOTONIC, vDSO)
+ *   sinks .......... SK_BARRIER, SK_KEEP, sk_sink: work that survives -O2
+ *   bench .......... calibrated, time-bounded repetitions with warm-up and
+ *                    timer + loop overhead subtraction (lmbench's idea)
+ *   stats .......... median, percentiles, summaries
+ *   tsv ............ buffered TSV writer: "# key: value" preamble, header, rows,
+ *                    written at close (atomically for -o FILE)
+ *   /proc, /sys .... /proc/stat per CPU, /proc/meminfo, /proc/PID/status,
+ *                    /proc/PID/stat, smaps_rollup, page and cache sizes, THP mode
+ *   cpus ........... allowed set, pinning, CPUs actually used
+ *   children ....... register children; SIGINT/SIGTERM kill and reap them
+ *   busy work ...... calibrated CPU-burning units (loop, sched, nice, ...)
+ *
+ * Exit codes used across the suite: 0 ok, 1 runtime failure, 2 usage error, 4 skipped.
+ */
+#ifndef SHIKUMI_H
+#define SHIKUMI_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SK_VERSION "0.1.0"
+
+enum { SK_EXIT_OK = 0, SK_EXIT_FAIL = 1, SK_EXIT_USAGE = 2, SK_EXIT_SKIP = 4 };
+
+#define SK_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define SK_NORETURN __attribute__((noreturn))
+#define SK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- start-up and errors ---------------------------------------------- */
+
+extern const char *sk_prog;            /* basename of argv[0] */
+void sk_init(int argc, char **argv);   /* call first in main() */
+const char *sk_cmdline(void);          /* argv joined by spaces, as given */
+
+const char *sk_errno_name(int err);    /* "ENOENT"; "E123" if unknown */
+void sk_warn(const char *fmt, ...) SK_PRINTF(1, 2);
+void sk_warn_errno(const char *fmt, ...) SK_PRINTF(1, 2);   /* appends ": ENOENT (text)" */
+void sk_note(const char *fmt, ...) SK_PRINTF(1, 2);         /* progress/prose to stderr */
+SK_NORETURN void sk_die(const char *fmt, ...) SK_PRINTF(1, 2);
+SK_NORETURN void sk_die_errno(const char *fmt, ...) SK_PRINTF(1, 2);
+SK_NORETURN void sk_usage_error(const char *fmt, ...) SK_PRINTF(1, 2);
+SK_NORETURN void sk_skip(const char *fmt, ...) SK_PRINTF(1, 2);
+/* Report a bad option value and exit 2: "prog: bad VALUE for NAME: why". */
+SK_NORETURN void sk_bad_arg(const char *name, const char *value, const char *why);
+/* Called by getopt loops for '?' and extra operands: exit 2 with a hint. */
+SK_NORETURN void sk_usage_hint(void);
+
+/* ---- strict parsing ------------------------------------------------------
+ * The *_r forms return NULL on success or a short reason ("not a number",
+ * "trailing junk", "out of range 1..64") and never exit; the plain forms
+ * exit 2 through sk_bad_arg. NAME is how the user spelled the argument
+ * ("--size", "NPROC"). */
+const char *sk_parse_ll_r(const char *s, long long min, long long max, long long *out);
+const char *sk_parse_size_r(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+const char *sk_parse_double_r(const char *s, double min, double max, double *out);
+long long sk_parse_ll(const char *s, const char *name, long long min, long long max);
+int sk_parse_int(const char *s, const char *name, int min, int max);
+uint64_t sk_parse_size(const char *s, const char *name, uint64_t min, uint64_t max);
+double sk_parse_double(const char *s, const char *name, double min, double max);
+/* A CPU number that is in this process's allowed set. */
+int sk_parse_cpu(const char *s, const char *name);
+/* One of a fixed list of words; returns its index. */
+int sk_parse_choice(const char *s, const char *name, const char *const *choices);
+
+/* "4 KiB", "1.5 GiB": human-readable binary size. */
+const char *sk_fmt_size(uint64_t bytes, char *buf, size_t len);
+
+#define SK_KIB (UINT64_C(1) << 10)
+#define SK_MIB (UINT64_C(1) << 20)
+#define SK_GIB (UINT64_C(1) << 30)
+
+/* ---- time ---------------------------------------------------------------- */
+
+static inline uint64_t sk_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+void sk_sleep_ns(uint64_t ns);          /* nanosleep, restarted on EINTR */
+const char *sk_utc_stamp(char *buf, size_t len);   /* 2026-11-21T15:04:05Z */
+
+/* ---- keeping work alive under -O2 ---------------------------------------
+ * SK_BARRIER: the compiler must assume memory changed (no caching, no
+ * deleting stores). SK_KEEP(x): the compiler must assume x is used. */
+#define SK_BARRIER() __asm__ __volatile__("" ::: "memory")
+#define SK_KEEP(x) __asm__ __volatile__("" : : "g"(x) : "memory")
+extern volatile uint64_t sk_sink;
+
+/* ---- statistics ----------------------------------------------------------- */
+
+int sk_cmp_double(const void *a, const void *b);
+/* p in [0,100], linear interpolation between closest ranks; v need not be sorted. */
+double sk_percentile(const double *v, size_t n, double p);
+double sk_median(const double *v, size_t n);
+struct sk_summary {
+	size_t n;
+	double min, p10, median, p90, max, mean;
+};
+struct sk_summary sk_summarize(const double *v, size_t n);
+
+/* ---- benchmark harness -----------------------------------------------------
+ * fn(iters, arg) must perform the operation exactly iters times. The harness
+ * warms up, grows iters until one repetition lasts target_ns, then times
+ * reps repetitions. Timer overhead (two clock reads) and loop overhead
+ * (sk_bench_empty_loop, or opts->baseline when given) are subtracted. */
+typedef void (*sk_bench_fn)(uint64_t iters, void *arg);
+
+struct sk_bench_opts {
+	uint64_t target_ns;   /* length of one timed repetition (default 20 ms) */
+	uint64_t warmup_ns;   /* warm-up before calibration (default 50 ms) */
+	int reps;             /* repetitions (default 7, at least 5 are sensible) */
+	sk_bench_fn baseline; /* loop-overhead function; NULL = sk_bench_empty_loop */
+	bool no_subtract;     /* report raw time per op (for slow operations) */
+};
+#define SK_BENCH_MAX_REPS 1000
+struct sk_bench_result {
+	int reps;
+	uint64_t iters;              /* iterations per repetition */
+	double ns_per_op[SK_BENCH_MAX_REPS];
+	double overhead_ns_per_op;   /* what was subtracted per op */
+	double timer_overhead_ns;    /* one pair of clock reads */
+	double median;
+};
+void sk_bench_empty_loop(uint64_t iters, void *arg);
+void sk_bench_defaults(struct sk_bench_opts *o);
+/* Returns 0; fills r. Never fails, but ns_per_op may be ~0 for trivial ops. */
+int sk_bench_run(sk_bench_fn fn, void *arg, const struct sk_bench_opts *o,
+		 struct sk_bench_result *r);
+double sk_timer_overhead_ns(void);    /* median cost of one clock_gettime pair */
+
+/* ---- TSV output -------------------------------------------------------------
+ * Everything is buffered in memory and written by sk_tsv_close: first the
+ * preamble (standard keys + sk_tsv_meta lines + cpus_used), then the header,
+ * then the rows. With a path, the file is written as PATH.tmp.PID and renamed,
+ * so a failed run never leaves a half-written file. */
+struct sk_tsv {
+	char *path;        /* NULL = stdout */
+	FILE *meta, *body; /* open_memstream buffers */
+	char *meta_buf, *body_buf;
+	size_t meta_len, body_len;
+	int ncols;
+	bool header_done;
+};
+void sk_tsv_open(struct sk_tsv *t, const char *path);
+void sk_tsv_meta(struct sk_tsv *t, const char *key, const char *fmt, ...) SK_PRINTF(3, 4);
+void sk_tsv_header(struct sk_tsv *t, const char *tab_separated_names);
+void sk_tsv_row(struct sk_tsv *t, const char *fmt, ...) SK_PRINTF(2, 3);
+int sk_tsv_close(struct sk_tsv *t);   /* 0 ok; on error prints and returns -1 */
+
+/* ---- /proc and /sys -------------------------------------------------------- */
+
+/* Read a whole small file into buf (NUL-terminated). Returns bytes or -1 (errno). */
+ssize_t sk_read_file(const char *path, char *buf, size_t len);
+/* First line, newline stripped. */
+int sk_read_line(const char *path, char *buf, size_t len);
+int sk_read_ll(const char *path, long long *out);
+/* Write a string to a file (sysfs/procfs knobs, cgroup files). -1 with errno. */
+int sk_write_str(const char *path, const char *s);
+/* "Key:   1234 kB" files (meminfo, status, smaps_rollup): value of key, in
+ * the file's unit (kB for sizes). Returns 0, or -1 if missing (errno=ENOENT). */
+int sk_kv_get(const char *path, const char *key, long long *out);
+
+struct sk_cpustat {      /* /proc/stat, in USER_HZ ticks */
+	uint64_t user, nice, system, idle, iowait, irq, softirq, steal;
+};
+uint64_t sk_cpustat_total(const struct sk_cpustat *s);
+/* cpu < 0 reads the "cpu" summary line. */
+int sk_read_cpustat(int cpu, struct sk_cpustat *out);
+
+struct sk_meminfo {      /* kB, as in /proc/meminfo; -1 if absent */
+	long long mem_total, mem_free, mem_available, buffers, cached, swap_cached,
+		shmem, sreclaimable, dirty, writeback, anon_pages, anon_huge_pages,
+		page_tables, committed_as, commit_limit, swap_total, swap_free;
+};
+int sk_read_meminfo(struct sk_meminfo *m);
+/* free(1)'s "used": total - free - buffers - cache (cache = Cached + SReclaimable). */
+long long sk_meminfo_used_kib(const struct sk_meminfo *m);
+uint64_t sk_mem_available_bytes(void);
+/* Exit 2 unless bytes <= MemAvailable/2: "bad VALUE for NAME: exceeds half ...". */
+void sk_check_mem_bound(uint64_t bytes, const char *name, const char *value);
+
+struct sk_procstatus {   /* /proc/PID/status; kB for Vm*, -1 if absent */
+	char state;
+	long long vm_size, vm_rss, vm_pte, rss_anon, rss_file, rss_shmem, threads,
+		voluntary_ctxt_switches, nonvoluntary_ctxt_switches;
+	uint64_t sig_ign, sig_cgt, sig_blk;
+};
+int sk_read_status(pid_t pid, struct sk_procstatus *s);   /* pid 0 = self */
+
+struct sk_pidstat {      /* /proc/PID/stat */
+	char state;
+	pid_t ppid, pgrp, session;
+	int tty_nr, processor, nice;
+	long long num_threads;
+	uint64_t minflt, majflt, utime_ticks, stime_ticks, vsize_bytes, rss_pages,
+		starttime_ticks;
+};
+int sk_read_pidstat(pid_t pid, struct sk_pidstat *s);     /* pid 0 = self */
+
+struct sk_smaps {        /* /proc/PID/smaps_rollup, kB; -1 if absent */
+	long long rss, pss, shared_clean, shared_dirty, private_clean, private_dirty,
+		anonymous, anon_huge_pages, swap;
+};
+int sk_read_smaps_rollup(pid_t pid, struct sk_smaps *s);  /* pid 0 = self */
+
+long sk_page_size(void);
+long sk_clk_tck(void);
+int sk_cache_line_size(void);   /* sysfs, then sysconf, then 64 */
+struct sk_cache {
+	int level;             /* 1, 2, 3 */
+	char type[16];         /* Data, Instruction, Unified */
+	uint64_t size_bytes;
+	int line_size;
+};
+/* Caches of the given CPU (first allowed CPU if cpu < 0); returns count (0 if
+ * sysfs has none). */
+int sk_read_caches(int cpu, struct sk_cache *out, int max);
+/* Size of the level-N data/unified cache, 0 if unknown. */
+uint64_t sk_cache_size(int level);
+/* "always", "madvise", "never" or "unavailable". */
+const char *sk_thp_mode(char *buf, size_t len);
+
+/* ---- CPUs ------------------------------------------------------------------- */
+
+int sk_allowed_cpus(cpu_set_t *set);      /* sched_getaffinity(0); returns count */
+int sk_first_allowed_cpu(void);
+int sk_nth_allowed_cpu(int n);            /* -1 if fewer */
+int sk_online_cpus(void);
+int sk_pin_self(int cpu);                 /* -1 with errno */
+/* Remember the CPU we are on now (cheap); sk_tsv_close writes the set seen
+ * as "# cpus_used". Call it at interesting moments (start, each rep). */
+void sk_cpu_note(void);
+const char *sk_cpus_used(char *buf, size_t len);
+const char *sk_cpuset_str(const cpu_set_t *set, char *buf, size_t len);  /* "0-3,6" */
+
+/* ---- children and signals --------------------------------------------------
+ * Programs that fork register every child; on SIGINT/SIGTERM (after
+ * sk_children_guard) the handler SIGKILLs and reaps them, then the program
+ * dies of the same signal. sk_children_reap_all kills and reaps what is left
+ * (use on every exit path). */
+void sk_children_guard(void);
+void sk_child_add(pid_t pid);
+void sk_child_forget(pid_t pid);          /* after a successful waitpid */
+void sk_children_kill_all(int sig);
+void sk_children_reap_all(void);
+/* fork with fflush(NULL) first, registers the child; -1 on error. */
+pid_t sk_fork(void);
+/* Wait for pid, retrying on EINTR, and forget it. Returns the status. */
+int sk_wait(pid_t pid, struct rusage *ru);
+/* Shared anonymous memory that survives fork (MAP_SHARED); dies on failure. */
+void *sk_shared_alloc(size_t len);
+
+/* ---- memory ----------------------------------------------------------------- */
+
+/* Anonymous private mapping; thp: 0 = MADV_NOHUGEPAGE, 1 = MADV_HUGEPAGE,
+ * -1 = leave the default. Dies on failure. */
+void *sk_map_anon(size_t len, int thp);
+/* Write one byte per page. */
+void sk_touch_pages(void *p, size_t len);
+
+/* ---- busy work ------------------------------------------------------------------
+ * A unit is a fixed amount of pure user-mode work (no memory traffic beyond
+ * registers). sk_busy_calibrate warms up, then measures how many units fit in
+ * one millisecond (median of several tries) and checks the figure is
+ * plausible (dies otherwise). */
+void sk_busy(uint64_t units);
+uint64_t sk_busy_calibrate(void);          /* units per millisecond */
+
+#endif /* SHIKUMI_H */

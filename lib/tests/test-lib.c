@@ -1,0 +1,281 @@
+/*
+ * test-lib.c - unit tests of the shared library, speaking TAP.
+ * Run by lib/tests/lib.t (normal and ASan+UBSan builds).
+ */
+#include "shikumi.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+static int n_test, n_fail;
+
+SK_PRINTF(2, 3) static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		n_fail++;
+}
+
+static void test_parse_ll(void)
+{
+	long long v = 0;
+	ok(!sk_parse_ll_r("42", 0, 100, &v) && v == 42, "parse_ll 42");
+	ok(!sk_parse_ll_r("-5", -10, 10, &v) && v == -5, "parse_ll -5 in range");
+	ok(sk_parse_ll_r("", 0, 10, &v) != NULL, "parse_ll rejects empty");
+	ok(sk_parse_ll_r("abc", 0, 10, &v) != NULL, "parse_ll rejects non-numeric");
+	ok(sk_parse_ll_r("12x", 0, 100, &v) != NULL, "parse_ll rejects trailing junk");
+	ok(sk_parse_ll_r(" 1", 0, 10, &v) != NULL, "parse_ll rejects leading space");
+	ok(sk_parse_ll_r("0", 1, 10, &v) != NULL, "parse_ll rejects zero when min is 1");
+	ok(sk_parse_ll_r("-1", 0, 10, &v) != NULL, "parse_ll rejects negative");
+	ok(sk_parse_ll_r("99999999999999999999", 0, LLONG_MAX, &v) != NULL, "parse_ll rejects overflow");
+	const char *why = sk_parse_ll_r("11", 0, 10, &v);
+	ok(why && strstr(why, "0..10"), "range message names the range (%s)", why ? why : "");
+}
+
+static void test_parse_size(void)
+{
+	uint64_t v = 0;
+	ok(!sk_parse_size_r("4096", 1, UINT64_MAX, &v) && v == 4096, "size 4096");
+	ok(!sk_parse_size_r("4K", 1, UINT64_MAX, &v) && v == 4096, "size 4K");
+	ok(!sk_parse_size_r("4k", 1, UINT64_MAX, &v) && v == 4096, "size 4k");
+	ok(!sk_parse_size_r("64M", 1, UINT64_MAX, &v) && v == 64 * SK_MIB, "size 64M");
+	ok(!sk_parse_size_r("1G", 1, UINT64_MAX, &v) && v == SK_GIB, "size 1G");
+	ok(!sk_parse_size_r("2GiB", 1, UINT64_MAX, &v) && v == 2 * SK_GIB, "size 2GiB");
+	ok(!sk_parse_size_r("1MB", 1, UINT64_MAX, &v) && v == SK_MIB, "size 1MB is binary");
+	ok(sk_parse_size_r("4X", 1, UINT64_MAX, &v) != NULL, "size rejects unknown unit");
+	ok(sk_parse_size_r("4KK", 1, UINT64_MAX, &v) != NULL, "size rejects junk after unit");
+	ok(sk_parse_size_r("-4K", 1, UINT64_MAX, &v) != NULL, "size rejects negative");
+	ok(sk_parse_size_r("0", 1, UINT64_MAX, &v) != NULL, "size rejects zero when min 1");
+	ok(sk_parse_size_r("1.5M", 1, UINT64_MAX, &v) != NULL, "size rejects fractions");
+	ok(sk_parse_size_r("99999999999E", 1, UINT64_MAX, &v) != NULL, "size rejects overflow by shift");
+	ok(sk_parse_size_r("18446744073709551616", 1, UINT64_MAX, &v) != NULL, "size rejects overflow");
+	ok(sk_parse_size_r("2M", 1, SK_MIB, &v) != NULL, "size rejects above max");
+}
+
+static void test_parse_double(void)
+{
+	double d;
+	ok(!sk_parse_double_r("1.5", 0, 10, &d) && d == 1.5, "double 1.5");
+	ok(sk_parse_double_r("nan", 0, 10, &d) != NULL, "double rejects nan");
+	ok(sk_parse_double_r("inf", 0, 1e300, &d) != NULL, "double rejects inf");
+	ok(sk_parse_double_r("1e999", 0, 1e300, &d) != NULL, "double rejects overflow");
+	ok(sk_parse_double_r("2.5x", 0, 10, &d) != NULL, "double rejects junk");
+}
+
+static void test_stats(void)
+{
+	double v[] = {5, 1, 4, 2, 3};
+	ok(sk_median(v, 5) == 3, "median of 1..5 is 3");
+	double w[] = {4, 1, 3, 2};
+	ok(sk_median(w, 4) == 2.5, "median of 1..4 is 2.5");
+	ok(sk_percentile(v, 5, 0) == 1 && sk_percentile(v, 5, 100) == 5, "p0 and p100");
+	ok(fabs(sk_percentile(v, 5, 10) - 1.4) < 1e-9, "p10 interpolates (1.4)");
+	struct sk_summary s = sk_summarize(v, 5);
+	ok(s.n == 5 && s.min == 1 && s.max == 5 && s.mean == 3, "summary min/max/mean");
+	ok(v[0] == 5, "percentile leaves its input unsorted");
+	double one = 7;
+	ok(sk_median(&one, 1) == 7, "median of one value");
+}
+
+static void test_fmt_size(void)
+{
+	char b[32];
+	ok(!strcmp(sk_fmt_size(4096, b, sizeof(b)), "4 KiB"), "fmt 4 KiB (%s)", b);
+	ok(!strcmp(sk_fmt_size(1536 * SK_KIB, b, sizeof(b)), "1.5 MiB"), "fmt 1.5 MiB (%s)", b);
+	ok(!strcmp(sk_fmt_size(100, b, sizeof(b)), "100 B"), "fmt 100 B (%s)", b);
+}
+
+static void test_errno_name(void)
+{
+	ok(!strcmp(sk_errno_name(EPERM), "EPERM"), "errno name EPERM");
+	ok(!strcmp(sk_errno_name(ENOENT), "ENOENT"), "errno name ENOENT");
+	ok(!strcmp(sk_errno_name(9999), "E9999"), "unknown errno number");
+}
+
+static void test_proc(void)
+{
+	struct sk_cpustat c;
+	ok(sk_read_cpustat(-1, &c) == 0 && sk_cpustat_total(&c) > 0, "/proc/stat total line");
+	int cpu = sk_first_allowed_cpu();
+	ok(sk_read_cpustat(cpu, &c) == 0, "/proc/stat line of cpu%d", cpu);
+	ok(sk_read_cpustat(99999, &c) == -1 && errno == ENOENT, "missing cpu line is ENOENT");
+
+	struct sk_meminfo m;
+	ok(sk_read_meminfo(&m) == 0 && m.mem_total > 0 && m.mem_available > 0 &&
+		   m.mem_available <= m.mem_total, "meminfo total/available");
+	ok(sk_meminfo_used_kib(&m) > 0 && sk_meminfo_used_kib(&m) < m.mem_total, "used is plausible");
+
+	struct sk_procstatus st;
+	ok(sk_read_status(0, &st) == 0 && st.vm_rss > 0 && st.threads == 1, "own status");
+	ok(st.state == 'R', "own state is R (%c)", st.state);
+	ok(sk_read_status(-1, &st) == -1, "status of a bad pid fails");
+
+	struct sk_pidstat ps;
+	ok(sk_read_pidstat(0, &ps) == 0 && ps.ppid == getppid() && ps.state == 'R',
+	   "own /proc/self/stat: ppid and state");
+	ok(ps.num_threads == 1 && ps.vsize_bytes > 0, "threads and vsize");
+
+	struct sk_smaps sm;
+	if (sk_read_smaps_rollup(0, &sm) == 0)
+		ok(sm.rss > 0 && sm.pss > 0 && sm.pss <= sm.rss, "smaps_rollup rss/pss");
+	else
+		printf("ok %d # SKIP smaps_rollup unavailable\n", ++n_test);
+
+	/* Touching memory shows in RSS and minor faults. */
+	size_t len = 8 * SK_MIB;
+	struct sk_pidstat before, after;
+	sk_read_pidstat(0, &before);
+	char *p = sk_map_anon(len, 0);
+	sk_touch_pages(p, len);
+	sk_read_pidstat(0, &after);
+	uint64_t pages = len / (uint64_t)sk_page_size();
+	ok(after.minflt - before.minflt >= pages, "touching %zu MiB gives >= %llu minor faults (%llu)",
+	   len >> 20, (unsigned long long)pages, (unsigned long long)(after.minflt - before.minflt));
+
+	long long v;
+	ok(sk_kv_get("/proc/meminfo", "MemTotal", &v) == 0 && v == m.mem_total, "kv_get MemTotal");
+	ok(sk_kv_get("/proc/meminfo", "NoSuchKey", &v) == -1 && errno == ENOENT, "kv_get missing key");
+	ok(sk_page_size() >= 4096 && (sk_page_size() & (sk_page_size() - 1)) == 0,
+	   "page size is a power of two");
+	int line = sk_cache_line_size();
+	ok(line >= 16 && line <= 512 && (line & (line - 1)) == 0, "cache line %d", line);
+	char thp[32];
+	sk_thp_mode(thp, sizeof(thp));
+	ok(!strcmp(thp, "always") || !strcmp(thp, "madvise") || !strcmp(thp, "never") ||
+		   !strcmp(thp, "unavailable"), "THP mode '%s'", thp);
+}
+
+static void test_cpus(void)
+{
+	cpu_set_t set;
+	int n = sk_allowed_cpus(&set);
+	ok(n >= 1 && sk_first_allowed_cpu() >= 0, "allowed cpus: %d", n);
+	ok(sk_nth_allowed_cpu(n) == -1, "nth beyond the set is -1");
+	char buf[64];
+	cpu_set_t t;
+	CPU_ZERO(&t);
+	CPU_SET(0, &t); CPU_SET(1, &t); CPU_SET(2, &t); CPU_SET(5, &t);
+	ok(!strcmp(sk_cpuset_str(&t, buf, sizeof(buf)), "0-2,5"), "cpuset string 0-2,5 (%s)", buf);
+	CPU_ZERO(&t);
+	ok(!strcmp(sk_cpuset_str(&t, buf, sizeof(buf)), "none"), "empty cpuset string");
+}
+
+static void nop_fn(uint64_t iters, void *arg)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < iters; i++)
+		SK_BARRIER();
+}
+
+static void sleepy_fn(uint64_t iters, void *arg)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < iters; i++)
+		sk_sleep_ns(100000);   /* 100 us */
+}
+
+static void test_bench(void)
+{
+	struct sk_bench_opts o;
+	struct sk_bench_result r;
+	sk_bench_defaults(&o);
+	o.target_ns = 2000000;
+	o.warmup_ns = 1000000;
+	o.reps = 5;
+	sk_bench_run(nop_fn, NULL, &o, &r);
+	ok(r.reps == 5 && r.iters > 1000, "bench calibrates iterations (%llu)",
+	   (unsigned long long)r.iters);
+	ok(r.median < 1.0, "overhead subtraction: empty op costs < 1 ns (%.3f)", r.median);
+	ok(r.timer_overhead_ns > 0 && r.timer_overhead_ns < 10000, "timer overhead %.1f ns",
+	   r.timer_overhead_ns);
+
+	o.no_subtract = true;
+	o.target_ns = 5000000;
+	sk_bench_run(sleepy_fn, NULL, &o, &r);
+	ok(r.median >= 100000, "a 100 us sleep measures >= 100 us (%.0f ns)", r.median);
+}
+
+static void test_tsv(void)
+{
+	char path[] = "/tmp/shikumi-test-tsv-XXXXXX";
+	int fd = mkstemp(path);
+	ok(fd >= 0, "mkstemp");
+	close(fd);
+	struct sk_tsv t;
+	sk_tsv_open(&t, path);
+	sk_tsv_meta(&t, "size_bytes", "%d", 4096);
+	sk_tsv_header(&t, "op\trep\tns_per_op");
+	sk_tsv_row(&t, "%s\t%d\t%.2f", "getppid", 0, 99.5);
+	ok(sk_tsv_close(&t) == 0, "tsv close");
+	char buf[4096];
+	ok(sk_read_file(path, buf, sizeof(buf)) > 0, "tsv readable");
+	ok(!strncmp(buf, "# program: ", 11), "preamble first");
+	ok(strstr(buf, "# size_bytes: 4096\n") != NULL, "meta line");
+	ok(strstr(buf, "# cpus_used: ") != NULL, "cpus_used line");
+	ok(strstr(buf, "\nop\trep\tns_per_op\ngetppid\t0\t99.50\n") != NULL, "header and row");
+	unlink(path);
+
+	char bad[] = "/nonexistent-dir/x.tsv";
+	pid_t pid = sk_fork();   /* flushes stdout first: the child exits via exit() */
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(3);
+		sk_tsv_open(&t, bad);   /* must die: directory does not exist */
+		_exit(0);
+	}
+	int status = sk_wait(pid, NULL);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 1, "unwritable -o path fails early");
+}
+
+static void test_children(void)
+{
+	pid_t pid = sk_fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	ok(pid > 0, "sk_fork");
+	sk_children_reap_all();
+	ok(kill(pid, 0) == -1 && errno == ESRCH, "reap_all killed and reaped the child");
+
+	pid = sk_fork();
+	if (pid == 0)
+		_exit(7);
+	int st = sk_wait(pid, NULL);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "sk_wait returns the status");
+}
+
+static void test_busy(void)
+{
+	uint64_t per_ms = sk_busy_calibrate();
+	ok(per_ms > 0, "busy calibration: %llu units/ms", (unsigned long long)per_ms);
+	uint64_t t0 = sk_now_ns();
+	sk_busy(per_ms * 20);
+	double ms = (double)(sk_now_ns() - t0) / 1e6;
+	ok(ms > 10 && ms < 200, "20 ms of busy work takes 10..200 ms (%.1f)", ms);
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	test_parse_ll();
+	test_parse_size();
+	test_parse_double();
+	test_stats();
+	test_fmt_size();
+	test_errno_name();
+	test_proc();
+	test_cpus();
+	test_bench();
+	test_tsv();
+	test_children();
+	test_busy();
+	printf("1..%d\n", n_test);
+	return n_fail ? 1 : 0;
+}
