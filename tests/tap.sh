@@ -1,0 +1,164 @@
+# shellcheck shell=bash
+# tests/tap.sh - TAP for shikumi's shell tests (run by prove).
+#
+#   #!/usr/bin/env bash
+#   source "$(dirname "$0")/../../tests/tap.sh"     # from chNN-*/tests/
+#   plan 3           (or: plan_skip_all "reason")
+#   ok CONDITION-CMD... -- "description"    is GOT WANT "desc"    like TEXT REGEX "desc"
+#   run_exit CODE "desc" CMD...   (runs CMD, checks the exit code, keeps $OUT and $ERR)
+#   bad_args PROG "desc-prefix" ARGS...   (one malformed argument vector -> exit 2 + message)
+#   bin PATH   -> the program to test: PATH in place, or build/asan/PATH when
+#                 SHIKUMI_VARIANT=asan (tests/asan.t re-runs marked tests that way)
+#   done_testing
+#
+# A test file that exercises only C code quickly marks itself with a line
+#   # shikumi: asan
+# so that tests/asan.t runs it again against the ASan+UBSan build.
+
+set -u
+export LC_ALL=C
+TAP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TAP_N=0
+TAP_FAILS=0
+TAP_PLANNED=""
+OUT="" ERR="" RC=0
+TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/shikumi-test.XXXXXX")
+trap 'rm -rf "$TAP_TMP"' EXIT
+
+plan() { TAP_PLANNED=$1; echo "1..$1"; }
+plan_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+diag() { printf '# %s\n' "$@" | sed '2,$s/^/# /'; }
+
+_tap_result() {
+	local pass=$1 desc=$2
+	TAP_N=$((TAP_N + 1))
+	if [[ $pass == 1 ]]; then
+		echo "ok $TAP_N - $desc"
+	else
+		echo "not ok $TAP_N - $desc"
+		TAP_FAILS=$((TAP_FAILS + 1))
+	fi
+}
+
+pass() { _tap_result 1 "$1"; }
+fail() { _tap_result 0 "$1"; shift; [[ $# -gt 0 ]] && diag "$@"; return 0; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"; }
+
+# ok DESC CMD...: passes if CMD succeeds.
+ok() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc" "command failed: $*"; fi
+}
+
+is() {
+	if [[ $1 == "$2" ]]; then pass "$3"; else fail "$3" "got:      '$1'" "expected: '$2'"; fi
+}
+
+like() {
+	if [[ $1 =~ $2 ]]; then pass "$3"; else fail "$3" "got:      '${1:0:400}'" "expected to match: $2"; fi
+}
+
+# cmp_ok GOT OP WANT DESC: numeric comparison through awk (floats allowed).
+cmp_ok() {
+	if awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; then pass "$4"; else fail "$4" "got: $1, expected $2 $3"; fi
+}
+
+bin() {
+	if [[ ${SHIKUMI_VARIANT:-} == asan ]]; then
+		echo "$TAP_TOP/build/asan/$1"
+	else
+		echo "$TAP_TOP/$1"
+	fi
+}
+
+# run CMD...: run, capture stdout in $OUT, stderr in $ERR, exit code in $RC.
+run() {
+	RC=0
+	"$@" >"$TAP_TMP/out" 2>"$TAP_TMP/err" || RC=$?
+	OUT=$(cat "$TAP_TMP/out")
+	ERR=$(cat "$TAP_TMP/err")
+}
+
+# run_exit CODE DESC CMD...
+run_exit() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if [[ $RC == "$want" ]]; then pass "$desc"; else fail "$desc" "exit code $RC, expected $want" "stderr: ${ERR:0:600}"; fi
+}
+
+# Sanitizer reports must never appear, whatever the exit code.
+no_sanitizer_report() {
+	if [[ $ERR == *"Sanitizer"* || $ERR == *"runtime error:"* ]]; then
+		fail "$1: no sanitizer report" "${ERR:0:1500}"
+	else
+		pass "$1: no sanitizer report"
+	fi
+}
+
+# bad_args PROG ARGS...: a malformed command line exits 2 with one message
+# line that starts with the program name, and no crash or sanitizer report.
+bad_args() {
+	local prog=$1 name
+	shift
+	name=$(basename "$prog")
+	run timeout 20 "$prog" "$@"
+	local lines
+	lines=$(printf '%s\n' "$ERR" | grep -c . || true)
+	if [[ $RC == 2 && $ERR == "$name:"* && $lines -le 2 ]]; then
+		pass "$name $* -> exit 2 with a message"
+	else
+		fail "$name $* -> exit 2 with a message" "exit $RC" "stderr: ${ERR:0:600}"
+	fi
+	if [[ $ERR == *"Sanitizer"* || $ERR == *"runtime error:"* ]]; then
+		fail "$name $*: sanitizer report" "${ERR:0:1500}"
+	fi
+}
+
+# help_ok PROG: -h and --help print usage on stdout and exit 0.
+help_ok() {
+	local prog=$1 name
+	name=$(basename "$prog")
+	run "$prog" --help
+	if [[ $RC == 0 && $OUT == *[Uu]sage* ]]; then pass "$name --help"; else fail "$name --help" "exit $RC" "${ERR:0:300}"; fi
+	run "$prog" -h
+	if [[ $RC == 0 && $OUT == *[Uu]sage* ]]; then pass "$name -h"; else fail "$name -h" "exit $RC"; fi
+}
+
+# tsv_ok FILE COLS DESC: well-formed shikumi TSV: '# program:' preamble, a
+# header that contains the given columns, at least one row, every row with
+# as many fields as the header.
+tsv_ok() {
+	local file=$1 cols=$2 desc=$3 why
+	why=$(awk -F'\t' -v want="$cols" '
+		NR == 1 && !/^# program: / { print "no # program: preamble"; bad = 1; exit }
+		/^#/ { next }
+		!h { h = 1; nf = NF; n = split(want, w, " "); for (i = 1; i <= NF; i++) have[$i] = 1
+		     for (i = 1; i <= n; i++) if (!(w[i] in have)) { print "missing column " w[i]; bad = 1; exit }
+		     next }
+		NF != nf { print "row " NR " has " NF " fields, header " nf; bad = 1; exit }
+		{ rows++ }
+		END { if (!bad && !h) print "no header"; else if (!bad && !rows) print "no rows" }' "$file" 2>&1)
+	if [[ -z $why ]]; then pass "$desc"; else fail "$desc" "$why"; fi
+}
+
+# verdict_ok FILE CHECK: the experiment's verdict row CHECK is PASS, or SKIP
+# (reported as a TAP skip with the reason).
+verdict_ok() {
+	local file=$1 check=$2 row result note
+	row=$(awk -F'\t' -v c="$check" '$1 == c { print; exit }' "$file" 2>/dev/null)
+	if [[ -z $row ]]; then fail "verdict '$check' present" "no such row in $file"; return; fi
+	result=$(cut -f4 <<<"$row")
+	note=$(cut -f5 <<<"$row")
+	case $result in
+	PASS) pass "verdict: $check ($(cut -f3 <<<"$row"))" ;;
+	SKIP) skip "verdict $check: $note" ;;
+	*) fail "verdict: $check" "$row" ;;
+	esac
+}
+
+done_testing() {
+	if [[ -z $TAP_PLANNED ]]; then echo "1..$TAP_N"; fi
+	((TAP_FAILS == 0))
+}
