@@ -1,11 +1,14 @@
 /* error.c - program name, messages, exit codes, errno names. */
 #include "shikumi.h"
 
+#include <getopt.h>
 #include <locale.h>
 
 const char *sk_prog = "shikumi";
 volatile uint64_t sk_sink;
 static char cmdline[4096];
+static int saved_argc;
+static char **saved_argv;
 
 void sk_init(int argc, char **argv)
 {
@@ -17,6 +20,11 @@ void sk_init(int argc, char **argv)
 	setenv("LC_NUMERIC", "C", 1);
 	setlocale(LC_NUMERIC, "C");
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* getopt's own messages are two-line and name argv[0] in full: we say it
+	 * ourselves, in one line, in sk_usage_hint. */
+	opterr = 0;
+	saved_argc = argc;
+	saved_argv = argv;
 	size_t off = 0;
 	for (int i = 0; i < argc && off < sizeof(cmdline) - 1; i++) {
 		int n = snprintf(cmdline + off, sizeof(cmdline) - off, "%s%s", i ? " " : "", argv[i]);
@@ -141,6 +149,15 @@ void sk_bad_arg(const char *name, const char *value, const char *why)
 
 void sk_usage_hint(void)
 {
-	fprintf(stderr, "%s: usage error (try '%s --help')\n", sk_prog, sk_prog);
+	/* After getopt returned '?' or ':', argv[optind - 1] is the offending word. */
+	const char *word = (optind > 1 && optind <= saved_argc && saved_argv) ? saved_argv[optind - 1] : NULL;
+	if (optopt > ' ' && optopt < 127)
+		fprintf(stderr, "%s: unknown option -%c, or it needs a value (try '%s --help')\n",
+			sk_prog, optopt, sk_prog);
+	else if (word)
+		fprintf(stderr, "%s: unknown option, or it needs a value: '%s' (try '%s --help')\n",
+			sk_prog, word, sk_prog);
+	else
+		fprintf(stderr, "%s: usage error (try '%s --help')\n", sk_prog, sk_prog);
 	exit(SK_EXIT_USAGE);
 }

@@ -1,16 +1,21 @@
 # shikumi.gp - the one plot style of the suite. A chapter's plot script starts with
+#     DATA = ARG1; OUT = ARG2; SUBTITLE = ARG3
 #     load 'shikumi.gp'
+# (gnuplot's load hides ARG1..ARG9 from the loaded file, hence the first line)
 # and is run as  gnuplot -c SCRIPT.gp DATA OUT SUBTITLE [ARGS...]  (scripts/plot does
-# this with GNUPLOT_LIB pointing here). The terminal follows OUT's extension:
+# this with GNUPLOT_LIB pointing here). ARG4.. stay readable in the chapter
+# script. The terminal follows OUT's extension:
 # .svg -> svg, anything else -> pngcairo. Data is TSV with '#' preamble lines;
 # columns are referred to by header name:  using "size_bytes":"ns_per_access".
 #
-# Defined for the chapter script: DATA, OUT, SUBTITLE, and the macro
+# Defined for the chapter script: the function
 #   title(what) = what + newline + small subtitle (machine).
 
-DATA = ARG1
-OUT = ARG2
-SUBTITLE = (ARGC >= 3) ? ARG3 : ""
+if (!exists("OUT") || !exists("DATA")) {
+    print "shikumi.gp: set DATA = ARG1; OUT = ARG2; SUBTITLE = ARG3 before load"
+    exit status 2
+}
+if (!exists("SUBTITLE")) { SUBTITLE = "" }
 
 if (strstrt(OUT, ".svg") > 0) {
     set terminal svg size 1000,620 dynamic enhanced font "DejaVu Sans,13" background rgb "white"

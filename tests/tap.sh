@@ -98,7 +98,8 @@ no_sanitizer_report() {
 }
 
 # bad_args PROG ARGS...: a malformed command line exits 2 with one message
-# line that starts with the program name, and no crash or sanitizer report.
+# line that starts with the program name (or chNN-x/run.sh), and no crash or
+# sanitizer report.
 bad_args() {
 	local prog=$1 name
 	shift
@@ -106,7 +107,7 @@ bad_args() {
 	run timeout 20 "$prog" "$@"
 	local lines
 	lines=$(printf '%s\n' "$ERR" | grep -c . || true)
-	if [[ $RC == 2 && $ERR == "$name:"* && $lines -le 2 ]]; then
+	if [[ $RC == 2 && $ERR =~ ^([^\ ]*/)?$name:\  && $lines -le 1 ]]; then
 		pass "$name $* -> exit 2 with a message"
 	else
 		fail "$name $* -> exit 2 with a message" "exit $RC" "stderr: ${ERR:0:600}"

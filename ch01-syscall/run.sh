@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# ch01-syscall/run.sh - system calls: user time vs kernel time, what one call
+# costs, and what a C library costs at start-up (dynamic vs static).
+#
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-d DURATION_S]
+# Experiments, each in RUNDIR/ch01-syscall/<name>/:
+#   user-vs-system  loop and syscall-loop pinned to CPU while cpu-sample reads
+#                   that CPU's /proc/stat line every 250 ms: %user/%system/%idle
+#                   over time (sar -P cross-checks when sysstat is installed)
+#   syscall-cost    ns per function call, getppid, syscall(), vDSO clock_gettime,
+#                   write, open+close; medians of repetitions, pinned
+#   hello           hello vs hello-static: size, ldd, syscalls (strace -c),
+#                   start-up time (hyperfine -N, JSON kept)
+# REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), sysstat (sar),
+#   strace, hyperfine, jq, a static libc (libc6-dev's libc.a) for hello-static.
+# eg,
+#   ./run.sh -q              # quick: ~15 s
+#   ./run.sh -c 1 -d 10      # 10 s per loop, pinned to CPU 1
+set -euo pipefail
+SK_PROG=ch01-syscall/run.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+HERE="$SK_TOP/ch01-syscall"
+CHAPTER=ch01-syscall
+
+SAMPLE_INTERVAL_MS=250     # issue: 100-250 ms; /proc/stat ticks are 10 ms, so 250 ms = 25 ticks
+
+usage() {
+	cat <<EOF
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-d DURATION_S]
+System calls: user vs system time, the cost of one call, static vs dynamic start-up.
+
+$(sk_std_usage)
+  -d DURATION_S how long each loop runs in user-vs-system, 1..600 (default 5, quick 2)
+
+Examples:
+  $SK_PROG -q
+  $SK_PROG -c 1 -d 10
+EOF
+}
+
+cpu="" rundir="" duration=""
+while getopts ":qc:o:d:h" opt; do
+	case $opt in
+	q) SK_QUICK=1 ;;
+	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
+	o) rundir=$OPTARG ;;
+	d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
+	h) usage; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
+cpu=${cpu:-$(sk_default_cpu)}
+duration=${duration:-$( ((SK_QUICK)) && echo 2 || echo 5)}
+for p in loop syscall-loop syscall-cost cpu-sample hello; do
+	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
+done
+sk_have taskset || sk_die "taskset not found (install util-linux)"
+
+sk_run_init "$CHAPTER" "$rundir"
+
+# ---------------------------------------------------------------------------
+# 1. user-vs-system: where does the CPU's time go for a pure loop and a
+#    syscall loop?
+# ---------------------------------------------------------------------------
+run_user_vs_system() {
+	sk_exp_begin user-vs-system
+	local sampler_cpu prog ms=$((duration * 1000))
+	sampler_cpu=$(sk_other_cpu "$cpu")
+	sampler_cpu=${sampler_cpu:-$cpu}   # one CPU only: the sampler sleeps almost always
+	for prog in loop syscall-loop; do
+		sk_note "$prog pinned to CPU $cpu for $duration s; sampling /proc/stat from CPU $sampler_cpu"
+		local sar_pid=""
+		if sk_have sar; then
+			LC_ALL=C S_TIME_FORMAT=ISO sar -P "$cpu" 1 "$duration" >"$SK_EXP_DIR/sar-$prog.txt" 2>&1 &
+			sar_pid=$!
+		fi
+		sk_pin "$cpu" "$HERE/$prog" -d "$ms" 2>>"$SK_LOG" &
+		local prog_pid=$!
+		sk_pin "$sampler_cpu" "$HERE/cpu-sample" -c "$cpu" -i "$SAMPLE_INTERVAL_MS" \
+			-d "$((ms - SAMPLE_INTERVAL_MS))" -o "$SK_EXP_DIR/samples-$prog.tsv" 2>>"$SK_LOG"
+		wait "$prog_pid" || sk_die "$prog failed (see $SK_LOG)"
+		if [[ -n $sar_pid ]]; then wait "$sar_pid" || true; fi
+	done
+
+	# One long-format table: program, t_ms, shares.
+	{
+		grep '^#' "$SK_EXP_DIR/samples-loop.tsv"
+		echo "# cpu_measured: $cpu"
+		awk -F'\t' -v OFS='\t' '
+			FNR == 1 { prog = FILENAME; sub(/.*samples-/, "", prog); sub(/\.tsv$/, "", prog); hdr = 0 }
+			/^#/ { next }
+			!hdr { hdr = 1; if (!printed) { print "program", $0; printed = 1 }; next }
+			{ print prog, $0 }' "$SK_EXP_DIR/samples-loop.tsv" "$SK_EXP_DIR/samples-syscall-loop.tsv"
+	} | sk_atomic_write "$SK_EXP_DIR/data.tsv"
+	rm -f "$SK_EXP_DIR"/samples-*.tsv
+
+	local col summary="$SK_EXP_DIR/summary.tsv"
+	{
+		printf 'program\tshare\tn\tmedian\tp10\tp90\tmin\tmax\tmean\n'
+		for col in user_pct system_pct idle_pct; do
+			sk_summarize -b program -v "$col" "$SK_EXP_DIR/data.tsv" | awk -v c="$col" -F'\t' -v OFS='\t' 'NR > 1 { $1 = $1 OFS c; print }'
+		done
+	} | sk_atomic_write "$summary"
+
+	local lu ls li su ss si
+	lu=$(awk -F'\t' '$1 == "loop" && $2 == "user_pct" {print $4}' "$summary")
+	ls=$(awk -F'\t' '$1 == "loop" && $2 == "system_pct" {print $4}' "$summary")
+	li=$(awk -F'\t' '$1 == "loop" && $2 == "idle_pct" {print $4}' "$summary")
+	su=$(awk -F'\t' '$1 == "syscall-loop" && $2 == "user_pct" {print $4}' "$summary")
+	ss=$(awk -F'\t' '$1 == "syscall-loop" && $2 == "system_pct" {print $4}' "$summary")
+	si=$(awk -F'\t' '$1 == "syscall-loop" && $2 == "idle_pct" {print $4}' "$summary")
+
+	local sar_note=""
+	if [[ -f $SK_EXP_DIR/sar-loop.txt ]]; then
+		local sar_l sar_s
+		sar_l=$(awk '/^Average:/ && $2 ~ /^[0-9]+$/ {print $3 "/" $5}' "$SK_EXP_DIR/sar-loop.txt")
+		sar_s=$(awk '/^Average:/ && $2 ~ /^[0-9]+$/ {print $3 "/" $5}' "$SK_EXP_DIR/sar-syscall-loop.txt")
+		[[ -n $sar_l && -n $sar_s ]] && sar_note="sar -P $cpu %user/%system: loop $sar_l, syscall-loop $sar_s"
+	else
+		sar_note="sar not installed (sysstat): no cross-check"
+	fi
+
+	sk_verdict_if "$lu >= 90" "loop runs in user mode" ">= 90 %user" \
+		"${lu} %user, ${ls} %system, ${li} %idle (median of ${SAMPLE_INTERVAL_MS} ms samples, CPU $cpu)" "$sar_note"
+	sk_verdict_if "$ss >= 20 && $ss >= 10 * ($ls + 1)" "syscall-loop spends a large share in the kernel" \
+		">= 20 %system" "${su} %user, ${ss} %system, ${si} %idle (CPU $cpu)" \
+		"the rest is the user-mode half of each call: libc wrapper, entry/exit stubs"
+
+	sk_plot "$HERE/user-vs-system.gp" data.tsv user-vs-system
+	sk_summary <<EOF
+## User time vs system time (CPU $cpu)
+
+A loop that never leaves user mode and a loop that calls getppid() without pause, each pinned to CPU $cpu for $duration s; every ${SAMPLE_INTERVAL_MS} ms the CPU's /proc/stat line tells how its time was split. The pure loop shows ${lu} %user; the syscall loop ${ss} %system and ${su} %user: each call crosses into the kernel and back, and the kernel charges the tick to whichever mode the CPU was in when it fired.
+
+- loop: ${lu} %user, ${ls} %system, ${li} %idle (medians)
+- syscall-loop: ${su} %user, ${ss} %system, ${si} %idle
+- ${sar_note}
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 2. syscall-cost: ns per operation
+# ---------------------------------------------------------------------------
+run_syscall_cost() {
+	sk_exp_begin syscall-cost
+	local q=()
+	((SK_QUICK)) && q=(-q)
+	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/syscall-cost" "${q[@]}" ||
+		sk_die "syscall-cost failed (see $SK_LOG)"
+	sk_summarize -b op -v ns_per_op "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
+	local s="$SK_EXP_DIR/summary.tsv" fn gp sgp vdso sclk wr oc
+	fn=$(sk_tsv_get "$s" op function_call median)
+	gp=$(sk_tsv_get "$s" op getppid median)
+	sgp=$(sk_tsv_get "$s" op syscall_getppid median)
+	vdso=$(sk_tsv_get "$s" op vdso_clock_gettime median)
+	sclk=$(sk_tsv_get "$s" op syscall_clock_gettime median)
+	wr=$(sk_tsv_get "$s" op write_devnull median)
+	oc=$(sk_tsv_get "$s" op open_close median)
+
+	sk_verdict_if "$gp >= 10 * $fn && $gp >= 20" "a system call costs far more than a function call" \
+		"getppid >= 10 x function call" "getppid $gp ns vs function call $fn ns ($(sk_calc "$gp / ($fn > 0.01 ? $fn : 0.01)")x)"
+	sk_verdict_if "$sclk >= 1.5 * $vdso" "the vDSO avoids the kernel entry" \
+		"syscall clock_gettime >= 1.5 x vDSO" "syscall $sclk ns vs vDSO $vdso ns ($(sk_calc "$sclk / $vdso")x)"
+	sk_verdict_if "$gp > $vdso" "a null syscall costs more than a vDSO call" "getppid > vDSO clock_gettime" \
+		"getppid $gp ns vs vDSO $vdso ns"
+
+	sk_plot "$HERE/syscall-cost.gp" summary.tsv syscall-cost
+	sk_summary <<EOF
+## The cost of a system call (CPU $cpu)
+
+Each bar is the median of repeated, time-bounded runs (error bars: 10th to 90th percentile), with the clock read and the bare loop subtracted. Entering the kernel and coming back costs $gp ns for getppid() ($sgp ns through syscall(2)), against $fn ns for a function call. clock_gettime through the vDSO reads the clock in user mode for $vdso ns; forced through the kernel it costs $sclk ns. A 1-byte write to /dev/null costs $wr ns and open+close of a file $oc ns (path lookup).
+
+- getppid: $gp ns; syscall(SYS_getppid): $sgp ns; function call: $fn ns
+- clock_gettime: vDSO $vdso ns, syscall $sclk ns
+- write 1 B to /dev/null: $wr ns; open+close: $oc ns
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 3. hello: dynamic vs static
+# ---------------------------------------------------------------------------
+run_hello() {
+	sk_exp_begin hello
+	local variants=(hello) v runs=1000 warmup=50
+	((SK_QUICK)) && runs=200 warmup=20
+	if [[ -x $HERE/hello-static ]]; then
+		variants+=(hello-static)
+	else
+		sk_verdict "static build" "hello-static built" "not built" SKIP "no static libc (libc.a) for this compiler"
+	fi
+
+	local have_strace=0 have_hf=0
+	sk_have strace && have_strace=1
+	sk_have hyperfine && have_hf=1
+	if ((have_hf)); then
+		local cmds=()
+		for v in "${variants[@]}"; do cmds+=("$HERE/$v"); done
+		sk_note "hyperfine -N: $runs runs of each, pinned to CPU $cpu"
+		sk_pin "$cpu" hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
+			--export-json "$SK_EXP_DIR/hyperfine.json" "${cmds[@]}" >>"$SK_LOG" 2>&1 ||
+			{ sk_warn "hyperfine failed (see $SK_LOG)"; have_hf=0; }
+	fi
+
+	{
+		printf '# program: run.sh hello\n# cpu: %s\n# hyperfine_runs: %s\n' "$cpu" "$runs"
+		printf 'variant\tsize_bytes\tdynamic\tsyscalls\tstartup_median_us\tstartup_p10_us\tstartup_p90_us\n'
+		local i=0
+		for v in "${variants[@]}"; do
+			local size dyn calls="NaN" med="NaN" p10="NaN" p90="NaN"
+			size=$(stat -c %s "$HERE/$v")
+			if ldd "$HERE/$v" >"$SK_EXP_DIR/ldd-$v.txt" 2>&1; then dyn=yes; else dyn=no; fi
+			if ((have_strace)); then
+				strace -f -c -o "$SK_EXP_DIR/strace-$v.txt" "$HERE/$v" >/dev/null 2>>"$SK_LOG" &&
+					calls=$(awk '$NF == "total" {print $4}' "$SK_EXP_DIR/strace-$v.txt")
+			fi
+			if ((have_hf)) && sk_have jq; then
+				read -r med p10 p90 < <(jq -r --argjson i "$i" '.results[$i].times | sort as $t | ($t | length) as $n |
+					[$t[($n / 2 | floor)], $t[($n / 10 | floor)], $t[($n * 9 / 10 | floor)]] | map(. * 1e6 | . * 10 | round / 10) | @tsv' \
+					"$SK_EXP_DIR/hyperfine.json")
+			elif ((have_hf)); then
+				med=$(awk -v i="$i" '/"median"/ { if (n++ == i) { gsub(/[^0-9.eE+-]/, "", $2); printf "%.1f", $2 * 1e6 } }' "$SK_EXP_DIR/hyperfine.json")
+			fi
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$v" "$size" "$dyn" "${calls:-NaN}" "$med" "$p10" "$p90"
+			i=$((i + 1))
+		done
+	} | sk_atomic_write "$SK_EXP_DIR/data.tsv"
+
+	local d="$SK_EXP_DIR/data.tsv" ds ss dc sc dm sm
+	ds=$(sk_tsv_get "$d" variant hello size_bytes)
+	dc=$(sk_tsv_get "$d" variant hello syscalls)
+	dm=$(sk_tsv_get "$d" variant hello startup_median_us)
+	if [[ -x $HERE/hello-static ]]; then
+		ss=$(sk_tsv_get "$d" variant hello-static size_bytes)
+		sc=$(sk_tsv_get "$d" variant hello-static syscalls)
+		sm=$(sk_tsv_get "$d" variant hello-static startup_median_us)
+		sk_verdict_if "$ss > 10 * $ds" "a static binary carries its libc" "static >= 10 x dynamic size" \
+			"static $ss B vs dynamic $ds B ($(sk_calc "$ss / $ds")x)"
+		if ((have_strace)); then
+			sk_verdict_if "$sc < $dc" "static start-up needs fewer system calls (no ld.so, no mmap of libc)" \
+				"static < dynamic" "static $sc vs dynamic $dc syscalls (strace -c)"
+		else
+			sk_verdict "syscall count" "static < dynamic" "strace missing" SKIP "install strace"
+		fi
+		if ((have_hf)); then
+			sk_verdict_if "$sm < $dm" "static start-up is faster (no dynamic linking)" "static < dynamic" \
+				"static $sm us vs dynamic $dm us (median of $runs, hyperfine -N, CPU $cpu)"
+		else
+			sk_verdict "start-up time" "static < dynamic" "hyperfine missing" SKIP "install hyperfine"
+		fi
+		((have_hf)) && sk_plot "$HERE/hello.gp" data.tsv hello
+	fi
+	sk_summary <<EOF
+## Hello world, dynamic vs static
+
+The same program linked against the shared C library and statically. The dynamic binary is $ds bytes and asks ld.so to map libc at start-up (${dc} system calls under strace); the static one is ${ss:-?} bytes, carries its libc, and makes ${sc:-?} calls. Start-up, measured by hyperfine -N without a shell, median of $runs runs: dynamic ${dm} us, static ${sm:-?} us. On a VM much of it is glibc's CPU-feature probing (CPUID traps to the hypervisor), which both pay.
+EOF
+	sk_exp_end
+}
+
+run_user_vs_system
+run_syscall_cost
+run_hello
+sk_run_finish

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# run.t - ch01's quick run shows its phenomena (PASS verdicts, or SKIP with a
+# reason), leaves data, plots and nothing running; bad driver arguments exit 2.
+source "$(dirname "$0")/../../tests/tap.sh"
+drv=$TAP_TOP/ch01-syscall/run.sh
+[[ -x $TAP_TOP/ch01-syscall/syscall-cost ]] || plan_skip_all "programs not built (make)"
+
+bad_args "$drv" -c abc
+bad_args "$drv" -c 9999
+bad_args "$drv" -c 0-1
+bad_args "$drv" -d 0
+bad_args "$drv" -d x
+bad_args "$drv" -z
+bad_args "$drv" stray
+
+export SHIKUMI_NO_REPORT=1
+rd=$TAP_TMP/run
+run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
+d=$rd/ch01-syscall
+for e in user-vs-system syscall-cost hello; do
+	ok "$e: experiment directory published" test -d "$d/$e"
+	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
+	ok "$e: summary.md written" test -s "$d/$e/summary.md"
+done
+tsv_ok "$d/user-vs-system/data.tsv" "program t_ms user_pct system_pct idle_pct" "user-vs-system data"
+tsv_ok "$d/syscall-cost/data.tsv" "op rep ns_per_op" "syscall-cost data"
+verdict_ok "$d/user-vs-system/verdict.tsv" "loop runs in user mode"
+verdict_ok "$d/user-vs-system/verdict.tsv" "syscall-loop spends a large share in the kernel"
+verdict_ok "$d/syscall-cost/verdict.tsv" "a system call costs far more than a function call"
+verdict_ok "$d/syscall-cost/verdict.tsv" "the vDSO avoids the kernel entry"
+if [[ -x $TAP_TOP/ch01-syscall/hello-static ]]; then
+	verdict_ok "$d/hello/verdict.tsv" "a static binary carries its libc"
+	verdict_ok "$d/hello/verdict.tsv" "static start-up needs fewer system calls (no ld.so, no mmap of libc)"
+else
+	skip "no static libc"
+fi
+if command -v gnuplot >/dev/null; then
+	ok "plots drawn (PNG and SVG)" test -s "$d/syscall-cost/syscall-cost.png" -a -s "$d/syscall-cost/syscall-cost.svg"
+else
+	skip "gnuplot not installed"
+fi
+ok "run status is complete" grep -qx complete "$rd/status"
+ok "meta.json is valid JSON-ish" grep -q '"kernel"' "$rd/meta.json"
+
+# Ctrl-C in the middle: children killed, partial experiment kept and marked, run marked interrupted.
+# Job control gives the driver its own process group, as a terminal would, and
+# keeps SIGINT from being ignored in a background job.
+rd2=$TAP_TMP/run2
+set -m
+"$drv" -q -d 5 -o "$rd2" >/dev/null 2>&1 &
+pid=$!
+set +m
+sleep 1.5
+kill -INT -- "-$pid"
+rc=0
+wait "$pid" || rc=$?
+cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+ok "run marked interrupted" grep -qx interrupted "$rd2/status"
+ok "partial experiment kept as .interrupted" test -d "$rd2/ch01-syscall/user-vs-system.interrupted"
+sleep 0.3
+left=$(pgrep -f "$TAP_TOP/ch01-syscall/(loop|syscall-loop|cpu-sample)" || true)
+is "$left" "" "no program left running after Ctrl-C"
+done_testing
