@@ -151,7 +151,10 @@ void sk_usage_hint(void)
 {
 	/* After getopt returned '?' or ':', argv[optind - 1] is the offending word. */
 	const char *word = (optind > 1 && optind <= saved_argc && saved_argv) ? saved_argv[optind - 1] : NULL;
-	if (optopt > ' ' && optopt < 127)
+	if (word && !strncmp(word, "--", 2))
+		fprintf(stderr, "%s: unknown option, or it needs a value: '%s' (try '%s --help')\n",
+			sk_prog, word, sk_prog);
+	else if (optopt > ' ' && optopt < 127)
 		fprintf(stderr, "%s: unknown option -%c, or it needs a value (try '%s --help')\n",
 			sk_prog, optopt, sk_prog);
 	else if (word)
