@@ -201,8 +201,9 @@ sk_tsv_get() {
 		k && v && $k == key { print $v; exit }' "$1"
 }
 
-# sk_calc EXPR: floating-point arithmetic through awk ("sk_calc '3/2'").
-sk_calc() { awk "BEGIN { printf \"%.6g\n\", $1 }"; }
+# sk_calc EXPR [FORMAT]: floating-point arithmetic through awk ("sk_calc '3/2'",
+# "sk_calc '100*a/b' %.1f").
+sk_calc() { awk "BEGIN { printf \"${2:-%.6g}\\n\", $1 }"; }
 # sk_cmp EXPR: exit 0 if the awk expression is true ("sk_cmp '1.5 > 1'").
 sk_cmp() { awk "BEGIN { exit !($1) }"; }
 
@@ -301,17 +302,26 @@ sk_run_prog() {
 	local out=$1 rc=0
 	shift
 	echo "+ $*" >>"$SK_LOG"
-	{ "$@" 2>&1 1>"$out.tmp.$$" 3>&- | tee -a "$SK_LOG" >&2; } 3>&1 || rc=$?
+	{ "$@" 2>&1 1>"$out.tmp.$$" | tee -a "$SK_LOG" >&2; } || rc=$?
 	if ((rc == 0)); then mv -f "$out.tmp.$$" "$out"; else rm -f "$out.tmp.$$"; fi
 	return "$rc"
+}
+
+# sk_point_latest RUN_DIR: results/latest -> RUN_DIR, for runs under results/ only
+# (a run written elsewhere with -o must not move the suite's "latest").
+sk_point_latest() {
+	local dir
+	dir=$(cd "$1" && pwd -P)
+	[[ $(dirname "$dir") == "$(cd "$SK_TOP/results" && pwd -P)" ]] || return 0
+	ln -sfn "$(basename "$dir")" "$SK_TOP/results/latest.tmp.$$" &&
+		mv -Tf "$SK_TOP/results/latest.tmp.$$" "$SK_TOP/results/latest"
 }
 
 # sk_run_finish: mark the run complete (or failed) and point results/latest at it.
 sk_run_finish() {
 	[[ $SK_OWN_RUN == 1 ]] || return 0
 	if ((SK_FAILS > 0)); then sk_run_status complete-with-failures; else sk_run_status complete; fi
-	ln -sfn "$(basename "$SK_RUN_DIR")" "$SK_TOP/results/latest.tmp.$$" &&
-		mv -Tf "$SK_TOP/results/latest.tmp.$$" "$SK_TOP/results/latest"
+	sk_point_latest "$SK_RUN_DIR"
 	if [[ -z ${SHIKUMI_NO_REPORT:-} ]]; then
 		"$SK_TOP/scripts/report" "$SK_RUN_DIR" >/dev/null || sk_warn "report failed"
 	fi
@@ -332,11 +342,13 @@ sk_subtitle() {
 # experiment dir. DATA and OUTBASE are relative to the experiment dir. The call
 # is recorded in plots.tsv so that `make plots` can redraw it later.
 sk_plot() {
-	local gp=$1 data=$2 out=$3 ext rel
+	local gp=$1 data=$2 out=$3 rel subtitle
 	shift 3
 	rel=${gp#"$SK_TOP/"}
-	printf '%s\t%s\t%s' "$rel" "$data" "$out" >>"$SK_EXP_DIR/plots.tsv"
-	printf '\t%s' "$@" >>"$SK_EXP_DIR/plots.tsv"
+	subtitle=$(sk_subtitle)
+	# plots.tsv: script, data, output base, subtitle, extra args (tab-separated)
+	printf '%s\t%s\t%s\t%s' "$rel" "$data" "$out" "$subtitle" >>"$SK_EXP_DIR/plots.tsv"
+	(($# == 0)) || printf '\t%s' "$@" >>"$SK_EXP_DIR/plots.tsv"
 	printf '\n' >>"$SK_EXP_DIR/plots.tsv"
 	if ! sk_have gnuplot; then
 		if ((SK_GNUPLOT_WARNED == 0)); then
@@ -345,7 +357,7 @@ sk_plot() {
 		fi
 		return 0
 	fi
-	"$SK_TOP/scripts/plot" "$SK_TOP/$rel" "$SK_EXP_DIR/$data" "$SK_EXP_DIR/$out" "$(sk_subtitle)" "$@" 2>>"$SK_LOG" ||
+	"$SK_TOP/scripts/plot" "$SK_TOP/$rel" "$SK_EXP_DIR/$data" "$SK_EXP_DIR/$out" "$subtitle" "$@" 2>>"$SK_LOG" ||
 		sk_warn "plot $out failed (see $SK_LOG)"
 }
 
