@@ -164,9 +164,9 @@ run_syscall_cost() {
 	oc=$(sk_tsv_get "$s" op open_close median)
 
 	sk_verdict_if "$gp >= 10 * $fn && $gp >= 20" "a system call costs far more than a function call" \
-		"getppid >= 10 x function call" "getppid $gp ns vs function call $fn ns ($(sk_calc "$gp / ($fn > 0.01 ? $fn : 0.01)")x)"
+		"getppid >= 10 x function call" "getppid $gp ns vs function call $fn ns ($(sk_calc "$gp / ($fn > 0.01 ? $fn : 0.01)" %.0f)x)"
 	sk_verdict_if "$sclk >= 1.5 * $vdso" "the vDSO avoids the kernel entry" \
-		"syscall clock_gettime >= 1.5 x vDSO" "syscall $sclk ns vs vDSO $vdso ns ($(sk_calc "$sclk / $vdso")x)"
+		"syscall clock_gettime >= 1.5 x vDSO" "syscall $sclk ns vs vDSO $vdso ns ($(sk_calc "$sclk / $vdso" %.1f)x)"
 	sk_verdict_if "$gp > $vdso" "a null syscall costs more than a vDSO call" "getppid > vDSO clock_gettime" \
 		"getppid $gp ns vs vDSO $vdso ns"
 
@@ -241,7 +241,7 @@ run_hello() {
 		sc=$(sk_tsv_get "$d" variant hello-static syscalls)
 		sm=$(sk_tsv_get "$d" variant hello-static startup_median_us)
 		sk_verdict_if "$ss > 10 * $ds" "a static binary carries its libc" "static >= 10 x dynamic size" \
-			"static $ss B vs dynamic $ds B ($(sk_calc "$ss / $ds")x)"
+			"static $ss B vs dynamic $ds B ($(sk_calc "$ss / $ds" %.0f)x)"
 		if ((have_strace)); then
 			sk_verdict_if "$sc < $dc" "static start-up needs fewer system calls (no ld.so, no mmap of libc)" \
 				"static < dynamic" "static $sc vs dynamic $dc syscalls (strace -c)"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# ch01-syscall/bench.sh - our getppid cost next to perf's, in one run.
+#
+# USAGE: ./bench.sh [-c CPU] [-n ROUNDS]
+#   Alternates ROUNDS times: syscall-cost --op getppid, then
+#   perf bench syscall basic (getppid loop), both pinned to CPU. Prints each
+#   round, the medians and the ratio ours/perf (target 0.9-1.1).
+# REQUIREMENTS: perf (Debian: linux-perf). Without it, prints our number only.
+# eg,  ./bench.sh -c 1 -n 7
+set -euo pipefail
+SK_PROG=ch01-syscall/bench.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+HERE="$SK_TOP/ch01-syscall"
+PERF_LOOPS=3000000    # ~0.5 s per perf run at ~170 ns per call
+
+cpu="" rounds=5
+while getopts ":c:n:h" opt; do
+	case $opt in
+	c) sk_check_cpulist -c "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU"; cpu=$OPTARG ;;
+	n) sk_check_int -n "$OPTARG" 1 100; rounds=$OPTARG ;;
+	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+cpu=${cpu:-$(sk_default_cpu)}
+[[ -x $HERE/syscall-cost ]] || sk_die "syscall-cost is not built: run make"
+have_perf=0
+if sk_have perf && perf bench syscall basic -l 1000 >/dev/null 2>&1; then have_perf=1; else
+	sk_warn "perf bench syscall basic unavailable (install linux-perf): our number only"
+fi
+
+ours=() theirs=()
+for ((i = 1; i <= rounds; i++)); do
+	o=$(sk_pin "$cpu" "$HERE/syscall-cost" --op getppid -r 11 -t 20 2>/dev/null |
+		sk_summarize -b op -v ns_per_op | awk -F'\t' '$1 == "getppid" {print $3}')
+	ours+=("$o")
+	t=NaN
+	if ((have_perf)); then
+		# perf prints "usecs/op"; it times one loop of PERF_LOOPS calls with gettimeofday.
+		t=$(sk_pin "$cpu" perf bench syscall basic -l "$PERF_LOOPS" 2>/dev/null |
+			awk '/usecs\/op/ {printf "%.2f", $1 * 1000}')
+		theirs+=("$t")
+	fi
+	printf 'round %d: ours %s ns, perf bench syscall basic %s ns\n' "$i" "$o" "$t"
+done
+med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+mo=$(med "${ours[@]}")
+echo "getppid on CPU $cpu, median of $rounds rounds: ours $mo ns"
+if ((have_perf)); then
+	mt=$(med "${theirs[@]}")
+	ratio=$(sk_calc "$mo / $mt" %.3f)
+	verdict=$(sk_cmp "$ratio >= 0.9 && $ratio <= 1.1" && echo "within 0.9-1.1" || echo "OUTSIDE 0.9-1.1")
+	echo "perf bench syscall basic: $mt ns; ratio ours/perf = $ratio ($verdict)"
+fi
