@@ -29,6 +29,7 @@ SK_EXP_DIR=""      # staging dir of the experiment being run
 SK_LOG=/dev/null
 SK_OWN_RUN=0       # 1 if this driver created the run dir (and finishes it)
 SK_FAILS=0
+# shellcheck disable=SC2034 # read by the drivers (their -q sets it)
 SK_QUICK=0
 declare -a SK_CLEANUPS=()
 
@@ -55,16 +56,16 @@ sk_check_int() {
 
 # Expand "0-2,5" into "0 1 2 5"; returns 1 on malformed input.
 sk_expand_cpulist() {
-	local list=$1 part a b out=()
+	local list=$1 part a b cpus=()
 	[[ $list =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || return 1
 	IFS=, read -ra parts <<<"$list"
 	for part in "${parts[@]}"; do
 		a=${part%-*} b=${part#*-}
 		((${#a} < 6 && ${#b} < 6)) || return 1
 		((10#$a <= 10#$b)) || return 1
-		for ((i = 10#$a; i <= 10#$b; i++)); do out+=("$i"); done
+		for ((i = 10#$a; i <= 10#$b; i++)); do cpus+=("$i"); done
 	done
-	echo "${out[*]}"
+	echo "${cpus[*]}"
 }
 
 # CPUs this process may run on, space-separated.

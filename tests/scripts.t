@@ -75,14 +75,14 @@ run_exit 0 "install-deps --check runs" "$S/install-deps" --check
 run_exit 2 "install-deps rejects junk" "$S/install-deps" --bogus
 
 # lib.sh argument checks (in a subshell: sk_usage_error exits)
-chk() { (SK_PROG=t; source "$S/lib.sh"; trap - EXIT; "$@") >/dev/null 2>&1; }
+chk() { (source "$S/lib.sh"; trap - EXIT; "$@") >/dev/null 2>&1; }
 ok "sk_check_int accepts 5 in 1..10" chk sk_check_int -n 5 1 10
 for v in x 5x -1 0 11 99999999999999999999 ""; do
 	chk sk_check_int -n "$v" 1 10 && fail "sk_check_int rejects '$v'" || { [[ $? == 2 ]] && pass "sk_check_int rejects '$v' (exit 2)" || fail "sk_check_int rejects '$v' with exit 2"; }
 done
 ok "sk_check_cpulist accepts the first allowed CPU" chk sk_check_cpulist -c "$(awk '/^Cpus_allowed_list/ {sub(/[-,].*/, "", $2); print $2}' /proc/self/status)"
-for v in x 1- 9999 3-1 ,; do
+for v in x 1- 9999 3-1 "1,"; do
 	chk sk_check_cpulist -c "$v" && fail "sk_check_cpulist rejects '$v'" || pass "sk_check_cpulist rejects '$v'"
 done
-is "$(SK_PROG=t; source "$S/lib.sh"; trap - EXIT; sk_expand_cpulist 0-2,5)" "0 1 2 5" "sk_expand_cpulist 0-2,5"
+is "$(source "$S/lib.sh"; trap - EXIT; sk_expand_cpulist 0-2,5)" "0 1 2 5" "sk_expand_cpulist 0-2,5"
 done_testing

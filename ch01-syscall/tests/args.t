@@ -49,7 +49,7 @@ tsv_ok "$TAP_TMP/cost.tsv" "op rep ns_per_op" "syscall-cost TSV is well-formed"
 is "$(grep -c $'^getppid\t' "$TAP_TMP/cost.tsv")" 5 "five repetitions of getppid"
 run_exit 0 "syscall-cost -o FILE writes the file" "$cost" -q -r 5 -t 1 --op vdso_clock_gettime -o "$TAP_TMP/o.tsv"
 tsv_ok "$TAP_TMP/o.tsv" "op rep ns_per_op" "-o FILE is well-formed"
-ok "no temporary file left next to -o FILE" test -z "$(ls "$TAP_TMP" | grep tmp)"
+ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name "*.tmp.*")"
 
 run_exit 0 "loop -d 200 runs and stops" "$loop" -d 200
 run_exit 0 "syscall-loop -d 200 runs and stops" "$sloop" -d 200
