@@ -109,7 +109,12 @@ sk_pin() {
 	taskset -c "$cpu" "$@"
 }
 
-sk_have() { command -v "$1" >/dev/null 2>&1; }
+# sk_have TOOL: is the tool installed? SHIKUMI_HIDE_TOOLS="gnuplot hyperfine"
+# pretends some are not, to see (and test) how an experiment degrades.
+sk_have() {
+	[[ " ${SHIKUMI_HIDE_TOOLS:-} " == *" $1 "* ]] && return 1
+	command -v "$1" >/dev/null 2>&1
+}
 
 # ---- cleanup and signals ------------------------------------------------------
 

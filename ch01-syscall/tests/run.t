@@ -42,6 +42,14 @@ fi
 ok "run status is complete" grep -qx complete "$rd/status"
 ok "meta.json is valid JSON-ish" grep -q '"kernel"' "$rd/meta.json"
 
+# Without the optional tools: data and verdicts still written, plots skipped with a note.
+rd3=$TAP_TMP/run3
+SHIKUMI_HIDE_TOOLS="gnuplot hyperfine strace sar" run_exit 0 "run.sh -q without gnuplot, hyperfine, strace, sar" "$drv" -q -d 1 -o "$rd3"
+like "$ERR" "gnuplot not installed" "missing gnuplot is noted"
+ok "no plot without gnuplot" test ! -e "$rd3/ch01-syscall/syscall-cost/syscall-cost.png"
+verdict_ok "$rd3/ch01-syscall/syscall-cost/verdict.tsv" "a system call costs far more than a function call"
+ok "start-up time verdict is SKIP without hyperfine" grep -q $'^start-up time\t.*\tSKIP\tinstall hyperfine' "$rd3/ch01-syscall/hello/verdict.tsv"
+
 # Ctrl-C in the middle: children killed, partial experiment kept and marked, run marked interrupted.
 # Job control gives the driver its own process group, as a terminal would, and
 # keeps SIGINT from being ignored in a background job.
