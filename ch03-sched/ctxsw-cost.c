@@ -1,0 +1,243 @@
+/*
+ * ctxsw-cost - what a context switch costs: two processes ping-pong a word
+ * over two pipes.
+ *
+ * Each round trip is: A writes, blocks reading; B wakes, reads, writes back,
+ * blocks; A wakes and reads. Pinned to the SAME CPU, every round trip is two
+ * context switches plus two pipe writes and two reads. On DIFFERENT CPUs
+ * there is no switch on either CPU, but each wake-up must reach another CPU
+ * (an IPI, and on a VM an idle vCPU's exit and re-entry). "self" is the same
+ * pipe traffic inside one process (no switch at all), to subtract. Like
+ * `perf bench sched pipe` (which sends an int), with warm-up, time-bounded
+ * repetitions and medians.
+ *
+ * Usage: ctxsw-cost [-q] [-r REPS] [-t TARGET_MS | -l LOOPS] [-p PLACEMENT]... [-c CPU] [-C CPU2] [-o FILE]
+ * Try:   ./ctxsw-cost -q | column -t
+ */
+#include "common.h"
+
+#include <getopt.h>
+#include <math.h>
+
+#define DEFAULT_REPS 7
+#define QUICK_REPS 5
+#define DEFAULT_TARGET_MS 200
+#define QUICK_TARGET_MS 50
+#define WARMUP_TRIPS 2000
+
+enum { P_SELF, P_SAME, P_CROSS, P_INHERIT, NPLACE };
+static const char *const place_names[] = {"self", "same", "cross", "inherit", NULL};
+static const char *const place_what[] = {
+	"one process, the same pipe writes and reads, no switch",
+	"two processes pinned to CPU (-c): two switches per round trip",
+	"pinned to CPU (-c) and CPU2 (-C): a cross-CPU wake-up each way",
+	"no pinning: whatever affinity the program was started with (for comparing with perf under taskset)",
+};
+
+static void usage(void)
+{
+	printf("Usage: %s [options]\n"
+	       "Round-trip time of a word ping-ponged between two processes over pipes. TSV to stdout.\n\n"
+	       "  -q, --quick            %d reps of %d ms (default %d reps of %d ms)\n"
+	       "  -r, --reps REPS        repetitions per placement, 1..1000\n"
+	       "  -t, --target TARGET_MS length of one repetition [ms], 1..10000 (round trips are\n"
+	       "                         counted from a warm-up)\n"
+	       "  -l, --loops LOOPS      fixed round trips per repetition, 1..100000000 (instead of -t)\n"
+	       "  -p, --placement NAME   only this placement (repeatable); default self, same, cross:\n",
+	       sk_prog, QUICK_REPS, QUICK_TARGET_MS, DEFAULT_REPS, DEFAULT_TARGET_MS);
+	for (int i = 0; i < NPLACE; i++)
+		printf("                           %-8s %s\n", place_names[i], place_what[i]);
+	printf("  -c, --cpu CPU          first CPU (default: the first allowed)\n"
+	       "  -C, --cpu2 CPU2        second CPU for cross (default: the next allowed one;\n"
+	       "                         cross is skipped with a note when only one CPU is allowed)\n"
+	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
+	       "  -h, --help             this help\n\n"
+	       "Output columns: placement  rep  roundtrips  ns_per_roundtrip  ns_per_switch\n"
+	       "Examples:\n"
+	       "  %s -q\n"
+	       "  taskset -c 1 %s -p inherit -l 1000000     # same conditions as\n"
+	       "  taskset -c 1 perf bench sched pipe -l 1000000\n",
+	       sk_prog, sk_prog);
+}
+
+static void xwrite(int fd, const int *v)
+{
+	if (write(fd, v, sizeof(*v)) != (ssize_t)sizeof(*v))
+		sk_die_errno("write pipe");
+}
+
+/* Returns false at EOF. */
+static bool xread(int fd, int *v)
+{
+	ssize_t n = read(fd, v, sizeof(*v));
+	if (n == 0)
+		return false;
+	if (n != (ssize_t)sizeof(*v))
+		sk_die_errno("read pipe");
+	return true;
+}
+
+struct pair {
+	int to_child[2], to_parent[2];
+	pid_t child;
+	bool self;
+};
+
+static void trips(struct pair *p, uint64_t n)
+{
+	int v = 0;
+	if (p->self) {
+		/* The same four pipe operations, no other process involved. */
+		for (uint64_t i = 0; i < n; i++) {
+			xwrite(p->to_child[1], &v);
+			xread(p->to_child[0], &v);
+			xwrite(p->to_parent[1], &v);
+			xread(p->to_parent[0], &v);
+		}
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		xwrite(p->to_child[1], &v);
+		if (!xread(p->to_parent[0], &v))
+			sk_die("echo process ended early");
+	}
+}
+
+static void pair_open(struct pair *p, int place, int cpu_parent, int cpu_child)
+{
+	memset(p, 0, sizeof(*p));
+	if (pipe(p->to_child) || pipe(p->to_parent))
+		sk_die_errno("pipe");
+	p->self = place == P_SELF;
+	if (place == P_SAME || place == P_CROSS || place == P_SELF)
+		if (sk_pin_self(cpu_parent))
+			sk_die_errno("pin to CPU %d", cpu_parent);
+	if (p->self)
+		return;
+	p->child = sk_fork();
+	if (p->child < 0)
+		sk_die_errno("fork");
+	if (p->child == 0) {
+		if ((place == P_SAME || place == P_CROSS) && sk_pin_self(cpu_child))
+			_exit(SK_EXIT_FAIL);
+		close(p->to_child[1]);
+		close(p->to_parent[0]);
+		int v;
+		while (xread(p->to_child[0], &v))
+			xwrite(p->to_parent[1], &v);
+		_exit(0);
+	}
+	close(p->to_child[0]);
+	close(p->to_parent[1]);
+}
+
+static void pair_close(struct pair *p)
+{
+	if (p->self) {
+		close(p->to_child[0]);
+		close(p->to_parent[1]);
+	}
+	close(p->to_child[1]);
+	close(p->to_parent[0]);
+	if (p->child > 0) {
+		int st = sk_wait(p->child, NULL);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			char sb[64];
+			sk_die("echo process %s", s3_status_str(st, sb, sizeof(sb)));
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	int reps = 0, target_ms = 0, cpu = -1, cpu2 = -1;
+	long long loops = 0;
+	bool quick = false, want[NPLACE] = {false}, any = false;
+	const char *out = NULL;
+	static const struct option longopts[] = {
+		{"quick", no_argument, 0, 'q'},        {"reps", required_argument, 0, 'r'},
+		{"target", required_argument, 0, 't'}, {"loops", required_argument, 0, 'l'},
+		{"placement", required_argument, 0, 'p'}, {"cpu", required_argument, 0, 'c'},
+		{"cpu2", required_argument, 0, 'C'},   {"output", required_argument, 0, 'o'},
+		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "qr:t:l:p:c:C:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': quick = true; break;
+		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 1000); break;
+		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
+		case 'l': loops = sk_parse_ll(optarg, "--loops", 1, 100000000); break;
+		case 'p': want[sk_parse_choice(optarg, "--placement", place_names)] = true; any = true; break;
+		case 'c': cpu = sk_parse_cpu(optarg, "--cpu"); break;
+		case 'C': cpu2 = sk_parse_cpu(optarg, "--cpu2"); break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: sk_usage_hint();
+		}
+	}
+	if (optind < argc)
+		sk_usage_error("unexpected operand '%s'", argv[optind]);
+	if (loops && target_ms)
+		sk_usage_error("give -l LOOPS or -t TARGET_MS, not both");
+	if (!reps)
+		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	if (!target_ms)
+		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	if (!any)
+		want[P_SELF] = want[P_SAME] = want[P_CROSS] = true;
+	if (cpu < 0)
+		cpu = sk_first_allowed_cpu();
+	if (cpu2 < 0)
+		for (int i = 0; (cpu2 = sk_nth_allowed_cpu(i)) >= 0 && cpu2 == cpu; i++)
+			;
+	if (want[P_CROSS] && cpu2 == cpu)
+		sk_usage_error("--cpu2 must differ from --cpu");
+	const char *cross_note = "run";
+	if (want[P_CROSS] && cpu2 < 0) {
+		cross_note = "skipped: only one CPU allowed";
+		sk_warn("cross placement skipped: only one CPU allowed");
+		want[P_CROSS] = false;
+	}
+
+	struct sk_tsv t;
+	sk_tsv_open(&t, out);
+	sk_children_guard();
+	cpu_set_t orig;
+	sk_allowed_cpus(&orig);
+	sk_tsv_meta(&t, "cpu", "%d", cpu);
+	sk_tsv_meta(&t, "cpu2", "%d", cpu2);
+	sk_tsv_meta(&t, "cross", "%s", cross_note);
+	sk_tsv_meta(&t, "word_bytes", "%zu", sizeof(int));
+	sk_tsv_meta(&t, "reps", "%d", reps);
+	sk_tsv_header(&t, "placement\trep\troundtrips\tns_per_roundtrip\tns_per_switch");
+	for (int pl = 0; pl < NPLACE; pl++) {
+		if (!want[pl])
+			continue;
+		struct pair p;
+		pair_open(&p, pl, cpu, pl == P_CROSS ? cpu2 : cpu);
+		sk_cpu_note();
+		uint64_t t0 = sk_now_ns();
+		trips(&p, WARMUP_TRIPS);
+		double warm_ns = (double)(sk_now_ns() - t0) / WARMUP_TRIPS;
+		uint64_t n = loops ? (uint64_t)loops : (uint64_t)(target_ms * 1e6 / (warm_ns > 1 ? warm_ns : 1));
+		if (n < 100)
+			n = 100;
+		double med[1000];
+		for (int r = 1; r <= reps; r++) {
+			t0 = sk_now_ns();
+			trips(&p, n);
+			double ns = (double)(sk_now_ns() - t0) / (double)n;
+			med[r - 1] = ns;
+			sk_tsv_row(&t, "%s\t%d\t%llu\t%.1f\t%.1f", place_names[pl], r, (unsigned long long)n, ns,
+				   pl == P_SELF ? NAN : ns / 2);
+		}
+		sk_cpu_note();
+		pair_close(&p);
+		if (sched_setaffinity(0, sizeof(orig), &orig))
+			sk_die_errno("sched_setaffinity (restore)");
+		sk_note("%-7s %.0f ns per round trip (median of %d x %llu)", place_names[pl], sk_median(med, (size_t)reps),
+			reps, (unsigned long long)n);
+	}
+	return sk_tsv_close(&t) ? 1 : 0;
+}

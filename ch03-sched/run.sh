@@ -1,0 +1,454 @@
+#!/usr/bin/env bash
+# ch03-sched/run.sh - the process scheduler, made visible and measured: time
+# slices on one CPU, turnaround and throughput against the number of
+# processes, nice weights, real/user/sys, the cost of a context switch, and
+# a real-time task starving a normal one.
+#
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
+# Experiments, each in RUNDIR/ch03-sched/<name>/:
+#   slices     sched 1..MAX_NPROC workers pinned to CPU: progress vs time (the
+#              book's figure), who is on the CPU, measured slice vs the kernel's
+#   nice       two workers on CPU, nice 0 vs nice NICE: CPU share vs the weight table
+#   cpuperf    N = 1 .. 2 x CPUs identical processes, all on CPU and free on all
+#              CPUs: average turnaround and throughput
+#   time       real/user/sys of a busy, a sleeping, a syscall-heavy process and of
+#              two busy processes on two CPUs
+#   ctxsw      a word ping-ponged over pipes: same CPU, two CPUs, one process
+#   rt         a SCHED_FIFO worker against a normal one on CPU (SKIP without privilege)
+# REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), root or
+#   CAP_SYS_NICE for the rt experiment.
+# eg,
+#   ./run.sh -q              # quick: ~30 s
+#   ./run.sh -c 1 -k 10      # pinned to CPU 1, nice 10 against nice 0
+set -euo pipefail
+SK_PROG=ch03-sched/run.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+HERE="$SK_TOP/ch03-sched"
+CHAPTER=ch03-sched
+
+RESOLUTION_MS=1            # the book's: one sample per ms of work
+SLICE_BAND_MS="0.5 30"     # a plausible slice: above an interrupt, below the old CFS periods
+
+usage() {
+	cat <<EOF
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
+The process scheduler: time slices, turnaround/throughput, nice, real/user/sys,
+context-switch cost, SCHED_FIFO.
+
+$(sk_std_usage)
+  -n MAX_NPROC  slices: 1..MAX_NPROC workers on one CPU, 2..8 (default 4)
+  -t TOTAL_MS   slices: work per worker [ms], 10..10000 (default 300, quick 100)
+  -k NICE       nice: the second worker's nice value, 1..19 (default 5)
+
+Examples:
+  $SK_PROG -q
+  $SK_PROG -c 1 -k 10 -t 500
+EOF
+}
+
+cpu="" rundir="" maxn=4 total="" nicek=5
+while getopts ":qc:o:n:t:k:h" opt; do
+	case $opt in
+	q) SK_QUICK=1 ;;
+	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
+	o) rundir=$OPTARG ;;
+	n) sk_check_int -n "$OPTARG" 2 8; maxn=$((10#$OPTARG)) ;;
+	t) sk_check_int -t "$OPTARG" 10 10000; total=$((10#$OPTARG)) ;;
+	k) sk_check_int -k "$OPTARG" 1 19; nicek=$((10#$OPTARG)) ;;
+	h) usage; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
+cpu=${cpu:-$(sk_default_cpu)}
+total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
+for p in sched cpuperf ctxsw-cost timeacct; do
+	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
+done
+sk_have taskset || sk_die "taskset not found (install util-linux)"
+QOPT=()
+((SK_QUICK)) && QOPT=(-q)
+
+sk_run_init "$CHAPTER" "$rundir"
+
+# meta FILE KEY: the value of a '# key: value' preamble line.
+meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
+
+# Kernel facts for the slice verdict: scheduler, HZ, the slice it should grant.
+kernel_facts() {
+	local rel major minor ncpu factor base
+	rel=$(uname -r)
+	major=${rel%%.*} minor=${rel#*.} minor=${minor%%[!0-9]*}
+	KVER_NUM=$((major * 100 + minor))
+	HZ=""
+	if [[ -r /proc/config.gz ]] && sk_have zcat; then
+		HZ=$(zcat /proc/config.gz 2>/dev/null | awk -F= '/^CONFIG_HZ=/ {print $2}')
+	elif [[ -r /boot/config-$rel ]]; then
+		HZ=$(awk -F= '/^CONFIG_HZ=/ {print $2}' "/boot/config-$rel")
+	fi
+	ncpu=$(nproc --all 2>/dev/null || nproc)
+	((ncpu > 8)) && ncpu=8
+	factor=$(awk -v n="$ncpu" 'BEGIN { f = 1; while (n >= 2) { n /= 2; f++ } print f }')   # 1 + ilog2
+	if ((KVER_NUM >= 606)); then
+		SCHEDULER=EEVDF
+		if ((KVER_NUM >= 616)); then base=0.70; else base=0.75; fi
+		BASE_SLICE_MS=$(sk_calc "$base * $factor")
+		BASE_SLICE_SRC="default ${base} ms x (1 + log2 $ncpu CPUs)"
+	else
+		SCHEDULER=CFS
+		BASE_SLICE_MS=$(sk_calc "6 * $factor / 2")   # sched_latency / 2 procs
+		BASE_SLICE_SRC="CFS: sched_latency 6 ms x $factor, shared by 2 procs"
+	fi
+	if [[ -n $HZ ]]; then
+		TICK_MS=$(sk_calc "1000 / $HZ")
+		# Without HRTICK a fair task is preempted at the first tick after its slice ends.
+		EXPECTED_SLICE_MS=$(awk -v b="$BASE_SLICE_MS" -v t="$TICK_MS" 'BEGIN { n = int(b / t); if (n * t < b - 1e-9) n++; if (n < 1) n = 1; printf "%.3g", n * t }')
+	else
+		TICK_MS="" EXPECTED_SLICE_MS=$BASE_SLICE_MS
+	fi
+}
+kernel_facts
+
+# ---------------------------------------------------------------------------
+# 1. slices: NPROC workers take turns on one CPU
+# ---------------------------------------------------------------------------
+run_slices() {
+	sk_exp_begin slices
+	local n d=$SK_EXP_DIR
+	for ((n = 1; n <= maxn; n++)); do
+		sk_note "sched $n $total $RESOLUTION_MS pinned to CPU $cpu"
+		sk_run_prog "$d/trace-$n.tsv" sk_pin "$cpu" "$HERE/sched" -w "$d/workers-$n.tsv" -R "$d/runs-$n.tsv" \
+			"$n" "$total" "$RESOLUTION_MS" || sk_die "sched $n failed (see $SK_LOG)"
+	done
+	# Long format, one file per kind, with an nproc column in front.
+	local kind
+	for kind in trace workers runs; do
+		{
+			grep '^#' "$d/$kind-$maxn.tsv" | grep -v -e '^# command:' -e '^# nproc:'
+			awk -F'\t' -v OFS='\t' '
+				FNR == 1 { n = FILENAME; sub(/.*-/, "", n); sub(/\.tsv$/, "", n); hdr = 0 }
+				/^#/ { next }
+				!hdr { hdr = 1; if (!done) { print "nproc", $0; done = 1 }; next }
+				{ print n, $0 }' $(for ((i = 1; i <= maxn; i++)); do echo "$d/$kind-$i.tsv"; done)
+		} | sk_atomic_write "$d/$kind.tsv"
+	done
+	mkdir -p "$d/raw"
+	mv "$d"/trace-*.tsv "$d"/workers-*.tsv "$d"/runs-*.tsv "$d/raw/"
+	mv "$d/trace.tsv" "$d/data.tsv"
+
+	local single ratios="" ok_ratio=1 inter="" ok_inter=1 slices=() med p10 p90 runs ovh hz_note base_read
+	single=$(meta "$d/raw/trace-1.tsv" last_finish_ms)
+	for ((n = 2; n <= maxn; n++)); do
+		local last r minruns
+		last=$(meta "$d/raw/trace-$n.tsv" last_finish_ms)
+		r=$(sk_calc "$last / $single")
+		ratios+="${ratios:+, }N=$n: ${r}x"
+		sk_cmp "$r >= 0.75 * $n && $r <= 1.35 * $n" || ok_ratio=0
+		minruns=$(sk_tsv_col "$d/raw/workers-$n.tsv" runs | sort -n | head -1)
+		inter+="${inter:+, }N=$n: >= $minruns"
+		((minruns >= 3)) || ok_inter=0
+	done
+	# Pooled slice statistics over N >= 2 (N = 1 has only foreign interruptions).
+	read -r med p10 p90 runs < <(awk -F'\t' '
+		/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$c["nproc"] >= 2 && $c["complete"] == 1 { v[++n] = $c["run_ms"] }
+		END {
+			if (!n) { print "nan nan nan 0"; exit }
+			for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+			hi = int(n * 0.9); if (hi < 1) hi = 1
+			printf "%.2f %.2f %.2f %d\n", v[int((n + 1) / 2)], v[int(n * 0.1) + 1], v[hi], n
+		}' "$d/runs.tsv")
+	ovh=$(meta "$d/raw/trace-1.tsv" record_overhead_pct_of_resolution)
+	base_read=$(meta "$d/raw/trace-1.tsv" base_slice_ns)
+	hz_note="HZ=${HZ:-unknown}${TICK_MS:+ (tick ${TICK_MS} ms)}"
+	local expected_txt="$SCHEDULER base slice ${BASE_SLICE_MS} ms ($BASE_SLICE_SRC; debugfs base_slice_ns: $base_read) -> ~${EXPECTED_SLICE_MS} ms at $hz_note"
+	local lo hi
+	read -r lo hi <<<"$SLICE_BAND_MS"
+
+	if ((ok_ratio)); then
+		sk_verdict "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
+			"$ratios (single worker: $single ms)" PASS "CPU $cpu, $total ms of work each"
+	else
+		sk_verdict "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
+			"$ratios (single worker: $single ms)" FAIL "CPU $cpu, $total ms of work each; other load on the CPU?"
+	fi
+	if ((ok_inter)); then
+		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" PASS \
+			"a run = time between two off-CPU gaps > $(meta "$d/raw/trace-1.tsv" gap_threshold_us) us"
+	else
+		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" FAIL \
+			"a worker ran to completion in one go?"
+	fi
+	sk_verdict_if "$runs > 0 && $med >= $lo && $med <= $hi" "median slice is plausible for this kernel" \
+		"$lo..$hi ms; $expected_txt" "median $med ms (p10 $p10, p90 $p90, $runs runs, N=2..$maxn)" \
+		"Linux $(uname -r); the book's CFS gave ~12 ms for 2 processes"
+	sk_verdict_if "$ovh < 1" "recording a sample does not distort the trace" "< 1 % of the ${RESOLUTION_MS} ms resolution" \
+		"${ovh} % ($(meta "$d/raw/trace-1.tsv" record_overhead_ns_per_sample) ns per sample; clock checks $(meta "$d/raw/trace-1.tsv" gap_check_overhead_pct) % of the work)"
+
+	sk_plot "$HERE/progress.gp" data.tsv progress "$maxn"
+	sk_plot "$HERE/progress.gp" data.tsv progress-zoom "$maxn" 50
+	sk_plot "$HERE/timeline.gp" runs.tsv timeline "$maxn"
+	local single_runs
+	single_runs=$(sk_tsv_col "$d/raw/workers-1.tsv" runs)
+	sk_summary <<EOF
+## Time slices: $maxn workers take turns on CPU $cpu
+
+Each worker does $total ms of busy work and records its progress after every ${RESOLUTION_MS} ms of it; all are pinned to CPU $cpu and start together. One worker alone finishes in $single ms; N workers all finish at about N times that ($ratios), because the CPU is shared, not shared out: on the progress graph each line climbs only while its worker is on the CPU and is flat while the others run. The timeline shows the turns themselves: uninterrupted runs of median $med ms (p10 $p10, p90 $p90 ms, $runs runs). On this kernel ($SCHEDULER, Linux $(uname -r)) the scheduler asks for a base slice of about ${BASE_SLICE_MS} ms, but without a high-resolution tick a running task is only preempted at a timer tick, so the slice seen is ~${EXPECTED_SLICE_MS} ms ($hz_note) whatever the number of workers; the book's CFS kernels divided a 24 ms period among them (12 ms each for 2, 8 ms for 3).
+
+- single worker: $single ms for $total ms of work (${single_runs} complete runs: interruptions by other tasks)
+- finish time / single: $ratios
+- slice: median $med ms, p10 $p10, p90 $p90 ($runs runs); expected ~${EXPECTED_SLICE_MS} ms
+- kernel: base_slice_ns $base_read, sched_latency_ns $(meta "$d/raw/trace-1.tsv" sched_latency_ns), $hz_note
+- recording overhead: ${ovh} % of the resolution
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 2. nice: CPU share follows the weight table
+# ---------------------------------------------------------------------------
+run_nice() {
+	sk_exp_begin nice
+	local d=$SK_EXP_DIR ntotal
+	ntotal=$( ((SK_QUICK)) && echo 200 || echo 500)
+	sk_note "sched -n $nicek 2 $ntotal $RESOLUTION_MS pinned to CPU $cpu"
+	sk_run_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" -n "$nicek" -w "$d/workers.tsv" -R "$d/runs.tsv" \
+		2 "$ntotal" "$RESOLUTION_MS" || sk_die "sched -n $nicek failed (see $SK_LOG)"
+	local s0 e0 s1 e1 f0 f1 w0 w1 cs
+	s0=$(sk_tsv_get "$d/workers.tsv" proc 0 share_pct)
+	e0=$(sk_tsv_get "$d/workers.tsv" proc 0 expected_share_pct)
+	s1=$(sk_tsv_get "$d/workers.tsv" proc 1 share_pct)
+	e1=$(sk_tsv_get "$d/workers.tsv" proc 1 expected_share_pct)
+	w0=$(sk_tsv_get "$d/workers.tsv" proc 0 weight)
+	w1=$(sk_tsv_get "$d/workers.tsv" proc 1 weight)
+	f0=$(sk_tsv_get "$d/workers.tsv" proc 0 finish_ms)
+	f1=$(sk_tsv_get "$d/workers.tsv" proc 1 finish_ms)
+	cs=$(meta "$d/data.tsv" cgroup)
+	sk_verdict_if "$s0 >= $e0 - 10 && $s0 <= $e0 + 10" "CPU share follows the nice weights" \
+		"nice 0: ${e0} % +/- 10 (weights $w0 vs $w1)" "nice 0: ${s0} %, nice $nicek: ${s1} % (while both ran)" \
+		"both forked by one parent: same autogroup ($(meta "$d/data.tsv" sched_autogroup_enabled)) and cgroup $cs"
+	sk_verdict_if "$f0 < $f1" "the nice-0 worker finishes first" "nice 0 < nice $nicek" \
+		"nice 0 at $f0 ms, nice $nicek at $f1 ms"
+	sk_plot "$HERE/nice.gp" data.tsv nice "$nicek"
+	sk_summary <<EOF
+## nice 0 against nice $nicek on CPU $cpu
+
+Two workers forked by one parent share CPU $cpu, the second at nice $nicek. The kernel's weight table gives nice 0 a weight of $w0 and nice $nicek a weight of $w1, so the nice-0 worker should get $w0/($w0+$w1) = ${e0} % of the CPU while both run. Measured: ${s0} % against ${s1} %. On the graph the nice-0 line climbs about $(sk_calc "$s0 / ($s1 > 0 ? $s1 : 1)") times faster and finishes first ($f0 ms); the niced one then has the CPU to itself and finishes at $f1 ms. The weights are the same under CFS and EEVDF, so the book's ~75/25 split for nice 5 still holds. Processes started from different terminals would sit in different autogroups or cgroups and share the CPU per group instead.
+
+- share while both ran: nice 0 ${s0} % (weights predict ${e0} %), nice $nicek ${s1} % (predict ${e1} %)
+- finish: nice 0 at $f0 ms, nice $nicek at $f1 ms
+- autogroup: $(meta "$d/data.tsv" sched_autogroup_enabled); cgroup: $cs
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 3. cpuperf: turnaround and throughput vs number of processes
+# ---------------------------------------------------------------------------
+run_cpuperf() {
+	sk_exp_begin cpuperf
+	local d=$SK_EXP_DIR nall
+	nall=$(sk_allowed_cpus | wc -w)
+	sk_note "cpuperf: mode one on CPU $cpu, mode all on CPUs $(sk_allowed_cpus | tr ' ' ,)"
+	sk_run_prog "$d/data.tsv" "$HERE/cpuperf" "${QOPT[@]}" -c "$cpu" || sk_die "cpuperf failed (see $SK_LOG)"
+	local v
+	{
+		printf 'mode\tnproc\twhat\tn\tmedian\tp10\tp90\tmin\tmax\tmean\n'
+		for v in avg_turnaround_ms throughput_per_s; do
+			sk_summarize -b mode,nproc -v "$v" "$d/data.tsv" | awk -F'\t' -v OFS='\t' -v w="$v" 'NR > 1 { $2 = $2 OFS w; print }'
+		done
+	} | sk_atomic_write "$d/summary.tsv"
+	local maxn1
+	maxn1=$(meta "$d/data.tsv" max_n)
+	get() { awk -F'\t' -v m="$1" -v n="$2" -v w="$3" '$1 == m && $2 == n && $3 == w { print $5; exit }' "$d/summary.tsv"; }
+	local t1 tn thr_min thr_max
+	t1=$(get one 1 avg_turnaround_ms)
+	tn=$(get one "$maxn1" avg_turnaround_ms)
+	read -r thr_min thr_max < <(awk -F'\t' '$1 == "one" && $3 == "throughput_per_s" { v = $5; if (min == "" || v < min) min = v; if (v > max) max = v } END { print min, max }' "$d/summary.tsv")
+	sk_verdict_if "$thr_max / $thr_min < 1.3" "on one CPU throughput stays flat" "max/min < 1.3 over N = 1..$maxn1" \
+		"$thr_min .. $thr_max processes/s ($(sk_calc "$thr_max / $thr_min")x)" "CPU $cpu"
+	local rt
+	rt=$(sk_calc "$tn / $t1 / $maxn1")
+	sk_verdict_if "$rt >= 0.75 && $rt <= 1.35" "on one CPU turnaround grows linearly with N" \
+		"turnaround(N=$maxn1) / turnaround(1) ~ $maxn1 (0.75..1.35 x)" "$t1 ms -> $tn ms ($(sk_calc "$tn / $t1")x)"
+	local a1 ac a2c
+	if [[ $(meta "$d/data.tsv" mode_all) == run ]]; then
+		a1=$(get all 1 throughput_per_s)
+		ac=$(get all "$nall" throughput_per_s)
+		a2c=$(get all "$maxn1" throughput_per_s)
+		sk_verdict_if "$ac / $a1 >= 0.75 * $nall" "on all CPUs throughput grows until N = CPUs" \
+			"throughput(N=$nall) / throughput(1) >= $(sk_calc "0.75 * $nall")" "$a1 -> $ac processes/s ($(sk_calc "$ac / $a1")x)" \
+			"CPUs $(sk_allowed_cpus | tr ' ' ,)"
+		if ((maxn1 > nall)); then
+			sk_verdict_if "$a2c / $ac < 1.3" "on all CPUs throughput flattens beyond N = CPUs" \
+				"throughput(N=$maxn1) / throughput(N=$nall) < 1.3" "$ac -> $a2c processes/s ($(sk_calc "$a2c / $ac")x)"
+		else
+			sk_verdict "on all CPUs throughput flattens beyond N = CPUs" "N > CPUs measured" "max N = $maxn1" SKIP "max N not above the CPU count"
+		fi
+	else
+		sk_verdict "on all CPUs throughput grows until N = CPUs" ">= 2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed: nothing to spread over"
+		sk_verdict "on all CPUs throughput flattens beyond N = CPUs" ">= 2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed"
+		a1=nan ac=nan a2c=nan
+	fi
+	sk_plot "$HERE/cpuperf.gp" summary.tsv cpuperf
+	sk_summary <<EOF
+## Turnaround and throughput against the number of processes
+
+N identical processes, each with $(meta "$d/data.tsv" work_ms) ms of work, start together; each notes when it finishes. Pinned to CPU $cpu (mode one) they share one CPU: the average turnaround grows from $t1 ms to $tn ms at N = $maxn1 while throughput stays at $thr_min..$thr_max processes/s, because the CPU only changes who waits. Free on all $nall allowed CPUs (mode all) throughput grows from $a1 to $ac processes/s at N = $nall and then stays (N = $maxn1: $a2c): more processes than CPUs only lengthen each turnaround. Medians of $(meta "$d/data.tsv" reps) repetitions.
+
+- one CPU: turnaround $t1 ms (N=1) -> $tn ms (N=$maxn1); throughput $thr_min..$thr_max /s
+- all CPUs: throughput $a1 (N=1), $ac (N=$nall), $a2c (N=$maxn1) /s
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 4. time: real vs user vs sys
+# ---------------------------------------------------------------------------
+run_time() {
+	sk_exp_begin time
+	local d=$SK_EXP_DIR
+	sk_run_prog "$d/data.tsv" "$HERE/timeacct" "${QOPT[@]}" -c "$cpu" || sk_die "timeacct failed (see $SK_LOG)"
+	local col
+	{
+		printf 'kind\treal_ms\tuser_ms\tsys_ms\n'
+		awk -F'\t' -v OFS='\t' '
+			/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+			{ k = $c["kind"]; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+			  cnt[k]++; r[k, cnt[k]] = $c["real_ms"]; u[k, cnt[k]] = $c["user_ms"]; s[k, cnt[k]] = $c["sys_ms"] }
+			function med(a, k, m,    i, j, t, v) { for (i = 1; i <= m; i++) v[i] = a[k, i]
+				for (i = 2; i <= m; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+				return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2 }
+			END { for (i = 1; i <= n; i++) { k = order[i]; printf "%s\t%.1f\t%.1f\t%.1f\n", k, med(r, k, cnt[k]), med(u, k, cnt[k]), med(s, k, cnt[k]) } }' "$d/data.tsv"
+	} | sk_atomic_write "$d/summary.tsv"
+	local s="$d/summary.tsv" br bu bs sr su ss yr yu ys
+	br=$(sk_tsv_get "$s" kind busy real_ms) bu=$(sk_tsv_get "$s" kind busy user_ms) bs=$(sk_tsv_get "$s" kind busy sys_ms)
+	sr=$(sk_tsv_get "$s" kind sleep real_ms) su=$(sk_tsv_get "$s" kind sleep user_ms) ss=$(sk_tsv_get "$s" kind sleep sys_ms)
+	yr=$(sk_tsv_get "$s" kind syscall real_ms) yu=$(sk_tsv_get "$s" kind syscall user_ms) ys=$(sk_tsv_get "$s" kind syscall sys_ms)
+	sk_verdict_if "($bu + $bs) / $br >= 0.8 && $bs < 0.1 * $bu" "a busy process: real ~ user, sys ~ 0" "user+sys >= 0.8 x real" \
+		"real $br ms, user $bu ms, sys $bs ms" "CPU $cpu"
+	sk_verdict_if "($su + $ss) < 0.05 * $sr" "a sleeping process uses no CPU" "user+sys < 5 % of real" \
+		"real $sr ms, user $su ms, sys $ss ms"
+	sk_verdict_if "$ys > $yu" "a syscall-heavy process spends its time in the kernel" "sys > user" \
+		"real $yr ms, user $yu ms, sys $ys ms" "read() of $(meta "$d/data.tsv" read_bytes) B from /dev/zero"
+	local b2r="" b2u="" b2s=""
+	if [[ $(meta "$d/data.tsv" busy2) == run ]]; then
+		b2r=$(sk_tsv_get "$s" kind busy2 real_ms) b2u=$(sk_tsv_get "$s" kind busy2 user_ms) b2s=$(sk_tsv_get "$s" kind busy2 sys_ms)
+		sk_verdict_if "$b2u / $b2r >= 1.25" "two busy processes on two CPUs: user > real" "user >= 1.25 x real (ideally 2 x)" \
+			"real $b2r ms, user $b2u ms ($(sk_calc "$b2u / $b2r")x)" "CPUs $cpu and $(meta "$d/data.tsv" cpu2)"
+	else
+		sk_verdict "two busy processes on two CPUs: user > real" ">= 2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed"
+	fi
+	sk_plot "$HERE/time.gp" summary.tsv time
+	sk_summary <<EOF
+## real, user and sys: what \`time\` reports
+
+Each kind of process runs for $(meta "$d/data.tsv" duration_ms) ms of wall time; real is measured around fork and wait4, user and sys come from the rusage wait4 returns (what \`time\` prints). A busy loop is charged user time for its whole life (real $br ms, user $bu ms); a sleeping process is charged nothing (user+sys $(sk_calc "$su + $ss") ms of $sr ms); a process that reads /dev/zero in a loop is charged mostly sys ($ys ms sys, $yu ms user), because the kernel does the copying. Two busy processes on two CPUs are charged ${b2u:-?} ms of user time in ${b2r:-?} ms: CPU time adds up over CPUs, so user can exceed real.
+
+- busy: real $br, user $bu, sys $bs ms
+- sleep: real $sr, user $su, sys $ss ms
+- syscall: real $yr, user $yu, sys $ys ms
+- busy2: real ${b2r:-skipped}, user ${b2u:-}, sys ${b2s:-} ms
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 5. ctxsw: the cost of a context switch
+# ---------------------------------------------------------------------------
+run_ctxsw() {
+	sk_exp_begin ctxsw
+	local d=$SK_EXP_DIR other
+	other=$(sk_other_cpu "$cpu")
+	sk_run_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${QOPT[@]}" -c "$cpu" ${other:+-C "$other"} ||
+		sk_die "ctxsw-cost failed (see $SK_LOG)"
+	sk_summarize -b placement -v ns_per_roundtrip "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
+	local s="$d/summary.tsv" self same cross sw
+	self=$(sk_tsv_get "$s" placement self median)
+	same=$(sk_tsv_get "$s" placement same median)
+	cross=$(sk_tsv_get "$s" placement cross median)
+	sw=$(sk_calc "($same - $self) / 2")
+	sk_verdict_if "$same > 1.2 * $self" "two processes on one CPU pay for switching" "same-CPU round trip > 1.2 x pipe traffic alone" \
+		"same CPU $same ns, one process $self ns per round trip: ~$sw ns per switch" "CPU $cpu"
+	if [[ -n $other ]]; then
+		sk_verdict_if "$cross > 0" "a cross-CPU round trip is measured" "a number" \
+			"CPUs $cpu+$other: $cross ns per round trip ($(sk_calc "$cross / $same")x the same-CPU one)" \
+			"each wake-up crosses CPUs (IPI; on a VM an idle vCPU exits and re-enters)"
+	else
+		sk_verdict "a cross-CPU round trip is measured" "2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed"
+		cross=nan
+	fi
+	sk_plot "$HERE/ctxsw.gp" summary.tsv ctxsw
+	sk_summary <<EOF
+## The cost of a context switch
+
+Two processes pass a word back and forth over two pipes (perf bench sched pipe's method). Pinned to the same CPU, every round trip is two context switches plus two pipe writes and two reads: $same ns. The same pipe traffic inside one process costs $self ns, so one switch costs about $sw ns. With the processes on two different CPUs ($cpu and ${other:-none}) nobody switches, but each message must wake a sleeping CPU: $cross ns per round trip. On a virtual machine an idle vCPU has to be woken by the hypervisor, which makes the cross-CPU case slower, not faster; on bare metal with shallow idle states it can be faster than switching. Medians of $(meta "$d/data.tsv" reps) repetitions; see bench.sh for the comparison with perf.
+
+- one process (no switch): $self ns per round trip
+- same CPU: $same ns per round trip, ~$sw ns per switch
+- different CPUs: $cross ns per round trip
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 6. rt: SCHED_FIFO starves a normal task (bounded, RT throttling aware)
+# ---------------------------------------------------------------------------
+run_rt() {
+	sk_exp_begin rt
+	local d=$SK_EXP_DIR rtotal rc=0
+	rtotal=$( ((SK_QUICK)) && echo 1200 || echo 2500)
+	sk_note "sched --fifo 2 $rtotal $RESOLUTION_MS pinned to CPU $cpu (worker 0 SCHED_FIFO, bounded by RLIMIT_RTTIME)"
+	sk_run_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" --fifo -w "$d/workers.tsv" -R "$d/runs.tsv" \
+		2 "$rtotal" "$RESOLUTION_MS" || rc=$?
+	if ((rc == 4)); then
+		sk_skip_exp "SCHED_FIFO not permitted (needs root or CAP_SYS_NICE, and an RT budget in this cgroup)"
+		sk_summary <<EOF
+## SCHED_FIFO against a normal task: skipped
+
+Setting SCHED_FIFO needs root or CAP_SYS_NICE (and, with RT group scheduling, a cpu.rt_runtime_us budget in the cgroup). Run as root to see the normal worker starve.
+EOF
+		sk_exp_end
+		return 0
+	fi
+	((rc == 0)) || sk_die "sched --fifo failed (see $SK_LOG)"
+	local f0 f1 s1 rtr rtp first1 share_lim
+	f0=$(sk_tsv_get "$d/workers.tsv" proc 0 finish_ms)
+	f1=$(sk_tsv_get "$d/workers.tsv" proc 1 finish_ms)
+	s1=$(sk_tsv_get "$d/workers.tsv" proc 1 share_pct)
+	rtr=$(meta "$d/data.tsv" sched_rt_runtime_us)
+	rtp=$(meta "$d/data.tsv" sched_rt_period_us)
+	first1=$(awk -F'\t' '/^#/ { next } !h { h = 1; next } $1 == 1 { print $2; exit }' "$d/data.tsv")
+	if [[ $rtr =~ ^[0-9]+$ && $rtp =~ ^[0-9]+$ ]]; then
+		share_lim=$(sk_calc "100 * (1 - $rtr / $rtp)")
+	else
+		share_lim=5
+	fi
+	sk_verdict_if "$s1 <= $share_lim + 10" "a SCHED_FIFO task starves a normal one" \
+		"normal worker's share while the FIFO one runs <= $(sk_calc "$share_lim + 10") %" \
+		"normal worker: ${s1} % of the CPU until the FIFO worker finished at $f0 ms; its first ms of work done at $first1 ms" \
+		"RT throttling: sched_rt_runtime_us=$rtr of $rtp leaves ~${share_lim} % to others"
+	sk_verdict_if "$f0 < $f1" "the real-time worker finishes first" "FIFO < normal" "FIFO at $f0 ms, normal at $f1 ms"
+	sk_plot "$HERE/nice.gp" data.tsv rt "fifo"
+	sk_summary <<EOF
+## SCHED_FIFO against a normal task on CPU $cpu
+
+Worker 0 runs under SCHED_FIFO (priority 1), worker 1 under the normal policy, both pinned to CPU $cpu, each with $rtotal ms of work. A FIFO task is never preempted by a fair one: the normal worker finished its first ms of work only at $first1 ms and got ${s1} % of the CPU until the FIFO worker was done at $f0 ms. It is not 0 % because the kernel keeps a reserve for normal tasks: RT throttling (sched_rt_runtime_us=$rtr per $rtp us) and, since 6.12, the fair deadline server (~50 ms per second). The FIFO worker was bounded by RLIMIT_RTTIME, so a bug could not hog the CPU.
+
+- normal worker's share while the FIFO worker ran: ${s1} % (reserve ~${share_lim} %)
+- finish: FIFO $f0 ms, normal $f1 ms
+EOF
+	sk_exp_end
+}
+
+run_slices
+run_nice
+run_cpuperf
+run_time
+run_ctxsw
+run_rt
+sk_run_finish

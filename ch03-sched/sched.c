@@ -1,0 +1,477 @@
+/*
+ * sched - watch processes take turns on a CPU (the book's time-slice experiment).
+ *
+ * Calibrates a busy-work unit, forks NPROC workers that start together and
+ * each do TOTAL_MS worth of work; after every RESOLUTION_MS worth a worker
+ * records a CLOCK_MONOTONIC timestamp (and its CPU) into a preallocated
+ * shared buffer. Pinned to one CPU, the trace shows the workers taking turns.
+ * Between samples a worker also reads the clock every ~20 us of work: an
+ * interval longer than its work by more than 100 us means it was off the CPU,
+ * which gives the length of every uninterrupted run (the time slice actually
+ * granted) without perf or tracing. Optionally the last worker runs at a
+ * nice value (--nice) or the first one under SCHED_FIFO (--fifo).
+ *
+ * Usage: sched [-n NICE] [--fifo] [-w FILE] [-R FILE] [-o FILE] NPROC TOTAL_MS RESOLUTION_MS
+ * Try:   taskset -c 1 ./sched -w /dev/stderr 2 100 1 | column -t | head
+ */
+#include "common.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <sys/resource.h>
+
+#define MAX_NPROC 1024            /* issue: a sane limit */
+#define MAX_TOTAL_MS 3600000      /* one hour of work per worker */
+#define CHECKS_PER_MS 50          /* read the clock every ~20 us of work */
+#define GAP_NS 100000             /* off-CPU: interrupts and VM exits take 10-20 us,
+				     a scheduler slice >= 0.7 ms */
+#define GAPS_PER_MS 4             /* gap buffer: 4 per ms of own work, at most ... */
+#define MAX_GAPS 16384            /* ... this many per worker (overflow is counted) */
+#define FIFO_PRIO 1               /* the lowest real-time priority is enough */
+
+struct sample {
+	uint64_t t_ns;
+	int32_t cpu;
+	int32_t pad;
+};
+
+struct gap {
+	uint64_t from_ns, to_ns;
+};
+
+struct worker {                  /* per-worker header in shared memory */
+	uint64_t start_ns, end_ns;
+	uint32_t ngaps, gaps_lost;
+	int32_t nice, policy;
+};
+
+struct shm {
+	struct worker *w;
+	struct sample *samples;   /* [nproc][nsamples] */
+	struct gap *gaps;         /* [nproc][maxgaps] */
+};
+
+static int nproc, total_ms, res_ms, nsamples, maxgaps;
+static int nice_val;
+static bool nice_given, fifo;
+static uint64_t units_per_ms;
+
+static void usage(void)
+{
+	printf("Usage: %s [options] NPROC TOTAL_MS RESOLUTION_MS\n"
+	       "Fork NPROC busy workers that start together; each does TOTAL_MS [ms] of work and\n"
+	       "records a timestamp after every RESOLUTION_MS [ms] of it. TSV trace to stdout.\n"
+	       "The program does not pin itself: run it under taskset to share one CPU.\n\n"
+	       "  NPROC                  workers, 1..%d\n"
+	       "  TOTAL_MS               work per worker [ms], 1..%d, a multiple of RESOLUTION_MS\n"
+	       "  RESOLUTION_MS          work between two samples [ms]\n"
+	       "  -n, --nice NICE        run the last worker at nice NICE, -20..19 (the others at 0;\n"
+	       "                         below 0 needs privilege, else exit 4)\n"
+	       "  -f, --fifo             run worker 0 under SCHED_FIFO priority %d (needs privilege,\n"
+	       "                         else exit 4); RLIMIT_RTTIME bounds it\n"
+	       "  -w, --workers FILE     per-worker TSV: nice, weight, CPU share, context switches,\n"
+	       "                         user/sys time, CPUs, run (slice) statistics\n"
+	       "  -R, --runs FILE        TSV of every uninterrupted on-CPU run of every worker\n"
+	       "  -o, --output FILE      write the trace to FILE (atomically) instead of stdout\n"
+	       "  -h, --help             this help\n\n"
+	       "Trace columns: proc  elapsed_ms  progress_pct  cpu\n"
+	       "Examples:\n"
+	       "  taskset -c 1 %s 2 100 1              # the book's figure: two workers on one CPU\n"
+	       "  taskset -c 1 %s -n 5 -w w.tsv 2 200 1  # nice 0 vs nice 5\n",
+	       sk_prog, MAX_NPROC, MAX_TOTAL_MS, FIFO_PRIO, sk_prog, sk_prog);
+}
+
+/* What one sample costs: a vDSO clock read, getcpu and a store. */
+static double record_cost_ns(void)
+{
+	enum { N = 200000, RING = 256 };
+	static struct sample ring[RING];
+	double v[5];
+	for (int r = 0; r < 5; r++) {
+		uint64_t t0 = sk_now_ns();
+		for (int i = 0; i < N; i++) {
+			ring[i % RING].t_ns = sk_now_ns();
+			ring[i % RING].cpu = sched_getcpu();
+			SK_BARRIER();
+		}
+		v[r] = (double)(sk_now_ns() - t0) / N;
+	}
+	SK_KEEP(ring[0].t_ns);
+	return sk_median(v, 5);
+}
+
+/* Set-up inside the worker; returns 0 or an errno. */
+static int worker_setup(int id)
+{
+	if (nice_given && id == nproc - 1) {
+		errno = 0;
+		if (setpriority(PRIO_PROCESS, 0, nice_val))
+			return errno ? errno : EPERM;
+	}
+	if (fifo && id == 0) {
+		/* A runaway real-time loop would hog the CPU: the kernel sends SIGXCPU,
+		 * then SIGKILL, after this much RT CPU time without sleeping. */
+		uint64_t lim_us = ((uint64_t)total_ms * 3 + 2000) * 1000;
+		struct rlimit rl = {.rlim_cur = lim_us, .rlim_max = lim_us + 1000000};
+		if (setrlimit(RLIMIT_RTTIME, &rl))
+			return errno;
+		struct sched_param sp = {.sched_priority = FIFO_PRIO};
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			return errno;
+	}
+	return 0;
+}
+
+static void worker_run(int id, struct shm *m)
+{
+	struct worker *w = &m->w[id];
+	struct sample *s = m->samples + (size_t)id * nsamples;
+	struct gap *g = m->gaps + (size_t)id * maxgaps;
+	const uint64_t per_sample = units_per_ms * (uint64_t)res_ms;
+	uint64_t chunk = units_per_ms / CHECKS_PER_MS;
+	if (chunk < 1)
+		chunk = 1;
+	const uint64_t chunk_ns = chunk * 1000000 / units_per_ms;
+
+	errno = 0;
+	w->nice = getpriority(PRIO_PROCESS, 0);
+	w->policy = sched_getscheduler(0);
+	uint64_t prev = sk_now_ns();
+	w->start_ns = prev;
+	for (int i = 0; i < nsamples; i++) {
+		for (uint64_t left = per_sample; left;) {
+			uint64_t n = left < chunk ? left : chunk;
+			sk_busy(n);
+			left -= n;
+			uint64_t now = sk_now_ns();
+			if (now - prev > chunk_ns + GAP_NS) {
+				if (w->ngaps < (uint32_t)maxgaps)
+					g[w->ngaps++] = (struct gap){prev, now};
+				else
+					w->gaps_lost++;
+			}
+			prev = now;
+		}
+		s[i].t_ns = prev;
+		s[i].cpu = sched_getcpu();
+	}
+	w->end_ns = sk_now_ns();
+}
+
+/* Progress (0..1) of worker id at absolute time t. */
+static double progress_at(const struct shm *m, int id, uint64_t t)
+{
+	const struct sample *s = m->samples + (size_t)id * nsamples;
+	int done = 0;
+	while (done < nsamples && s[done].t_ns <= t)
+		done++;
+	return (double)done / nsamples;
+}
+
+struct runstats {
+	int nruns;                 /* complete runs (not the first, not the last) */
+	struct sk_summary run_ms, wait_ms;
+};
+
+/* Runs of worker id: [start, gap0.from], [gap0.to, gap1.from], ..., [last.to, end].
+ * With to_runs, every run is written there. */
+static struct runstats worker_runs(const struct shm *m, int id, uint64_t t0, struct sk_tsv *runs)
+{
+	const struct worker *w = &m->w[id];
+	const struct gap *g = m->gaps + (size_t)id * maxgaps;
+	int n = (int)w->ngaps;
+	struct runstats rs = {0};
+	double *run = calloc((size_t)n + 1, sizeof(double));
+	double *wait = calloc((size_t)n + 1, sizeof(double));
+	if (!run || !wait)
+		sk_die_errno("calloc");
+	int nwait = 0;
+	for (int k = 0; k <= n; k++) {
+		uint64_t a = k == 0 ? w->start_ns : g[k - 1].to_ns;
+		uint64_t b = k == n ? w->end_ns : g[k].from_ns;
+		bool complete = k > 0 && k < n;
+		if (runs)
+			sk_tsv_row(runs, "%d\t%.3f\t%.3f\t%.3f\t%d", id, (double)(a - t0) / 1e6,
+				   (double)(b - t0) / 1e6, (double)(b - a) / 1e6, complete);
+		if (complete)
+			run[rs.nruns++] = (double)(b - a) / 1e6;
+		if (k < n)
+			wait[nwait++] = (double)(g[k].to_ns - g[k].from_ns) / 1e6;
+	}
+	rs.run_ms = sk_summarize(run, (size_t)rs.nruns);
+	rs.wait_ms = sk_summarize(wait, (size_t)nwait);
+	free(run);
+	free(wait);
+	return rs;
+}
+
+static const char *read_knob(const char *path, char *buf, size_t len)
+{
+	if (sk_read_line(path, buf, len) == 0)
+		return buf;
+	snprintf(buf, len, "unreadable (%s)", sk_errno_name(errno));
+	return buf;
+}
+
+static void kernel_meta(struct sk_tsv *t)
+{
+	char buf[256];
+	sk_tsv_meta(t, "base_slice_ns", "%s", read_knob("/sys/kernel/debug/sched/base_slice_ns", buf, sizeof(buf)));
+	sk_tsv_meta(t, "sched_latency_ns", "%s", read_knob("/proc/sys/kernel/sched_latency_ns", buf, sizeof(buf)));
+	sk_tsv_meta(t, "sched_autogroup_enabled", "%s", read_knob("/proc/sys/kernel/sched_autogroup_enabled", buf, sizeof(buf)));
+	sk_tsv_meta(t, "sched_rt_runtime_us", "%s", read_knob("/proc/sys/kernel/sched_rt_runtime_us", buf, sizeof(buf)));
+	sk_tsv_meta(t, "sched_rt_period_us", "%s", read_knob("/proc/sys/kernel/sched_rt_period_us", buf, sizeof(buf)));
+	sk_tsv_meta(t, "online_cpus", "%d", sk_online_cpus());
+	if (sk_read_line("/proc/self/cgroup", buf, sizeof(buf)) == 0)
+		sk_tsv_meta(t, "cgroup", "%s", buf);
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	const char *out = NULL, *wfile = NULL, *rfile = NULL;
+	static const struct option longopts[] = {
+		{"nice", required_argument, 0, 'n'},   {"fifo", no_argument, 0, 'f'},
+		{"workers", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'R'},
+		{"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "+n:fw:R:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': nice_val = sk_parse_int(optarg, "--nice", -20, 19); nice_given = true; break;
+		case 'f': fifo = true; break;
+		case 'w': wfile = optarg; break;
+		case 'R': rfile = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: sk_usage_hint();
+		}
+	}
+	if (argc - optind != 3) {
+		if (argc - optind > 3)
+			sk_usage_error("unexpected operand '%s'", argv[optind + 3]);
+		sk_usage_error("need NPROC TOTAL_MS RESOLUTION_MS (try '%s --help')", sk_prog);
+	}
+	nproc = sk_parse_int(argv[optind], "NPROC", 1, MAX_NPROC);
+	total_ms = sk_parse_int(argv[optind + 1], "TOTAL_MS", 1, MAX_TOTAL_MS);
+	res_ms = sk_parse_int(argv[optind + 2], "RESOLUTION_MS", 1, total_ms);
+	if (total_ms % res_ms) {
+		char why[96];
+		snprintf(why, sizeof(why), "not a multiple of RESOLUTION_MS (%d)", res_ms);
+		sk_bad_arg("TOTAL_MS", argv[optind + 1], why);
+	}
+	if (nice_given && nproc < 2)
+		sk_usage_error("--nice needs NPROC >= 2 (the last worker is niced)");
+	if (fifo && nproc < 2)
+		sk_usage_error("--fifo needs NPROC >= 2 (worker 0 is real-time, the others normal)");
+	nsamples = total_ms / res_ms;
+	maxgaps = total_ms * GAPS_PER_MS + 16;
+	if (maxgaps > MAX_GAPS)
+		maxgaps = MAX_GAPS;
+	size_t bytes = (size_t)nproc * (sizeof(struct worker) + (size_t)nsamples * sizeof(struct sample) +
+					(size_t)maxgaps * sizeof(struct gap));
+	sk_check_mem_bound(bytes, "NPROC x TOTAL_MS / RESOLUTION_MS", argv[optind]);
+
+	struct sk_tsv t, wt, rt;
+	sk_tsv_open(&t, out);
+	if (wfile)
+		sk_tsv_open(&wt, wfile);
+	if (rfile)
+		sk_tsv_open(&rt, rfile);
+
+	sk_cpu_note();
+	sk_note("calibrating the busy-work unit ...");
+	units_per_ms = sk_busy_calibrate();
+	double rec_ns = record_cost_ns();
+	double check_ns = sk_timer_overhead_ns() / 2;
+	sk_note("%llu units/ms; one sample costs %.0f ns (%.4f %% of %d ms)", (unsigned long long)units_per_ms,
+		rec_ns, rec_ns / (res_ms * 1e6) * 100, res_ms);
+
+	struct shm m;
+	m.w = sk_shared_alloc((size_t)nproc * sizeof(struct worker));
+	m.samples = sk_shared_alloc((size_t)nproc * (size_t)nsamples * sizeof(struct sample));
+	m.gaps = sk_shared_alloc((size_t)nproc * (size_t)maxgaps * sizeof(struct gap));
+
+	sk_children_guard();
+	struct s3_barrier b;
+	s3_barrier_init(&b);
+	pid_t *pids = calloc((size_t)nproc, sizeof(pid_t));
+	if (!pids)
+		sk_die_errno("calloc");
+	for (int i = 0; i < nproc; i++) {
+		pid_t p = sk_fork();
+		if (p < 0)
+			sk_die_errno("fork worker %d", i);
+		if (p == 0) {
+			s3_barrier_child_init(&b);
+			int err = worker_setup(i);
+			s3_barrier_child_wait(&b, (unsigned char)(err > 255 ? EINVAL : err));
+			worker_run(i, &m);
+			_exit(0);
+		}
+		pids[i] = p;
+	}
+	int err = s3_barrier_collect(&b, nproc);
+	if (err == EPERM || err == EACCES)
+		sk_skip("%s: %s (needs CAP_SYS_NICE, or an RT budget in this cgroup)",
+			fifo ? "SCHED_FIFO" : "negative nice", sk_errno_name(err));
+	if (err)
+		sk_die("worker set-up failed: %s", sk_errno_name(err));
+	uint64_t t0 = s3_barrier_release(&b);
+
+	struct rusage *ru = calloc((size_t)nproc, sizeof(struct rusage));
+	if (!ru)
+		sk_die_errno("calloc");
+	for (int left = nproc; left > 0; left--) {
+		int status;
+		struct rusage r;
+		pid_t p;
+		while ((p = wait4(-1, &status, 0, &r)) < 0 && errno == EINTR)
+			;
+		if (p < 0)
+			sk_die_errno("wait4");
+		sk_child_forget(p);
+		int id = 0;
+		while (id < nproc && pids[id] != p)
+			id++;
+		if (id == nproc)
+			continue;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			char sb[64];
+			sk_die("worker %d (pid %d) %s before finishing its work", id, (int)p,
+			       s3_status_str(status, sb, sizeof(sb)));
+		}
+		ru[id] = r;
+	}
+
+	/* Slice statistics, pooled over workers, and the CPU share while all ran. */
+	uint64_t first_end = UINT64_MAX, last_end = 0;
+	for (int i = 0; i < nproc; i++) {
+		if (m.w[i].end_ns < first_end)
+			first_end = m.w[i].end_ns;
+		if (m.w[i].end_ns > last_end)
+			last_end = m.w[i].end_ns;
+	}
+	size_t pool_n = 0, lost = 0;
+	for (int i = 0; i < nproc; i++) {
+		pool_n += m.w[i].ngaps;
+		lost += m.w[i].gaps_lost;
+	}
+	double *pool = calloc(pool_n + 1, sizeof(double));
+	if (!pool)
+		sk_die_errno("calloc");
+	size_t np = 0;
+	struct runstats *rs = calloc((size_t)nproc, sizeof(*rs));
+	if (!rs)
+		sk_die_errno("calloc");
+	if (rfile)
+		sk_tsv_header(&rt, "proc\tstart_ms\tend_ms\trun_ms\tcomplete");
+	for (int i = 0; i < nproc; i++) {
+		rs[i] = worker_runs(&m, i, t0, rfile ? &rt : NULL);
+		const struct gap *g = m.gaps + (size_t)i * maxgaps;
+		for (uint32_t k = 1; k < m.w[i].ngaps; k++)
+			pool[np++] = (double)(g[k].from_ns - g[k - 1].to_ns) / 1e6;
+	}
+	struct sk_summary slice = sk_summarize(pool, np);
+	if (lost)
+		sk_warn("%zu off-CPU gaps not recorded (buffer full): run statistics cover the start only", lost);
+
+	double share_sum = 0, *share = calloc((size_t)nproc, sizeof(double));
+	int wsum = 0;
+	if (!share)
+		sk_die_errno("calloc");
+	for (int i = 0; i < nproc; i++) {
+		share[i] = progress_at(&m, i, first_end);
+		share_sum += share[i];
+		wsum += m.w[i].policy == SCHED_OTHER ? s3_nice_weight(m.w[i].nice) : 0;
+	}
+
+	cpu_set_t wcpus;
+	CPU_ZERO(&wcpus);
+	for (int i = 0; i < nproc; i++)
+		for (int k = 0; k < nsamples; k++) {
+			int cpu = m.samples[(size_t)i * nsamples + k].cpu;
+			if (cpu >= 0 && cpu < CPU_SETSIZE)
+				CPU_SET(cpu, &wcpus);
+		}
+	char cbuf[256];
+
+	struct sk_tsv *ts[3] = {&t, wfile ? &wt : NULL, rfile ? &rt : NULL};
+	for (int k = 0; k < 3; k++) {
+		if (!ts[k])
+			continue;
+		sk_tsv_meta(ts[k], "nproc", "%d", nproc);
+		sk_tsv_meta(ts[k], "total_ms", "%d", total_ms);
+		sk_tsv_meta(ts[k], "resolution_ms", "%d", res_ms);
+		sk_tsv_meta(ts[k], "nice_last_worker", "%d", nice_given ? nice_val : 0);
+		sk_tsv_meta(ts[k], "fifo_worker0", "%s", fifo ? "yes" : "no");
+		sk_tsv_meta(ts[k], "units_per_ms", "%llu", (unsigned long long)units_per_ms);
+		sk_tsv_meta(ts[k], "record_overhead_ns_per_sample", "%.1f", rec_ns);
+		sk_tsv_meta(ts[k], "record_overhead_pct_of_resolution", "%.5f", rec_ns / (res_ms * 1e6) * 100);
+		sk_tsv_meta(ts[k], "gap_check_overhead_pct", "%.3f", check_ns / (1e6 / CHECKS_PER_MS) * 100);
+		sk_tsv_meta(ts[k], "gap_threshold_us", "%d", GAP_NS / 1000);
+		sk_tsv_meta(ts[k], "cpus_workers", "%s", sk_cpuset_str(&wcpus, cbuf, sizeof(cbuf)));
+		sk_tsv_meta(ts[k], "first_finish_ms", "%.3f", (double)(first_end - t0) / 1e6);
+		sk_tsv_meta(ts[k], "last_finish_ms", "%.3f", (double)(last_end - t0) / 1e6);
+		sk_tsv_meta(ts[k], "slice_runs", "%zu", slice.n);
+		sk_tsv_meta(ts[k], "slice_median_ms", "%.3f", slice.n ? slice.median : NAN);
+		sk_tsv_meta(ts[k], "slice_p10_ms", "%.3f", slice.n ? slice.p10 : NAN);
+		sk_tsv_meta(ts[k], "slice_p90_ms", "%.3f", slice.n ? slice.p90 : NAN);
+		sk_tsv_meta(ts[k], "gaps_lost", "%zu", lost);
+		kernel_meta(ts[k]);
+	}
+
+	sk_tsv_header(&t, "proc\telapsed_ms\tprogress_pct\tcpu");
+	for (int i = 0; i < nproc; i++)
+		for (int k = 0; k < nsamples; k++) {
+			const struct sample *s = &m.samples[(size_t)i * nsamples + k];
+			sk_tsv_row(&t, "%d\t%.3f\t%.2f\t%d", i, (double)(s->t_ns - t0) / 1e6,
+				   (k + 1) * 100.0 / nsamples, s->cpu);
+		}
+
+	if (wfile) {
+		sk_tsv_header(&wt, "proc\tpid\tnice\tpolicy\tweight\texpected_share_pct\tshare_pct\t"
+				   "finish_ms\tuser_ms\tsys_ms\tvoluntary_ctxsw\tinvoluntary_ctxsw\tcpus\t"
+				   "runs\tslice_median_ms\tslice_p10_ms\tslice_p90_ms\twait_median_ms");
+		for (int i = 0; i < nproc; i++) {
+			cpu_set_t cs;
+			CPU_ZERO(&cs);
+			for (int k = 0; k < nsamples; k++) {
+				int cpu = m.samples[(size_t)i * nsamples + k].cpu;
+				if (cpu >= 0 && cpu < CPU_SETSIZE)
+					CPU_SET(cpu, &cs);
+			}
+			bool fair = m.w[i].policy == SCHED_OTHER;
+			int wgt = fair ? s3_nice_weight(m.w[i].nice) : 0;
+			const struct runstats *r = &rs[i];
+			sk_tsv_row(&wt, "%d\t%d\t%d\t%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.3f\t%ld\t%ld\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f",
+				   i, (int)pids[i], m.w[i].nice, fair ? "other" : m.w[i].policy == SCHED_FIFO ? "fifo" : "rt",
+				   wgt, fair && wsum ? 100.0 * wgt / wsum : NAN,
+				   share_sum > 0 ? 100.0 * share[i] / share_sum : NAN,
+				   (double)(m.w[i].end_ns - t0) / 1e6, s3_tv_ms(ru[i].ru_utime), s3_tv_ms(ru[i].ru_stime),
+				   ru[i].ru_nvcsw, ru[i].ru_nivcsw, sk_cpuset_str(&cs, cbuf, sizeof(cbuf)), r->nruns,
+				   r->nruns ? r->run_ms.median : NAN, r->nruns ? r->run_ms.p10 : NAN,
+				   r->nruns ? r->run_ms.p90 : NAN, r->wait_ms.n ? r->wait_ms.median : NAN);
+		}
+	}
+	if (slice.n)
+		sk_note("%d workers: last finished at %.1f ms; on-CPU runs: median %.2f ms (p10 %.2f, p90 %.2f, %zu runs)",
+			nproc, (double)(last_end - t0) / 1e6, slice.median, slice.p10, slice.p90, slice.n);
+	else
+		sk_note("%d workers: last finished at %.1f ms; no complete on-CPU run (never preempted for > %d us)",
+			nproc, (double)(last_end - t0) / 1e6, GAP_NS / 1000);
+
+	int rc = 0;
+	if (sk_tsv_close(&t))
+		rc = 1;
+	if (wfile && sk_tsv_close(&wt))
+		rc = 1;
+	if (rfile && sk_tsv_close(&rt))
+		rc = 1;
+	free(pool);
+	free(rs);
+	free(share);
+	free(ru);
+	free(pids);
+	return rc;
+}
