@@ -22,7 +22,7 @@
  * the kernel (since 5.8) splits the huge PMD and copies 4 KiB pages.
  * The whole sequence is repeated REPS times on a fresh mapping.
  *
- * Usage: cow [-s SIZE] [--thp] [-r REPS] [-q] [-o FILE]
+ * Usage: cow [-s SIZE] [--thp] [-r REPS] [-q] [--check] [-o FILE]
  * Try:   ./cow | column -t      and then      ./cow --thp | column -t
  */
 #include "shikumi.h"
@@ -52,6 +52,7 @@ static void usage(void)
 	       "                      book's 4 KiB picture)\n"
 	       "  -r, --reps REPS     repeat the whole sequence, 1..100 (default %d, quick %d)\n"
 	       "  -q, --quick         quick mode (%d repetitions)\n"
+	       "      --check         check the options (SIZE against MemAvailable) and exit\n"
 	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
 	       "  -h, --help          this help\n\n"
 	       "Output: one row per stage and repetition; columns\n"
@@ -228,11 +229,12 @@ int main(int argc, char **argv)
 	uint64_t size = DEFAULT_SIZE;
 	const char *size_arg = NULL, *out = NULL;
 	int thp = 0, reps = DEFAULT_REPS;
-	bool quick = false, reps_given = false;
+	bool quick = false, reps_given = false, check_only = false;
 
 	static const struct option longopts[] = {
 		{"size", required_argument, NULL, 's'}, {"thp", no_argument, NULL, 'H'},
 		{"reps", required_argument, NULL, 'r'}, {"quick", no_argument, NULL, 'q'},
+		{"check", no_argument, NULL, 'C'},
 		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c;
@@ -245,6 +247,7 @@ int main(int argc, char **argv)
 		case 'H': thp = 1; break;
 		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); reps_given = true; break;
 		case 'q': quick = true; break;
+		case 'C': check_only = true; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(); return 0;
 		default: sk_usage_hint();
@@ -257,6 +260,8 @@ int main(int argc, char **argv)
 	/* Parent and child together hold 2 x SIZE at the end: SIZE <= MemAvailable/2
 	 * keeps the total within what is available. */
 	sk_check_mem_bound(size, "--size", size_arg ? size_arg : "100M");
+	if (check_only)
+		return 0;
 
 	size_t page = (size_t)sk_page_size();
 	size_t hpage = (size_t)hpage_size();

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# run.t - ch05's quick run shows its phenomena (PASS verdicts, or SKIP with a
+# reason), leaves data, plots and nothing running; bad driver arguments exit 2;
+# a size beyond MemAvailable/2 is refused before anything runs.
+source "$(dirname "$0")/../../tests/tap.sh"
+drv=$TAP_TOP/ch05-cow/run.sh
+for p in cow cow-cost shared-mem lock; do
+	[[ -x $TAP_TOP/ch05-cow/$p ]] || plan_skip_all "programs not built (make)"
+done
+
+bad_args "$drv" -c abc
+bad_args "$drv" -c 9999
+bad_args "$drv" -c 0-1
+bad_args "$drv" -s abc
+bad_args "$drv" -s 0
+bad_args "$drv" -s "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)K"
+bad_args "$drv" -z
+bad_args "$drv" stray
+run "$drv" -s "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)K" -o "$TAP_TMP/refused"
+like "$ERR" "MemAvailable" "too large -s: the message names the MemAvailable limit"
+ok "too large -s: nothing was run" test ! -d "$TAP_TMP/refused/ch05-cow"
+
+export SHIKUMI_NO_REPORT=1
+rd=$TAP_TMP/run
+run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
+d=$rd/ch05-cow
+for e in cow cow-thp cow-cost shared-mem lock; do
+	ok "$e: experiment directory published" test -d "$d/$e"
+	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
+	ok "$e: summary.md written" test -s "$d/$e/summary.md"
+done
+tsv_ok "$d/cow/data.tsv" "rep stage process rss_kib pss_kib private_dirty_kib shared_dirty_kib minflt mem_available_kib used_kib" "cow data"
+tsv_ok "$d/cow-cost/data.tsv" "op rep ns_per_page faults_per_page" "cow-cost data"
+tsv_ok "$d/lock/data.tsv" "mode rep total final_count lost" "lock data"
+for c in "after fork nothing is copied (system memory)" "after fork the child owns no private copy" \
+	"child's writes take one fault per page" "after the child writes, memory grows by SIZE"; do
+	verdict_ok "$d/cow/verdict.tsv" "$c"
+done
+if grep -q $'\tSKIP\t' "$d/cow-thp/verdict.tsv" && grep -q '^cow-thp' "$d/cow-thp/verdict.tsv"; then
+	verdict_ok "$d/cow-thp/verdict.tsv" "cow-thp"
+else
+	for c in "with MADV_HUGEPAGE the touch takes one fault per huge page" \
+		"CoW of a huge page splits it and copies 4 KiB pages" "after fork the child owns no private copy"; do
+		verdict_ok "$d/cow-thp/verdict.tsv" "$c"
+	done
+fi
+for c in "each pass measured what it claims (faults per page)" "a CoW fault costs more than a demand-zero fault" \
+	"a fault costs far more than a plain write"; do
+	verdict_ok "$d/cow-cost/verdict.tsv" "$c"
+done
+for c in "private memory: each process sees only its own updates" "shared memory: the parent sees the child's updates"; do
+	verdict_ok "$d/shared-mem/verdict.tsv" "$c"
+done
+for c in "without a lock, processes lose updates" "a check-then-create lockfile still loses updates" \
+	"threads with plain ++ lose updates" "excl_lock is exact" "flock is exact" "fcntl is exact" \
+	"thread_atomic is exact" "thread_mutex is exact"; do
+	verdict_ok "$d/lock/verdict.tsv" "$c"
+done
+if command -v gnuplot >/dev/null; then
+	ok "plots drawn (PNG and SVG)" test -s "$d/cow/cow.png" -a -s "$d/cow-cost/cow-cost.svg" -a -s "$d/lock/lock.png"
+else
+	skip "gnuplot not installed"
+fi
+ok "run status is complete" grep -qx complete "$rd/status"
+left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock)( |$)" || true)
+is "$left" "" "no program left running"
+is "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'shikumi-lock.*' -newer "$rd/meta.json" 2>/dev/null | wc -l)" 0 "no lock scratch directory left"
+done_testing
