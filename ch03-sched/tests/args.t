@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# args.t - every ch03 program: --help, malformed arguments exit 2 with a
+# one-line message, quick runs produce well-formed TSV, a killed worker is
+# reported and leaves nothing behind.
+# shikumi: asan
+source "$(dirname "$0")/../../tests/tap.sh"
+
+sched=$(bin ch03-sched/sched)
+perf=$(bin ch03-sched/cpuperf)
+ctx=$(bin ch03-sched/ctxsw-cost)
+tacct=$(bin ch03-sched/timeacct)
+[[ -x $sched && -x $perf && -x $ctx && -x $tacct ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
+
+for p in "$sched" "$perf" "$ctx" "$tacct"; do help_ok "$p"; done
+first_cpu=$(awk '/^Cpus_allowed_list/ {sub(/[-,].*/, "", $2); print $2}' /proc/self/status)
+
+# sched: the book's positional interface, parsed strictly
+bad_args "$sched"
+bad_args "$sched" 2 100
+bad_args "$sched" 2 100 1 extra
+bad_args "$sched" x 100 1
+bad_args "$sched" 2x 100 1
+bad_args "$sched" 0 100 1
+bad_args "$sched" -1 100 1
+bad_args "$sched" 1025 100 1
+bad_args "$sched" 99999999999999999999 100 1
+bad_args "$sched" 2 0 1
+bad_args "$sched" 2 -100 1
+bad_args "$sched" 2 100 0
+bad_args "$sched" 2 100 3
+bad_args "$sched" 2 100 200
+bad_args "$sched" 2 100 1.5
+bad_args "$sched" -n 20 2 100 1
+bad_args "$sched" -n x 2 100 1
+bad_args "$sched" -n 5 1 100 1
+bad_args "$sched" --fifo 1 100 1
+bad_args "$sched" -n
+bad_args "$sched" --bogus 2 100 1
+# cpuperf
+bad_args "$perf" -m 0
+bad_args "$perf" -m 257
+bad_args "$perf" -m abc
+bad_args "$perf" -r 0
+bad_args "$perf" -w -5
+bad_args "$perf" -w 10x
+bad_args "$perf" --mode some
+bad_args "$perf" -c 99999
+bad_args "$perf" -c x
+bad_args "$perf" -r
+bad_args "$perf" stray
+# ctxsw-cost
+bad_args "$ctx" -r 0
+bad_args "$ctx" -t 0
+bad_args "$ctx" -l 0
+bad_args "$ctx" -l 5 -t 5
+bad_args "$ctx" -p nowhere
+bad_args "$ctx" -c 99999
+bad_args "$ctx" -C abc
+bad_args "$ctx" -p cross -c "$first_cpu" -C "$first_cpu"
+bad_args "$ctx" --bogus
+bad_args "$ctx" stray
+# timeacct
+bad_args "$tacct" -d 5
+bad_args "$tacct" -d abc
+bad_args "$tacct" -d 99999999999999999999
+bad_args "$tacct" -r 0
+bad_args "$tacct" -c 99999
+bad_args "$tacct" -d
+bad_args "$tacct" stray
+
+# a CPU outside the allowed set is refused by name
+run taskset -c "$first_cpu" "$perf" -c "$((first_cpu + 1))"
+is "$RC" 2 "cpuperf -c CPU outside the allowed set exits 2"
+like "$ERR" "not in the allowed set" "... and says why"
+
+# tiny quick runs produce well-formed TSV
+run_exit 0 "sched 2 20 1 runs" taskset -c "$first_cpu" "$sched" -w "$TAP_TMP/w.tsv" -R "$TAP_TMP/r.tsv" -o "$TAP_TMP/s.tsv" 2 20 1
+tsv_ok "$TAP_TMP/s.tsv" "proc elapsed_ms progress_pct cpu" "sched trace TSV is well-formed"
+is "$(grep -vc '^#' "$TAP_TMP/s.tsv")" 41 "one row per sample and worker (2 x 20 + header)"
+tsv_ok "$TAP_TMP/w.tsv" "proc nice weight share_pct voluntary_ctxsw involuntary_ctxsw cpus runs slice_median_ms" "sched workers TSV is well-formed"
+tsv_ok "$TAP_TMP/r.tsv" "proc start_ms end_ms run_ms complete" "sched runs TSV is well-formed"
+like "$(grep '^# record_overhead_pct_of_resolution' "$TAP_TMP/s.tsv")" '^# record_overhead_pct_of_resolution: [0-9.]+$' "recording overhead is reported"
+run_exit 0 "sched -n 5 2 20 1 runs" taskset -c "$first_cpu" "$sched" -n 5 -w "$TAP_TMP/wn.tsv" -o /dev/null 2 20 1
+is "$(awk -F'\t' '$1 == 1 { print $3 "/" $5 }' "$TAP_TMP/wn.tsv")" "5/335" "the niced worker runs at nice 5, weight 335"
+run_exit 0 "cpuperf tiny run" "$perf" -m 2 -r 1 -w 5
+printf '%s\n' "$OUT" >"$TAP_TMP/p.tsv"
+tsv_ok "$TAP_TMP/p.tsv" "mode nproc rep avg_turnaround_ms batch_wall_ms throughput_per_s cpu_ms" "cpuperf TSV is well-formed"
+run_exit 0 "ctxsw-cost tiny run" "$ctx" -r 2 -l 200
+printf '%s\n' "$OUT" >"$TAP_TMP/c.tsv"
+tsv_ok "$TAP_TMP/c.tsv" "placement rep roundtrips ns_per_roundtrip ns_per_switch" "ctxsw-cost TSV is well-formed"
+run_exit 0 "ctxsw-cost on one allowed CPU skips cross with a note" taskset -c "$first_cpu" "$ctx" -r 1 -l 100
+like "$ERR" "cross placement skipped" "... and says so"
+run_exit 0 "timeacct tiny run" "$tacct" -d 20 -r 1 -o "$TAP_TMP/t.tsv"
+tsv_ok "$TAP_TMP/t.tsv" "kind rep real_ms user_ms sys_ms" "timeacct TSV is well-formed"
+tmpfiles=("$TAP_TMP"/*.tmp.*)
+ok "no temporary file left next to -o FILE" test ! -e "${tmpfiles[0]}"
+
+# a worker killed mid-run: sched reports it, exits 1, leaves no process
+"$sched" -o /dev/null 2 20000 10 2>"$TAP_TMP/kill.err" &
+spid=$!
+victim=""
+for _ in $(seq 100); do
+	victim=$(pgrep -P "$spid" | head -1 || true)
+	[[ -n $victim ]] && grep -q 'units/ms' "$TAP_TMP/kill.err" && break
+	sleep 0.05
+done
+sleep 0.2
+workers=$(pgrep -P "$spid" | tr '\n' ' ')
+kill -KILL "$victim" 2>/dev/null
+rc=0
+wait "$spid" || rc=$?
+is "$rc" 1 "sched exits 1 when a worker is killed"
+like "$(cat "$TAP_TMP/kill.err")" "worker [0-9]+ \(pid $victim\) killed by SIGKILL" "... and names the worker and the signal"
+sleep 0.1
+left=""
+for w in $workers; do kill -0 "$w" 2>/dev/null && left+="$w "; done
+is "$left" "" "no worker left behind (were: $workers)"
+
+done_testing

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# run.t - ch03's quick run shows its phenomena (PASS verdicts, or SKIP with a
+# reason), leaves data, plots and nothing running; bad driver arguments exit 2;
+# Ctrl-C in the middle leaves no worker behind.
+source "$(dirname "$0")/../../tests/tap.sh"
+drv=$TAP_TOP/ch03-sched/run.sh
+for p in sched cpuperf ctxsw-cost timeacct; do
+	[[ -x $TAP_TOP/ch03-sched/$p ]] || plan_skip_all "programs not built (make)"
+done
+
+bad_args "$drv" -c abc
+bad_args "$drv" -c 9999
+bad_args "$drv" -c 0-1
+bad_args "$drv" -n 1
+bad_args "$drv" -n 9
+bad_args "$drv" -t 5
+bad_args "$drv" -t x
+bad_args "$drv" -k 0
+bad_args "$drv" -k 20
+bad_args "$drv" -z
+bad_args "$drv" stray
+
+export SHIKUMI_NO_REPORT=1
+rd=$TAP_TMP/run
+run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
+d=$rd/ch03-sched
+for e in slices nice cpuperf time ctxsw rt; do
+	ok "$e: experiment directory published" test -d "$d/$e"
+	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
+	ok "$e: summary.md written" test -s "$d/$e/summary.md"
+done
+tsv_ok "$d/slices/data.tsv" "nproc proc elapsed_ms progress_pct cpu" "slices trace"
+tsv_ok "$d/slices/workers.tsv" "nproc proc voluntary_ctxsw involuntary_ctxsw cpus runs slice_median_ms" "slices per-worker table"
+tsv_ok "$d/cpuperf/data.tsv" "mode nproc rep avg_turnaround_ms throughput_per_s" "cpuperf data"
+tsv_ok "$d/time/data.tsv" "kind rep real_ms user_ms sys_ms" "time data"
+tsv_ok "$d/ctxsw/data.tsv" "placement rep ns_per_roundtrip" "ctxsw data"
+v() { verdict_ok "$d/$1/verdict.tsv" "$2"; }
+v slices "N workers on one CPU finish at ~N x the single-worker time"
+v slices "workers interleave on one CPU"
+v slices "median slice is plausible for this kernel"
+v slices "recording a sample does not distort the trace"
+v nice "CPU share follows the nice weights"
+v nice "the nice-0 worker finishes first"
+v cpuperf "on one CPU throughput stays flat"
+v cpuperf "on one CPU turnaround grows linearly with N"
+v cpuperf "on all CPUs throughput grows until N = CPUs"
+v cpuperf "on all CPUs throughput flattens beyond N = CPUs"
+v time "a busy process: real ~ user, sys ~ 0"
+v time "a sleeping process uses no CPU"
+v time "a syscall-heavy process spends its time in the kernel"
+v time "two busy processes on two CPUs: user > real"
+v ctxsw "two processes on one CPU pay for switching"
+v ctxsw "a cross-CPU round trip is measured"
+if grep -q $'\tSKIP\t' "$d/rt/verdict.tsv"; then
+	v rt rt
+else
+	v rt "a SCHED_FIFO task starves a normal one"
+	v rt "the real-time worker finishes first"
+fi
+if command -v gnuplot >/dev/null; then
+	ok "plots drawn (PNG and SVG)" test -s "$d/slices/progress.png" -a -s "$d/slices/timeline.svg" -a -s "$d/cpuperf/cpuperf.png"
+else
+	skip "gnuplot not installed"
+fi
+ok "run status is complete" grep -qx complete "$rd/status"
+
+# Ctrl-C in the middle: workers killed, partial experiment kept, run marked interrupted.
+rd2=$TAP_TMP/run2
+set -m
+"$drv" -q -t 3000 -o "$rd2" >/dev/null 2>&1 &
+pid=$!
+set +m
+sleep 1.5
+kill -INT -- "-$pid"
+rc=0
+wait "$pid" || rc=$?
+cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+ok "run marked interrupted" grep -qx interrupted "$rd2/status"
+ok "partial experiment kept as .interrupted" test -d "$rd2/ch03-sched/slices.interrupted"
+sleep 0.3
+left=$(pgrep -f "$TAP_TOP/ch03-sched/(sched|cpuperf|ctxsw-cost|timeacct)" || true)
+is "$left" "" "no program left running after Ctrl-C"
+done_testing
