@@ -1,15 +1,22 @@
-# meminfo.gp - free(1)'s columns at each stage (MiB): used and buff/cache
-# move, total stays.  DATA: meminfo data.tsv (one row per stage, KiB).
+# meminfo.gp - how free(1)'s used and buff/cache, and AnonPages, moved since
+# the first snapshot (MiB), per stage.  DATA: meminfo data.tsv (KiB).
 DATA = ARG1; OUT = ARG2; SUBTITLE = ARG3
 load 'shikumi.gp'
-set title title("free(1) columns per stage: touching memory vs writing a file")
+stats DATA using "used_kib" every ::0::0 nooutput
+U0 = STATS_min
+stats DATA using "buff_cache_kib" every ::0::0 nooutput
+C0 = STATS_min
+stats DATA using "anon_kib" every ::0::0 nooutput
+A0 = STATS_min
+set title title("free(1) per stage: touching memory vs writing a file (change since 'before')")
 set style data histogram
 set style histogram clustered gap 1
-set ylabel "MiB"
+set ylabel "change since the first snapshot [MiB]"
 set xlabel "stage"
+set xtics noenhanced
 set grid noxtics ytics
 set key top right
-set yrange [0:*]
-plot DATA using (column("used_kib")/1024):xtic(1) title "used" lc rgb "#0072B2", \
-     ''   using (column("buff_cache_kib")/1024) title "buff/cache" lc rgb "#E69F00", \
-     ''   using (column("shared_kib")/1024) title "shared" lc rgb "#009E73"
+set xzeroaxis lt -1
+plot DATA using ((column("anon_kib") - A0)/1024):xtic(1) title "AnonPages" lc rgb "#009E73", \
+     ''   using ((column("used_kib") - U0)/1024) title "used" lc rgb "#0072B2", \
+     ''   using ((column("buff_cache_kib") - C0)/1024) title "buff/cache" lc rgb "#E69F00"

@@ -2,7 +2,7 @@
 # MiB, medians.  DATA: thp summary.tsv (mode faults ns_per_mib ...).
 DATA = ARG1; OUT = ARG2; SUBTITLE = ARG3
 load 'shikumi.gp'
-set multiplot layout 1,2 title title("First touch: MADV_NOHUGEPAGE (4 KiB) vs MADV_HUGEPAGE (2 MiB)")
+set multiplot layout 1,2 title title("First touch: MADV\\_NOHUGEPAGE (4 KiB) vs MADV\\_HUGEPAGE (2 MiB)")
 set style data histogram
 set style histogram clustered gap 1
 set grid noxtics ytics

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# args.t - every ch04 program: --help, malformed arguments exit 2 with a
+# one-line message (sizes above half of MemAvailable are refused naming the
+# limit), and tiny quick runs produce well-formed TSV.
+# Under ASan (tests/asan.t): ASan reserves terabytes of shadow address space
+# (VSZ is huge, but overcommit's MAP_NORESERVE reservation still fits) and
+# installs its own SIGSEGV handler, which segv's children replace with theirs
+# (ASan allows that by default); the runs below check only what holds either way.
+# shikumi: asan
+source "$(dirname "$0")/../../tests/tap.sh"
+
+progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc fault-cost)
+declare -A P
+for p in "${progs[@]}"; do
+	P[$p]=$(bin "ch04-memory/$p")
+	[[ -x ${P[$p]} ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
+done
+for p in "${progs[@]}"; do help_ok "${P[$p]}"; done
+
+# Every program: unknown option, extra operand.
+for p in "${progs[@]}"; do
+	bad_args "${P[$p]}" --bogus
+	bad_args "${P[$p]}" stray-operand
+done
+# Size options: non-numeric, trailing junk, negative, zero, huge, missing, bad unit.
+for p in meminfo mmap demand-paging thp fault-cost; do
+	bad_args "${P[$p]}" -s abc
+	bad_args "${P[$p]}" -s 12Q
+	bad_args "${P[$p]}" -s -5M
+	bad_args "${P[$p]}" -s 0
+	bad_args "${P[$p]}" -s 99999999999999999999
+	bad_args "${P[$p]}" -s
+done
+# More than half of MemAvailable: refused, naming the limit.
+for p in meminfo mmap demand-paging thp fault-cost; do
+	bad_args "${P[$p]}" -s 1T
+	like "$ERR" "exceeds half of MemAvailable \(limit [0-9.]+ [KMGT]iB\)" "$p -s 1T names the MemAvailable limit"
+done
+bad_args "${P[pagetable]}" -m 1T
+bad_args "${P[pagetable]}" -m 1M
+bad_args "${P[pagetable]}" -m x
+bad_args "${P[overcommit]}" -t 1T
+bad_args "${P[overcommit]}" -t 0
+bad_args "${P[overcommit]}" -r 17T
+bad_args "${P[overcommit]}" -r 1K
+bad_args "${P[overcommit]}" -r
+bad_args "${P[demand-paging]}" -t -1
+bad_args "${P[demand-paging]}" -t 60001
+bad_args "${P[demand-paging]}" -t 1.5
+bad_args "${P[demand-paging]}" -s 8M -S 16M
+bad_args "${P[demand-paging]}" -S 0
+bad_args "${P[thp]}" -r 0
+bad_args "${P[thp]}" -r 101
+bad_args "${P[fault-cost]}" -r 0
+bad_args "${P[fault-cost]}" -r 1001
+bad_args "${P[fault-cost]}" --mode nosuchmode
+bad_args "${P[segv]}" --case nosuchcase
+bad_args "${P[malloc]}" -t 64M
+bad_args "${P[malloc]}" -t -1
+bad_args "${P[malloc]}" --count 5
+bad_args "${P[malloc]}" --alloc 1G --count 100000
+bad_args "${P[malloc]}" --alloc 0
+
+# Tiny quick runs: well-formed TSV.
+tsv_run() {   # tsv_run NAME "COLUMNS" ARGS...
+	local name=$1 cols=$2
+	shift 2
+	run_exit 0 "$name $* runs" "${P[$name]}" "$@"
+	printf '%s\n' "$OUT" >"$TAP_TMP/$name.tsv"
+	tsv_ok "$TAP_TMP/$name.tsv" "$cols" "$name TSV is well-formed"
+}
+tsv_run meminfo "stage total_kib used_kib free_kib shared_kib buff_cache_kib available_kib anon_kib" -s 8M
+is "$(grep -c $'^\(before\|touched\|file_written\|freed\|deleted\)\t' "$TAP_TMP/meminfo.tsv")" 5 "meminfo: five stages"
+scratch=$(awk -F': ' '/^# scratch_dir:/ {print $2}' "$TAP_TMP/meminfo.tsv")
+ok "meminfo removed its scratch directory" test -n "$scratch" -a ! -e "$scratch"
+tsv_run mmap "phase start end perms size_kib new name" -s 4M
+is "$(awk -F'\t' '$1 == "mapped" && $6 == 1' "$TAP_TMP/mmap.tsv" | wc -l)" 1 "mmap: exactly one region marked new"
+tsv_run demand-paging "t_ms phase touched_kib vsz_kib rss_kib minflt majflt vm_pte_kib mem_free_kib mem_available_kib sample_us" -s 8M -S 2M -t 1
+is "$(grep -c $'\ttouch\t' "$TAP_TMP/demand-paging.tsv")" 4 "demand-paging: 4 steps of 2 MiB"
+run_exit 0 "demand-paging -i without a terminal falls back to timed steps" "${P[demand-paging]}" -i -s 4M -S 2M -t 1 </dev/null
+like "$ERR" "not a terminal" "demand-paging -i: the fallback is noted"
+run "${P[thp]}" -s 8M -r 1
+if [[ $RC == 4 ]]; then
+	skip "thp: THP unavailable ($ERR)"
+else
+	is "$RC" 0 "thp -s 8M -r 1 runs"
+	printf '%s\n' "$OUT" >"$TAP_TMP/thp.tsv"
+	tsv_ok "$TAP_TMP/thp.tsv" "mode rep size_kib faults ns_per_mib anon_huge_kib vm_pte_kib" "thp TSV is well-formed"
+fi
+tsv_run pagetable "size_mib state touched_mib vm_pte_kib vm_pte_delta_kib page_tables_kib page_tables_delta_kib" -m 32M
+tsv_run overcommit "step ok errno reserved_kib touched_kib vsz_kib rss_kib committed_as_kib" -t 4M -r 1G
+tsv_run segv "case expected_code si_code si_addr addr_match exit"
+for c in null_read unmapped_write readonly_write exec_noexec; do
+	is "$(awk -F'\t' -v c="$c" '$1 == c { print ($2 == $3 && $6 == 1) ? "ok" : $0 }' "$TAP_TMP/segv.tsv")" ok "segv: $c gives the expected si_code at the target address"
+done
+is "$(awk -F'\t' '$1 == "no_handler" { print $7 }' "$TAP_TMP/segv.tsv")" SIGSEGV "segv: no handler -> killed by SIGSEGV"
+tsv_run filemap "check expected observed ok"
+is "$(awk -F'\t' '!/^#/ && NR > 1 && $1 != "check" && $4 != 1' "$TAP_TMP/filemap.tsv")" "" "filemap: every check ok"
+tsv_run malloc "size_bytes count where brk_delta_bytes address"
+tsv_run malloc "size_bytes count where" --alloc 1K --count 10 -t 1M
+tsv_run fault-cost "mode rep pages faults elapsed_ns ns_per_page ns_per_fault" -s 4M -r 1
+run_exit 0 "fault-cost -o FILE writes the file" "${P[fault-cost]}" -s 4M -r 1 --mode retouch_4k -o "$TAP_TMP/fc.tsv"
+tsv_ok "$TAP_TMP/fc.tsv" "mode rep ns_per_page" "fault-cost -o FILE is well-formed"
+ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name '*.tmp.*')"
+left=$(find "${TMPDIR:-/var/tmp}" /var/tmp -maxdepth 1 -name 'shikumi-ch04.*' -newer "$TAP_TMP" 2>/dev/null || true)
+is "$left" "" "no scratch directory left behind"
+
+done_testing
