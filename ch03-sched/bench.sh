@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# ch03-sched/bench.sh - our pipe ping-pong (ctxsw-cost) next to
+# `perf bench sched pipe`, in one run, with the same pinning.
+#
+# USAGE: ./bench.sh [-c CPU] [-C CPU2] [-n ROUNDS]
+#   Alternates ROUNDS times, for two placements:
+#     1 CPU   taskset -c CPU       ctxsw-cost -p inherit  vs  perf bench sched pipe
+#     2 CPUs  taskset -c CPU,CPU2  ctxsw-cost -p inherit  vs  perf bench sched pipe
+#   (the same loop count for both tools; "inherit" = no pinning inside, like perf).
+#   Prints each round, the medians (us per round trip) and the ratio ours/perf
+#   (target 0.85-1.15). The 2-CPU part needs two allowed CPUs.
+# REQUIREMENTS: perf (Debian: linux-perf). Without it, prints our numbers only.
+# eg,  ./bench.sh -c 1 -n 7
+set -euo pipefail
+SK_PROG=ch03-sched/bench.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+HERE="$SK_TOP/ch03-sched"
+LOOPS_1CPU=300000     # ~1 s at ~3 us per round trip
+LOOPS_2CPU=30000      # ~1 s at ~30 us per round trip (idle vCPU wake-ups)
+
+cpu="" cpu2="" rounds=5
+while getopts ":c:C:n:h" opt; do
+	case $opt in
+	c) sk_check_cpulist -c "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU"; cpu=$OPTARG ;;
+	C) sk_check_cpulist -C "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -C: '$OPTARG': one CPU"; cpu2=$OPTARG ;;
+	n) sk_check_int -n "$OPTARG" 1 100; rounds=$OPTARG ;;
+	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+cpu=${cpu:-$(sk_default_cpu)}
+cpu2=${cpu2:-$(sk_other_cpu "$cpu")}
+[[ $cpu2 != "$cpu" ]] || sk_usage_error "bad VALUE for -C: '$cpu2': must differ from -c"
+[[ -x $HERE/ctxsw-cost ]] || sk_die "ctxsw-cost is not built: run make"
+have_perf=0
+if sk_have perf && perf bench sched pipe -l 100 >/dev/null 2>&1; then have_perf=1; else
+	sk_warn "perf bench sched pipe unavailable (install linux-perf): our numbers only"
+fi
+
+med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+# bench_placement LABEL CPULIST LOOPS
+bench_placement() {
+	local label=$1 cpus=$2 loops=$3 i o t ours=() theirs=()
+	for ((i = 1; i <= rounds; i++)); do
+		o=$(sk_pin "$cpus" "$HERE/ctxsw-cost" -p inherit -r 1 -l "$loops" 2>/dev/null |
+			awk -F'\t' '$1 == "inherit" { printf "%.3f", $4 / 1000 }')
+		ours+=("$o")
+		t=NaN
+		if ((have_perf)); then
+			# perf times one loop of -l round trips with gettimeofday: "usecs/op".
+			t=$(sk_pin "$cpus" perf bench sched pipe -l "$loops" 2>/dev/null | awk '/usecs\/op/ { printf "%.3f", $1 }')
+			theirs+=("$t")
+		fi
+		printf '%s round %d: ours %s us, perf bench sched pipe %s us per round trip\n' "$label" "$i" "$o" "$t"
+	done
+	local mo mt ratio verdict
+	mo=$(med "${ours[@]}")
+	if ((have_perf)); then
+		mt=$(med "${theirs[@]}")
+		ratio=$(sk_calc "$mo / $mt")
+		verdict=$(sk_cmp "$ratio >= 0.85 && $ratio <= 1.15" && echo "within 0.85-1.15" || echo "OUTSIDE 0.85-1.15")
+		printf '%s (taskset -c %s, %d round trips, median of %d): ours %s us, perf %s us; ratio ours/perf = %s (%s)\n' \
+			"$label" "$cpus" "$loops" "$rounds" "$mo" "$mt" "$ratio" "$verdict"
+	else
+		printf '%s (taskset -c %s): ours %s us per round trip (median of %d)\n' "$label" "$cpus" "$mo" "$rounds"
+	fi
+}
+
+bench_placement "1 CPU " "$cpu" "$LOOPS_1CPU"
+if [[ -n $cpu2 ]]; then
+	bench_placement "2 CPUs" "$cpu,$cpu2" "$LOOPS_2CPU"
+else
+	echo "2 CPUs: skipped (only one CPU allowed)"
+fi
