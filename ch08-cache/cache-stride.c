@@ -1,0 +1,376 @@
+/*
+ * cache-stride - access time against buffer size: the cliffs where the
+ * working set outgrows L1, L2 and the last-level cache.
+ *
+ * For buffer sizes from --min to --max (several points per octave) the
+ * program times one of two access patterns over a buffer that is mapped
+ * once, touched before any timing (no page faults in the figure) and kept
+ * free of transparent huge pages unless --thp is given:
+ *   seq    the book's sweep: one write per cache line (line size from sysfs),
+ *          through a volatile pointer so -O2 can neither drop nor vectorise it.
+ *          The hardware prefetcher sees the pattern and hides much of the
+ *          latency: what shows is bandwidth per line.
+ *   chase  lmbench lat_mem_rd's idea with a random chain: each line holds the
+ *          address of the next one, in the order of one random cycle
+ *          (Sattolo's algorithm), so every load depends on the previous one
+ *          and no prefetcher can guess the next address: load latency.
+ * Each point is time-bounded (not a fixed number of accesses), warmed up,
+ * and repeated; every repetition is one TSV row.
+ *
+ * Usage: cache-stride [--mode seq|chase|both] [--min SIZE] [--max SIZE]
+ *                     [--ppo N] [--stride BYTES] [--thp] [-r REPS] [-t MS] [-q] [-o FILE]
+ * Try:   taskset -c 1 ./cache-stride -q --mode chase | ./cliffs.sh
+ */
+#include "shikumi.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <sys/mman.h>
+
+#include "ch08.h"
+
+#define DEFAULT_MIN (4 * SK_KIB)        /* one page: below that nothing changes */
+#define DEFAULT_CAP (512 * SK_MIB)      /* issue: 4x LLC, but at most 512 MiB */
+#define QUICK_CAP (64 * SK_MIB)         /* past this VM's L3->DRAM step (8-32 MiB) */
+#define LLC_FACTOR 4                    /* go to 4x the last-level cache */
+#define DEFAULT_PPO 4
+#define QUICK_PPO 4
+#define MAX_PPO 32
+#define DEFAULT_REPS 5
+#define QUICK_REPS 3
+#define DEFAULT_TARGET_MS 30            /* per repetition: >> clock cost, < a tick x 10 */
+#define QUICK_TARGET_MS 8
+#define BATCH_ACCESSES 4096             /* accesses between two clock reads */
+
+enum mode { MODE_SEQ, MODE_CHASE, MODE_BOTH };
+static const char *const mode_names[] = {"seq", "chase", "both", NULL};
+
+struct buf {
+	char *base;
+	size_t len;       /* mapped length */
+	size_t stride;    /* bytes between two accessed elements */
+};
+
+/* ---- seq: one write per stride, sweeping the first n elements ---------- */
+
+struct seq_state {
+	volatile char *p;   /* volatile: every store happens, one at a time */
+	size_t n, stride, pos;
+};
+
+/* Performs exactly count stores, continuing where the last call stopped. */
+static void seq_run(struct seq_state *s, uint64_t count)
+{
+	volatile char *p = s->p;
+	const size_t stride = s->stride, n = s->n;
+	size_t pos = s->pos;
+	while (count) {
+		size_t run = n - pos;
+		if (run > count)
+			run = (size_t)count;
+		volatile char *q = p + pos * stride;
+		size_t i = 0;
+		for (; i + 4 <= run; i += 4) {
+			q[0] = 1;
+			q[stride] = 1;
+			q[2 * stride] = 1;
+			q[3 * stride] = 1;
+			q += 4 * stride;
+		}
+		for (; i < run; i++, q += stride)
+			*q = 1;
+		pos += run;
+		count -= run;
+		if (pos == n)
+			pos = 0;
+	}
+	s->pos = pos;
+}
+
+/* Link the first n elements (stride apart) into one random cycle. */
+static void **chase_build(struct buf *b, size_t n, uint32_t *order)
+{
+	ch08_random_cycle(order, n);
+	for (size_t i = 0; i < n; i++)
+		*(void **)(b->base + i * b->stride) = b->base + (size_t)order[i] * b->stride;
+	return (void **)b->base;
+}
+
+struct chase_state {
+	void **p;
+};
+
+static void chase_run(struct chase_state *s, uint64_t count)
+{
+	s->p = ch08_chase(s->p, count);
+}
+
+/* ---- timing ------------------------------------------------------------- */
+
+struct point_opts {
+	int reps;
+	uint64_t target_ns, warmup_ns;
+};
+
+/* Run batches until at least target_ns have passed; ns per access. */
+static double time_accesses(enum mode m, void *state, uint64_t target_ns, uint64_t batch)
+{
+	uint64_t done = 0, t0 = sk_now_ns(), now;
+	do {
+		if (m == MODE_SEQ)
+			seq_run(state, batch);
+		else
+			chase_run(state, batch);
+		done += batch;
+		now = sk_now_ns();
+	} while (now - t0 < target_ns);
+	return (double)(now - t0) / (double)done;
+}
+
+/* One repetition at one size: build the chain (chase; the same chain every
+ * round, from a seed derived from the size), warm up with at least one full
+ * pass so the caches hold what they can, then time. */
+static double measure_once(enum mode m, struct buf *b, size_t size, uint32_t *order,
+			   const struct point_opts *po)
+{
+	size_t n = size / b->stride;
+	struct seq_state ss = {.p = b->base, .n = n, .stride = b->stride, .pos = 0};
+	struct chase_state cs = {0};
+	void *state = &ss;
+	if (m == MODE_CHASE) {
+		ch08_rng_state = 0x9E3779B97F4A7C15ull ^ (uint64_t)size;
+		cs.p = chase_build(b, n, order);
+		state = &cs;
+	}
+	/* A batch: several sweeps for small buffers, so the clock is read rarely. */
+	uint64_t batch = n >= BATCH_ACCESSES ? n : BATCH_ACCESSES;
+	if (batch > 16 * BATCH_ACCESSES)
+		batch = 16 * BATCH_ACCESSES;
+	batch = (batch + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL;
+	time_accesses(m, state, po->warmup_ns, batch);
+	if (m == MODE_SEQ)
+		seq_run(&ss, n);
+	else
+		chase_run(&cs, (n + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL);
+	sk_cpu_note();
+	return time_accesses(m, state, po->target_ns, batch);
+}
+
+/* Sizes: min, then ppo points per octave (2^(k/ppo) x 4 KiB grid, rounded to
+ * whole elements), then max. */
+static size_t make_sizes(uint64_t min, uint64_t max, int ppo, size_t stride, uint64_t *out,
+			 size_t cap)
+{
+	size_t n = 0;
+	uint64_t last = 0;
+	for (int k = 0; n < cap; k++) {
+		double s = (double)min * pow(2.0, (double)k / ppo);
+		uint64_t v = (uint64_t)llround(s / (double)stride) * stride;
+		if (v > max)
+			break;
+		if (v > last)
+			out[n++] = last = v;
+	}
+	if (n < cap && last < max && max - last >= stride)
+		out[n++] = max / stride * stride;
+	return n;
+}
+
+static void usage(void)
+{
+	printf("Usage: %s [options]\n"
+	       "Access time per element against buffer size (seq writes and/or a random\n"
+	       "pointer chase); TSV to stdout.\n\n"
+	       "  -m, --mode MODE        seq, chase or both (default both)\n"
+	       "      --min SIZE         smallest buffer (default 4K)\n"
+	       "      --max SIZE         largest buffer (default %d x LLC, at most 512M; quick 64M;\n"
+	       "                         never more than MemAvailable/4)\n"
+	       "  -p, --ppo N            points per octave, 1..%d (default %d, quick %d)\n"
+	       "  -s, --stride BYTES     distance between accessed elements, a power of two >=\n"
+	       "                         the pointer size (default: the cache line size from sysfs)\n"
+	       "      --thp              back the buffer with transparent huge pages\n"
+	       "                         (default MADV_NOHUGEPAGE: 4 KiB pages, as the book)\n"
+	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
+	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
+	       "  -q, --quick            smaller cap and fewer, shorter points\n"
+	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
+	       "  -h, --help             this help\n\n"
+	       "SIZE accepts suffixes: 4K, 64M, 1G. Output columns: mode size_bytes rep ns_per_access\n"
+	       "Examples:\n"
+	       "  taskset -c 1 %s -q\n"
+	       "  taskset -c 1 %s --mode chase --min 16K --max 64M --ppo 8 -o chase.tsv\n",
+	       sk_prog, LLC_FACTOR, MAX_PPO, DEFAULT_PPO, QUICK_PPO, DEFAULT_REPS, QUICK_REPS,
+	       DEFAULT_TARGET_MS, QUICK_TARGET_MS, sk_prog, sk_prog);
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	int mode = MODE_BOTH, ppo = 0, reps = 0, target_ms = 0;
+	uint64_t min = DEFAULT_MIN, max = 0, stride = 0;
+	const char *min_arg = NULL, *max_arg = NULL;
+	bool quick = false, thp = false;
+	const char *out = NULL;
+
+	enum { OPT_MIN = 256, OPT_MAX, OPT_THP };
+	static const struct option longopts[] = {
+		{"mode", required_argument, NULL, 'm'}, {"min", required_argument, NULL, OPT_MIN},
+		{"max", required_argument, NULL, OPT_MAX}, {"ppo", required_argument, NULL, 'p'},
+		{"stride", required_argument, NULL, 's'}, {"thp", no_argument, NULL, OPT_THP},
+		{"reps", required_argument, NULL, 'r'}, {"target", required_argument, NULL, 't'},
+		{"quick", no_argument, NULL, 'q'}, {"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "m:p:s:r:t:qo:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': mode = sk_parse_choice(optarg, "--mode", mode_names); break;
+		case OPT_MIN: min = sk_parse_size(optarg, "--min", 64, UINT64_C(1) << 40); min_arg = optarg; break;
+		case OPT_MAX: max = sk_parse_size(optarg, "--max", 64, UINT64_C(1) << 40); max_arg = optarg; break;
+		case 'p': ppo = sk_parse_int(optarg, "--ppo", 1, MAX_PPO); break;
+		case 's':
+			stride = sk_parse_size(optarg, "--stride", sizeof(void *), 1 << 20);
+			if (stride & (stride - 1))
+				sk_bad_arg("--stride", optarg, "not a power of two");
+			break;
+		case OPT_THP: thp = true; break;
+		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
+		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
+		case 'q': quick = true; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: sk_usage_hint();
+		}
+	}
+	if (optind < argc)
+		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+
+	/* The caps: MemAvailable/4 always; the default also stops at 4x LLC and
+	 * 512 MiB (64 MiB quick). */
+	uint64_t mem_cap = sk_mem_available_bytes() / 4;
+	uint64_t llc = sk_cache_size(3);
+	if (!llc)
+		llc = sk_cache_size(2);
+	if (!stride)
+		stride = (uint64_t)sk_cache_line_size();
+	if (!ppo)
+		ppo = quick ? QUICK_PPO : DEFAULT_PPO;
+	if (!reps)
+		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	if (!target_ms)
+		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	if (max_arg) {
+		if (max > mem_cap) {
+			char why[96], b1[32];
+			snprintf(why, sizeof(why), "exceeds the cap MemAvailable/4 = %s",
+				 sk_fmt_size(mem_cap, b1, sizeof(b1)));
+			sk_bad_arg("--max", max_arg, why);
+		}
+	} else {
+		max = quick ? QUICK_CAP : DEFAULT_CAP;
+		if (llc && !quick && LLC_FACTOR * llc < max)
+			max = LLC_FACTOR * llc;
+		if (max > mem_cap)
+			max = mem_cap;
+		if (max < min)
+			max = min;
+	}
+	if (min > max)
+		sk_bad_arg(min_arg ? "--min" : "--max", min_arg ? min_arg : max_arg,
+			   "--min is larger than --max");
+	if (min < stride || max < stride)
+		sk_bad_arg(min < stride ? "--min" : "--max", min < stride ? (min_arg ? min_arg : "4K") : max_arg,
+			   "smaller than the stride");
+	if (max / stride > UINT32_MAX)
+		sk_bad_arg("--max", max_arg ? max_arg : "default", "too many elements for this stride");
+
+	uint64_t sizes[4096];
+	size_t nsizes = make_sizes(min, max, ppo, stride, sizes, SK_ARRAY_LEN(sizes));
+
+	struct buf b = {.len = (size_t)max, .stride = (size_t)stride};
+	b.base = sk_map_anon(b.len, thp ? 1 : 0);
+	/* Touch every page now: the first-touch faults (~1.4 us each here) must not
+	 * land in the first points of the curve, as they do in the book. */
+	memset(b.base, 0, b.len);
+	uint32_t *order = NULL;
+	if (mode != MODE_SEQ) {
+		order = sk_map_anon((max / stride) * sizeof(uint32_t), -1);
+		memset(order, 0, (max / stride) * sizeof(uint32_t));
+	}
+	struct sk_smaps sm;
+	long long huge_kib = sk_read_smaps_rollup(0, &sm) == 0 ? sm.anon_huge_pages : -1;
+
+	struct sk_tsv tsv;
+	sk_tsv_open(&tsv, out);
+	char tb[32];
+	sk_tsv_meta(&tsv, "mode", "%s", mode_names[mode]);
+	sk_tsv_meta(&tsv, "min_bytes", "%llu", (unsigned long long)min);
+	sk_tsv_meta(&tsv, "max_bytes", "%llu", (unsigned long long)max);
+	sk_tsv_meta(&tsv, "points_per_octave", "%d", ppo);
+	sk_tsv_meta(&tsv, "stride_bytes", "%llu", (unsigned long long)stride);
+	sk_tsv_meta(&tsv, "reps", "%d", reps);
+	sk_tsv_meta(&tsv, "target_ms", "%d", target_ms);
+	sk_tsv_meta(&tsv, "thp", "%s (system: %s; AnonHugePages %lld kB)",
+		    thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE", sk_thp_mode(tb, sizeof(tb)), huge_kib);
+	struct sk_cache caches[16];
+	int nc = sk_read_caches(-1, caches, 16);
+	int listed = 0;
+	for (int i = 0; i < nc; i++) {
+		if (!strcmp(caches[i].type, "Instruction"))
+			continue;
+		char key[32];
+		snprintf(key, sizeof(key), "cache_l%d%s_bytes", caches[i].level,
+			 caches[i].level == 1 ? "d" : "");
+		sk_tsv_meta(&tsv, key, "%llu", (unsigned long long)caches[i].size_bytes);
+		listed++;
+	}
+	if (!listed) {
+		sk_tsv_meta(&tsv, "caches", "unavailable");
+		sk_warn("sysfs cache sizes unavailable: cliffs can still be found, not named");
+	}
+	sk_tsv_meta(&tsv, "what", "ns per access; seq = one volatile store per stride, "
+		    "chase = one dependent load per element (random single cycle)");
+	sk_tsv_header(&tsv, "mode\tsize_bytes\trep\tns_per_access");
+
+	struct point_opts po = {.reps = reps,
+				.target_ns = (uint64_t)target_ms * 1000000u,
+				.warmup_ns = (uint64_t)target_ms * 1000000u / 3};
+	char sb[32];
+	sk_note("%zu sizes %s..%s, %d per octave, stride %llu B, %d x %d ms per point%s", nsizes,
+		sk_fmt_size(min, tb, sizeof(tb)), sk_fmt_size(max, sb, sizeof(sb)), ppo,
+		(unsigned long long)stride, reps, target_ms, thp ? ", THP" : "");
+	/* Rounds: repetition r of every size, then r+1. A disturbance (another
+	 * program, a host neighbour) then spoils one repetition of many sizes,
+	 * which the median drops, instead of every repetition of a few
+	 * neighbouring sizes, which would look like a cliff. */
+	double *v = calloc(nsizes * (size_t)reps, sizeof(double));
+	if (!v)
+		sk_die("out of memory");
+	for (int m = MODE_SEQ; m <= MODE_CHASE; m++) {
+		if (mode != MODE_BOTH && mode != m)
+			continue;
+		uint64_t t0 = sk_now_ns();
+		for (int r = 0; r < reps; r++)
+			for (size_t i = 0; i < nsizes; i++) {
+				double x = measure_once((enum mode)m, &b, (size_t)sizes[i], order, &po);
+				if (!(x > 0.05 && x < 1e6))
+					sk_die("implausible %.3g ns per access at %s", x,
+					       sk_fmt_size(sizes[i], sb, sizeof(sb)));
+				v[i * (size_t)reps + (size_t)r] = x;
+			}
+		for (size_t i = 0; i < nsizes; i++) {
+			double *vi = v + i * (size_t)reps;
+			for (int r = 0; r < reps; r++)
+				sk_tsv_row(&tsv, "%s\t%llu\t%d\t%.3f", mode_names[m],
+					   (unsigned long long)sizes[i], r, vi[r]);
+			if (i % (size_t)ppo == 0 || i + 1 == nsizes)
+				sk_note("%-5s %10s %8.2f ns", mode_names[m],
+					sk_fmt_size(sizes[i], sb, sizeof(sb)), sk_median(vi, (size_t)reps));
+		}
+		sk_note("%s: %.1f s", mode_names[m], (double)(sk_now_ns() - t0) / 1e9);
+	}
+	free(v);
+	munmap(b.base, b.len);
+	if (order)
+		munmap(order, (max / stride) * sizeof(uint32_t));
+	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
+}

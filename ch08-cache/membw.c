@@ -1,0 +1,334 @@
+/*
+ * membw - sequential memory bandwidth against buffer size: what L1, L2, the
+ * last-level cache and DRAM deliver when the access pattern is a stream.
+ *
+ * Three operations over a buffer of SIZE bytes, repeated until a repetition
+ * has lasted the target time:
+ *   read   sum the buffer as 16-byte vectors with four independent
+ *          accumulators (no dependency chain limits it: only bandwidth)
+ *   write  memset (glibc picks the widest stores the CPU has)
+ *   copy   memcpy SIZE bytes into a second buffer; bytes counted once, as
+ *          lmbench's bw_mem cp does (the traffic is read + write)
+ * once with one thread and once with one thread per allowed CPU (each pinned
+ * to its own CPU, with its own buffers, first touched by that thread); the
+ * aggregate is the sum of the threads' rates. GB/s are 10^9 bytes per second.
+ *
+ * Usage: membw [--op read|write|copy|all] [--min SIZE] [--max SIZE] [--ppo N]
+ *              [--threads 1|all|both] [-r REPS] [-t MS] [-q] [-o FILE]
+ * Try:   ./membw -q --op read | column -t
+ */
+#include "shikumi.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#define DEFAULT_MIN (16 * SK_KIB)
+#define DEFAULT_MAX (256 * SK_MIB)   /* >> this VM's effective LLC (8-32 MiB) */
+#define QUICK_MAX (64 * SK_MIB)
+#define DEFAULT_PPO 1
+#define DEFAULT_REPS 5
+#define QUICK_REPS 3
+#define DEFAULT_TARGET_MS 30
+#define QUICK_TARGET_MS 8
+#define MAX_THREADS 256
+
+enum op { OP_READ, OP_WRITE, OP_COPY, OP_ALL };
+static const char *const op_names[] = {"read", "write", "copy", "all", NULL};
+static const char *const thread_names[] = {"1", "all", "both", NULL};
+
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+/* Four independent accumulators so that the adds overlap; the caller keeps
+ * the result alive, so the loads cannot be dropped. */
+static uint64_t read_pass(const char *buf, size_t len)
+{
+	const v2u64 *p = (const v2u64 *)buf, *end = (const v2u64 *)(buf + len);
+	v2u64 a = {0, 0}, b = {0, 0}, c = {0, 0}, d = {0, 0};
+	for (; p + 4 <= end; p += 4) {
+		a += p[0];
+		b += p[1];
+		c += p[2];
+		d += p[3];
+	}
+	v2u64 s = a + b + c + d;
+	return s[0] + s[1];
+}
+
+struct job {
+	enum op op;
+	size_t size;
+	uint64_t target_ns;
+};
+
+struct worker {
+	pthread_t tid;
+	int cpu, index;
+	char *a, *b;           /* own buffers, max size each */
+	size_t cap;
+	double rate;           /* bytes per ns of the last job */
+	int err;
+};
+
+static struct {
+	pthread_barrier_t start, done;
+	struct job job;
+	bool quit;
+	struct worker *w;
+	int n;
+} pool;
+
+static double run_job(struct worker *w, const struct job *j)
+{
+	uint64_t bytes = 0, t0 = sk_now_ns(), now;
+	uint64_t sum = 0;
+	int k = 0;
+	do {
+		switch (j->op) {
+		case OP_READ: sum += read_pass(w->a, j->size); break;
+		case OP_WRITE: memset(w->a, k & 0xff, j->size); break;
+		case OP_COPY: memcpy(w->b, w->a, j->size); break;
+		default: break;
+		}
+		SK_BARRIER();   /* stores must reach memory: nothing reads them back */
+		k++;
+		bytes += j->size;
+		now = sk_now_ns();
+	} while (now - t0 < j->target_ns);
+	SK_KEEP(sum);
+	return (double)bytes / (double)(now - t0);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	if (sk_pin_self(w->cpu))
+		w->err = errno;
+	/* First touch by this thread: the pages come from its own node. */
+	memset(w->a, 1, w->cap);
+	memset(w->b, 2, w->cap);
+	for (;;) {
+		pthread_barrier_wait(&pool.start);
+		if (pool.quit)
+			break;
+		struct job j = pool.job;
+		/* one untimed pass warms caches and TLB */
+		struct job warm = j;
+		warm.target_ns = 0;
+		run_job(w, &warm);
+		w->rate = run_job(w, &j);
+		pthread_barrier_wait(&pool.done);
+	}
+	return NULL;
+}
+
+static void pool_start(int n, const int *cpus, size_t cap)
+{
+	pool.n = n;
+	pool.quit = false;
+	pool.w = calloc((size_t)n, sizeof(*pool.w));
+	if (!pool.w)
+		sk_die("out of memory");
+	pthread_barrier_init(&pool.start, NULL, (unsigned)n + 1);
+	pthread_barrier_init(&pool.done, NULL, (unsigned)n + 1);
+	for (int i = 0; i < n; i++) {
+		struct worker *w = &pool.w[i];
+		w->cpu = cpus[i];
+		w->index = i;
+		w->cap = cap;
+		w->a = sk_map_anon(cap, -1);
+		w->b = sk_map_anon(cap, -1);
+		int e = pthread_create(&w->tid, NULL, worker_main, w);
+		if (e) {
+			errno = e;
+			sk_die_errno("pthread_create");
+		}
+	}
+}
+
+static double pool_run(const struct job *j)
+{
+	pool.job = *j;
+	pthread_barrier_wait(&pool.start);
+	pthread_barrier_wait(&pool.done);
+	double total = 0;
+	for (int i = 0; i < pool.n; i++) {
+		if (pool.w[i].err) {
+			errno = pool.w[i].err;
+			sk_die_errno("pin thread %d to CPU %d", i, pool.w[i].cpu);
+		}
+		total += pool.w[i].rate;
+	}
+	return total;   /* bytes/ns = GB/s */
+}
+
+static void pool_stop(void)
+{
+	pool.quit = true;
+	pthread_barrier_wait(&pool.start);
+	for (int i = 0; i < pool.n; i++) {
+		pthread_join(pool.w[i].tid, NULL);
+		munmap(pool.w[i].a, pool.w[i].cap);
+		munmap(pool.w[i].b, pool.w[i].cap);
+	}
+	pthread_barrier_destroy(&pool.start);
+	pthread_barrier_destroy(&pool.done);
+	free(pool.w);
+	pool.w = NULL;
+}
+
+static void usage(void)
+{
+	printf("Usage: %s [options]\n"
+	       "Sequential read/write/copy bandwidth against buffer size, one thread and one\n"
+	       "thread per allowed CPU (pinned); TSV to stdout.\n\n"
+	       "      --op OP            read, write, copy or all (default all)\n"
+	       "      --min SIZE         smallest buffer per thread (default 16K)\n"
+	       "      --max SIZE         largest buffer per thread (default 256M, quick 64M;\n"
+	       "                         all buffers together at most MemAvailable/4)\n"
+	       "  -p, --ppo N            points per octave, 1..8 (default %d)\n"
+	       "  -T, --threads WHICH    1, all (one per allowed CPU) or both (default both)\n"
+	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
+	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
+	       "  -q, --quick            smaller sizes, shorter repetitions\n"
+	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
+	       "  -h, --help             this help\n\n"
+	       "Output columns: op threads size_bytes rep gb_per_s   (GB = 10^9 bytes)\n"
+	       "Examples:\n"
+	       "  %s -q\n"
+	       "  %s --op copy --threads 1 --min 1M --max 1G\n",
+	       sk_prog, DEFAULT_PPO, DEFAULT_REPS, QUICK_REPS, DEFAULT_TARGET_MS, QUICK_TARGET_MS,
+	       sk_prog, sk_prog);
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	int op = OP_ALL, ppo = DEFAULT_PPO, reps = 0, target_ms = 0, which = 2;
+	uint64_t min = DEFAULT_MIN, max = 0;
+	const char *min_arg = NULL, *max_arg = NULL, *out = NULL;
+	bool quick = false;
+	enum { OPT_OP = 256, OPT_MIN, OPT_MAX };
+	static const struct option longopts[] = {
+		{"op", required_argument, NULL, OPT_OP}, {"min", required_argument, NULL, OPT_MIN},
+		{"max", required_argument, NULL, OPT_MAX}, {"ppo", required_argument, NULL, 'p'},
+		{"threads", required_argument, NULL, 'T'}, {"reps", required_argument, NULL, 'r'},
+		{"target", required_argument, NULL, 't'}, {"quick", no_argument, NULL, 'q'},
+		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "p:T:r:t:qo:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_OP: op = sk_parse_choice(optarg, "--op", op_names); break;
+		case OPT_MIN: min = sk_parse_size(optarg, "--min", 4 * SK_KIB, UINT64_C(1) << 40); min_arg = optarg; break;
+		case OPT_MAX: max = sk_parse_size(optarg, "--max", 4 * SK_KIB, UINT64_C(1) << 40); max_arg = optarg; break;
+		case 'p': ppo = sk_parse_int(optarg, "--ppo", 1, 8); break;
+		case 'T': which = sk_parse_choice(optarg, "--threads", thread_names); break;
+		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
+		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
+		case 'q': quick = true; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: sk_usage_hint();
+		}
+	}
+	if (optind < argc)
+		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	if (!reps)
+		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	if (!target_ms)
+		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+
+	cpu_set_t set;
+	int nallowed = sk_allowed_cpus(&set);
+	int nall = nallowed < sk_online_cpus() ? nallowed : sk_online_cpus();
+	if (nall > MAX_THREADS)
+		nall = MAX_THREADS;
+	if (nall < 1)
+		nall = 1;
+	int cpus[MAX_THREADS];
+	/* Thread 0 on the last allowed CPU (the suite's default measuring CPU). */
+	for (int i = 0; i < nall; i++)
+		cpus[i] = sk_nth_allowed_cpu(nallowed - 1 - i);
+	int maxthreads = which == 0 ? 1 : nall;
+	/* Two buffers per thread of max bytes each. */
+	uint64_t cap = sk_mem_available_bytes() / 4 / (2 * (uint64_t)maxthreads);
+	if (max_arg) {
+		if (max > cap)
+			sk_bad_arg("--max", max_arg, "the buffers of all threads would exceed MemAvailable/4");
+	} else {
+		max = quick ? QUICK_MAX : DEFAULT_MAX;
+		if (max > cap)
+			max = cap;
+	}
+	if (min > max)
+		sk_bad_arg(min_arg ? "--min" : "--max", min_arg ? min_arg : max_arg,
+			   "--min is larger than --max");
+	/* Sizes: multiples of 64 bytes (the read loop's unit). */
+	uint64_t sizes[512];
+	size_t nsizes = 0;
+	for (int k = 0; nsizes < SK_ARRAY_LEN(sizes) - 1; k++) {
+		uint64_t v = (uint64_t)llround((double)min * pow(2.0, (double)k / ppo)) / 64 * 64;
+		if (v > max)
+			break;
+		if (!nsizes || v > sizes[nsizes - 1])
+			sizes[nsizes++] = v;
+	}
+	if (sizes[nsizes - 1] < max / 64 * 64)
+		sizes[nsizes++] = max / 64 * 64;
+
+	struct sk_tsv tsv;
+	sk_tsv_open(&tsv, out);
+	sk_tsv_meta(&tsv, "min_bytes", "%llu", (unsigned long long)min);
+	sk_tsv_meta(&tsv, "max_bytes", "%llu", (unsigned long long)max);
+	sk_tsv_meta(&tsv, "reps", "%d", reps);
+	sk_tsv_meta(&tsv, "target_ms", "%d", target_ms);
+	char cb[256];
+	sk_tsv_meta(&tsv, "threads_all", "%d (CPUs %s)", nall, sk_cpuset_str(&set, cb, sizeof(cb)));
+	sk_tsv_meta(&tsv, "what", "GB/s = 10^9 bytes/s; size_bytes per thread; copy counts bytes once");
+	sk_tsv_header(&tsv, "op\tthreads\tsize_bytes\trep\tgb_per_s");
+
+	int configs[2] = {1, nall}, nconf = which == 2 ? (nall > 1 ? 2 : 1) : 1;
+	if (which == 1)
+		configs[0] = nall;
+	double *v = calloc(nsizes * (size_t)reps, sizeof(double));
+	if (!v)
+		sk_die("out of memory");
+	for (int ci = 0; ci < nconf; ci++) {
+		int nt = configs[ci];
+		pool_start(nt, cpus, (size_t)max);
+		for (int o = OP_READ; o <= OP_COPY; o++) {
+			if (op != OP_ALL && op != o)
+				continue;
+			/* rounds: rep r of every size, then r+1 */
+			for (int r = 0; r < reps; r++)
+				for (size_t i = 0; i < nsizes; i++) {
+					struct job j = {.op = (enum op)o, .size = (size_t)sizes[i],
+							.target_ns = (uint64_t)target_ms * 1000000u};
+					double gbs = pool_run(&j);
+					if (!(gbs > 0.01 && gbs < 1e5))
+						sk_die("implausible %.3g GB/s", gbs);
+					v[i * (size_t)reps + (size_t)r] = gbs;
+				}
+			for (size_t i = 0; i < nsizes; i++) {
+				double *vi = v + i * (size_t)reps;
+				for (int r = 0; r < reps; r++)
+					sk_tsv_row(&tsv, "%s\t%d\t%llu\t%d\t%.3f", op_names[o], nt,
+						   (unsigned long long)sizes[i], r, vi[r]);
+			}
+			char b1[32], b2[32], b3[32];
+			sk_note("%-5s %d thread(s): %s %.1f GB/s, %s %.1f GB/s, %s %.1f GB/s", op_names[o], nt,
+				sk_fmt_size(sizes[0], b1, sizeof(b1)), sk_median(v, (size_t)reps),
+				sk_fmt_size(sizes[nsizes / 2], b2, sizeof(b2)),
+				sk_median(v + nsizes / 2 * (size_t)reps, (size_t)reps),
+				sk_fmt_size(sizes[nsizes - 1], b3, sizeof(b3)),
+				sk_median(v + (nsizes - 1) * (size_t)reps, (size_t)reps));
+		}
+		for (int i = 0; i < nt; i++)
+			sk_cpu_note();
+		pool_stop();
+	}
+	free(v);
+	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
+}

@@ -1,0 +1,268 @@
+/*
+ * tlb - the TLB's reach: one access per page over a growing number of pages,
+ * with 4 KiB pages and with transparent huge pages (2 MiB).
+ *
+ * A random pointer chain visits one cache line in each of N pages. The line
+ * inside each page is spread by a hash of the page number, so the N lines
+ * fall evenly over the cache sets and the data itself stays small (N x 64 B: 768 pages
+ * fit in a 48 KiB L1). What grows with N is the number of distinct pages, so
+ * once N exceeds the TLB's entries every load also needs a page walk (in a
+ * VM a two-dimensional one, guest and host tables). The same chain over a
+ * THP-backed buffer needs 512 times fewer translations: the difference
+ * between the two curves is the cost of translation.
+ *
+ * Usage: tlb [--backing 4k|thp|both] [--min-pages N] [--max-pages N] [--ppo N]
+ *            [-r REPS] [-t MS] [-q] [-o FILE]
+ * Try:   taskset -c 1 ./tlb -q | column -t
+ */
+#include "shikumi.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <sys/mman.h>
+
+#include "ch08.h"
+
+#define DEFAULT_MIN_PAGES 8
+#define DEFAULT_MAX_PAGES 65536      /* 256 MiB of 4 KiB pages: far past a 2048-entry STLB */
+#define QUICK_MAX_PAGES 16384        /* 64 MiB: still 8x the STLB's reach */
+#define DEFAULT_PPO 4
+#define QUICK_PPO 2
+#define DEFAULT_REPS 5
+#define QUICK_REPS 3
+#define DEFAULT_TARGET_MS 20
+#define QUICK_TARGET_MS 8
+#define HUGE_SIZE (2 * SK_MIB)       /* x86-64 and arm64 (4 KiB base) PMD size */
+#define BATCH 4096
+
+enum backing { B_4K, B_THP, B_BOTH };
+static const char *const backing_names[] = {"4k", "thp", "both", NULL};
+
+struct region {
+	char *base;        /* aligned start */
+	void *map;
+	size_t maplen;
+	size_t len;
+};
+
+static void region_map(struct region *r, size_t len, bool thp)
+{
+	/* Over-allocate by one huge page and align, so that THP can back the
+	 * whole range with PMD mappings. */
+	r->maplen = len + HUGE_SIZE;
+	r->map = sk_map_anon(r->maplen, thp ? 1 : 0);
+	uintptr_t a = ((uintptr_t)r->map + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
+	r->base = (char *)a;
+	r->len = len;
+	memset(r->base, 0, len);   /* fault everything in before timing */
+}
+
+/* Which line of page i the chain uses. Not i % lines: with huge pages the
+ * page number's low bits are physical address bits too, and (page, line)
+ * pairs that move together would crowd a few L2 sets. Fibonacci hashing
+ * spreads consecutive pages evenly over the lines, whatever the backing. */
+static size_t line_of(size_t i, size_t lines_per_page)
+{
+	return (size_t)(((uint64_t)i * 0x9E3779B97F4A7C15ull) >> 40) % lines_per_page;
+}
+
+/* Link one line in each of the first n pages into a random cycle. */
+static void **build_chain(struct region *r, size_t n, size_t page, size_t line, uint32_t *order)
+{
+	size_t lines_per_page = page / line;
+	ch08_rng_state = 0x9E3779B97F4A7C15ull ^ n;
+	ch08_random_cycle(order, n);
+	for (size_t i = 0; i < n; i++) {
+		char *from = r->base + i * page + line_of(i, lines_per_page) * line;
+		size_t j = order[i];
+		char *to = r->base + j * page + line_of(j, lines_per_page) * line;
+		*(void **)from = to;
+	}
+	return (void **)r->base;
+}
+
+static double time_chain(void **p, uint64_t target_ns)
+{
+	uint64_t done = 0, t0 = sk_now_ns(), now;
+	do {
+		p = ch08_chase(p, BATCH);
+		done += BATCH;
+		now = sk_now_ns();
+	} while (now - t0 < target_ns);
+	return (double)(now - t0) / (double)done;
+}
+
+static long long anon_huge_kib(void)
+{
+	struct sk_smaps s;
+	return sk_read_smaps_rollup(0, &s) == 0 ? s.anon_huge_pages : -1;
+}
+
+static void usage(void)
+{
+	printf("Usage: %s [options]\n"
+	       "Latency of one load per page against the number of pages, 4 KiB pages vs THP;\n"
+	       "TSV to stdout.\n\n"
+	       "  -b, --backing KIND     4k, thp or both (default both)\n"
+	       "      --min-pages N      fewest pages, 1.. (default %d)\n"
+	       "      --max-pages N      most pages (default %d, quick %d; the buffer,\n"
+	       "                         N x page size, may use at most MemAvailable/4)\n"
+	       "  -p, --ppo N            points per octave, 1..32 (default %d, quick %d)\n"
+	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
+	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
+	       "  -q, --quick            fewer pages, points and repetitions\n"
+	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
+	       "  -h, --help             this help\n\n"
+	       "Output columns: backing pages span_bytes rep ns_per_access\n"
+	       "Examples:\n"
+	       "  taskset -c 1 %s -q\n"
+	       "  taskset -c 1 %s --backing 4k --max-pages 4096 --ppo 8\n",
+	       sk_prog, DEFAULT_MIN_PAGES, DEFAULT_MAX_PAGES, QUICK_MAX_PAGES, DEFAULT_PPO, QUICK_PPO,
+	       DEFAULT_REPS, QUICK_REPS, DEFAULT_TARGET_MS, QUICK_TARGET_MS, sk_prog, sk_prog);
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	int backing = B_BOTH, ppo = 0, reps = 0, target_ms = 0;
+	long long min_pages = DEFAULT_MIN_PAGES, max_pages = 0;
+	const char *max_arg = NULL, *min_arg = NULL, *out = NULL;
+	bool quick = false;
+	enum { OPT_MINP = 256, OPT_MAXP };
+	static const struct option longopts[] = {
+		{"backing", required_argument, NULL, 'b'}, {"min-pages", required_argument, NULL, OPT_MINP},
+		{"max-pages", required_argument, NULL, OPT_MAXP}, {"ppo", required_argument, NULL, 'p'},
+		{"reps", required_argument, NULL, 'r'}, {"target", required_argument, NULL, 't'},
+		{"quick", no_argument, NULL, 'q'}, {"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "b:p:r:t:qo:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': backing = sk_parse_choice(optarg, "--backing", backing_names); break;
+		case OPT_MINP: min_pages = sk_parse_ll(optarg, "--min-pages", 1, 1LL << 28); min_arg = optarg; break;
+		case OPT_MAXP: max_pages = sk_parse_ll(optarg, "--max-pages", 1, 1LL << 28); max_arg = optarg; break;
+		case 'p': ppo = sk_parse_int(optarg, "--ppo", 1, 32); break;
+		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
+		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
+		case 'q': quick = true; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: sk_usage_hint();
+		}
+	}
+	if (optind < argc)
+		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	size_t page = (size_t)sk_page_size(), line = (size_t)sk_cache_line_size();
+	if (!ppo)
+		ppo = quick ? QUICK_PPO : DEFAULT_PPO;
+	if (!reps)
+		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	if (!target_ms)
+		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	uint64_t cap_pages = sk_mem_available_bytes() / 4 / page / (backing == B_BOTH ? 2 : 1);
+	if (max_arg) {
+		if ((uint64_t)max_pages > cap_pages)
+			sk_bad_arg("--max-pages", max_arg, "the buffers would exceed MemAvailable/4");
+	} else {
+		max_pages = quick ? QUICK_MAX_PAGES : DEFAULT_MAX_PAGES;
+		if ((uint64_t)max_pages > cap_pages)
+			max_pages = (long long)cap_pages;
+	}
+	if (min_pages > max_pages)
+		sk_bad_arg(min_arg ? "--min-pages" : "--max-pages", min_arg ? min_arg : max_arg,
+			   "--min-pages is larger than --max-pages");
+
+	/* Page counts: min, min x 2^(k/ppo), ..., max (whole pages, no repeats). */
+	long long counts[2048];
+	size_t ncounts = 0;
+	for (int k = 0; ncounts < SK_ARRAY_LEN(counts) - 1; k++) {
+		long long v = llround((double)min_pages * pow(2.0, (double)k / ppo));
+		if (v > max_pages)
+			break;
+		if (!ncounts || v > counts[ncounts - 1])
+			counts[ncounts++] = v;
+	}
+	if (counts[ncounts - 1] < max_pages)
+		counts[ncounts++] = max_pages;
+
+	char tb[32];
+	const char *thp_sys = sk_thp_mode(tb, sizeof(tb));
+	bool thp_possible = strcmp(thp_sys, "never") && strcmp(thp_sys, "unavailable");
+	size_t len = (size_t)max_pages * page;
+	struct region reg[2] = {{0}};
+	bool use[2] = {backing != B_THP, backing != B_4K};
+	if (use[B_THP] && !thp_possible) {
+		sk_warn("transparent huge pages are '%s' here: no thp curve", thp_sys);
+		use[B_THP] = false;
+		if (!use[B_4K])
+			sk_skip("transparent huge pages are '%s'", thp_sys);
+	}
+	long long huge0 = anon_huge_kib(), huge_thp = 0;
+	if (use[B_4K])
+		region_map(&reg[B_4K], len, false);
+	if (use[B_THP]) {
+		long long before = anon_huge_kib();
+		region_map(&reg[B_THP], len, true);
+		huge_thp = anon_huge_kib() - before;
+	}
+	double thp_fraction = use[B_THP] && len ? (double)huge_thp * 1024.0 / (double)len : 0;
+	uint32_t *order = sk_map_anon((size_t)max_pages * sizeof(uint32_t), -1);
+
+	struct sk_tsv tsv;
+	sk_tsv_open(&tsv, out);
+	sk_tsv_meta(&tsv, "page_bytes", "%zu", page);
+	sk_tsv_meta(&tsv, "line_bytes", "%zu", line);
+	sk_tsv_meta(&tsv, "min_pages", "%lld", min_pages);
+	sk_tsv_meta(&tsv, "max_pages", "%lld", max_pages);
+	sk_tsv_meta(&tsv, "points_per_octave", "%d", ppo);
+	sk_tsv_meta(&tsv, "reps", "%d", reps);
+	sk_tsv_meta(&tsv, "target_ms", "%d", target_ms);
+	sk_tsv_meta(&tsv, "thp_system", "%s", thp_sys);
+	sk_tsv_meta(&tsv, "anon_huge_kib_before", "%lld", huge0);
+	if (use[B_THP])
+		sk_tsv_meta(&tsv, "thp_backed_fraction", "%.3f", thp_fraction);
+	sk_tsv_meta(&tsv, "what", "ns per dependent load; one line per page, random page order");
+	sk_tsv_header(&tsv, "backing\tpages\tspan_bytes\trep\tns_per_access");
+	if (use[B_THP] && thp_fraction < 0.5)
+		sk_warn("only %.0f%% of the THP buffer is backed by huge pages (fragmented memory?)",
+			100 * thp_fraction);
+
+	sk_note("%zu page counts %lld..%lld, %d x %d ms per point; THP backing %.0f%%", ncounts,
+		min_pages, max_pages, reps, target_ms, 100 * thp_fraction);
+	double *v = calloc(ncounts * (size_t)reps, sizeof(double));
+	if (!v)
+		sk_die("out of memory");
+	uint64_t target_ns = (uint64_t)target_ms * 1000000u;
+	for (int bk = B_4K; bk <= B_THP; bk++) {
+		if (!use[bk])
+			continue;
+		/* Rounds, as in cache-stride: a disturbance hits one rep of many points. */
+		for (int r = 0; r < reps; r++)
+			for (size_t i = 0; i < ncounts; i++) {
+				void **p = build_chain(&reg[bk], (size_t)counts[i], page, line, order);
+				uint64_t warm = (uint64_t)counts[i];
+				p = ch08_chase(p, (warm + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL);
+				time_chain(p, target_ns / 4);
+				sk_cpu_note();
+				double x = time_chain(p, target_ns);
+				if (!(x > 0.05 && x < 1e6))
+					sk_die("implausible %.3g ns per access at %lld pages", x, counts[i]);
+				v[i * (size_t)reps + (size_t)r] = x;
+			}
+		for (size_t i = 0; i < ncounts; i++) {
+			double *vi = v + i * (size_t)reps;
+			for (int r = 0; r < reps; r++)
+				sk_tsv_row(&tsv, "%s\t%lld\t%llu\t%d\t%.3f", backing_names[bk], counts[i],
+					   (unsigned long long)counts[i] * page, r, vi[r]);
+			if (i % (size_t)ppo == 0 || i + 1 == ncounts)
+				sk_note("%-3s %8lld pages %8.2f ns", backing_names[bk], counts[i],
+					sk_median(vi, (size_t)reps));
+		}
+	}
+	free(v);
+	for (int bk = 0; bk < 2; bk++)
+		if (reg[bk].map)
+			munmap(reg[bk].map, reg[bk].maplen);
+	munmap(order, (size_t)max_pages * sizeof(uint32_t));
+	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
+}
