@@ -18,8 +18,17 @@ set xtics noenhanced
 set offsets 0, 0, graph 0.15, 0
 set bmargin 5
 lab(s, p, f) = sprintf("%s\n(%s)\n%d faults", s, p, f)
+if (VARIANT eq "thp") {
+plot DATA using "rss_mib":xtic(lab(strcol("stage"), strcol("process"), column("stage_minflt"))) title "RSS" lt 1, \
+     ''   using "pss_mib" title "PSS" lt 3, \
+     ''   using "shared_dirty_mib" title "Shared\\_Dirty" lt 6, \
+     ''   using "private_dirty_mib" title "Private\\_Dirty" lt 2, \
+     ''   using "system_anon_delta_mib" title "system AnonPages, change since before\\_fork" lt 7, \
+     ''   using "anon_huge_mib" title "AnonHugePages" lt 5
+} else {
 plot DATA using "rss_mib":xtic(lab(strcol("stage"), strcol("process"), column("stage_minflt"))) title "RSS" lt 1, \
      ''   using "pss_mib" title "PSS" lt 3, \
      ''   using "shared_dirty_mib" title "Shared\\_Dirty" lt 6, \
      ''   using "private_dirty_mib" title "Private\\_Dirty" lt 2, \
      ''   using "system_anon_delta_mib" title "system AnonPages, change since before\\_fork" lt 7
+}

@@ -131,16 +131,16 @@ cow_stages() {
 		  val[s "rss", n[s]] = $c["rss_kib"]; val[s "pss", n[s]] = $c["pss_kib"]
 		  val[s "sd", n[s]] = $c["shared_dirty_kib"]; val[s "pd", n[s]] = $c["private_dirty_kib"]
 		  val[s "an", n[s]] = $c["anon_pages_kib"] - a0[r]; val[s "us", n[s]] = $c["used_kib"] - u0[r]
-		  val[s "fl", n[s]] = $c["stage_minflt"] }
+		  val[s "fl", n[s]] = $c["stage_minflt"]; val[s "hu", n[s]] = $c["anon_huge_kib"] }
 		END {
 			print "stage", "process", "rss_mib", "pss_mib", "shared_dirty_mib", "private_dirty_mib",
-			      "system_anon_delta_mib", "system_used_delta_mib", "stage_minflt"
+			      "system_anon_delta_mib", "system_used_delta_mib", "stage_minflt", "anon_huge_mib"
 			for (i = 1; i <= ns; i++) {
 				s = order[i]
-				printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\n", s, proc[s],
+				printf "%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%.1f\n", s, proc[s],
 				       med(s "rss", n[s]) / 1024, med(s "pss", n[s]) / 1024, med(s "sd", n[s]) / 1024,
 				       med(s "pd", n[s]) / 1024, med(s "an", n[s]) / 1024, med(s "us", n[s]) / 1024,
-				       med(s "fl", n[s])
+				       med(s "fl", n[s]), med(s "hu", n[s]) / 1024
 			}
 		}' "$1"
 }
