@@ -383,9 +383,8 @@ run_malloc() {
 	sk_run_prog "$d" "$HERE/malloc" || sk_die "malloc failed (see $SK_LOG)"
 	small=$(sk_tsv_get "$d" size_bytes 16 where)
 	big=$(sk_tsv_get "$d" size_bytes 16777216 where)
-	local s128 s120 b120
+	local s128 b120
 	s128=$(sk_tsv_get "$d" size_bytes 131072 where)
-	s120=$(sk_tsv_get "$d" size_bytes 122880 where)
 	b120=$(sk_tsv_get "$d" size_bytes 122880 brk_delta_bytes)
 	sk_verdict_if "\"$small\" == \"heap\" && \"$big\" == \"mmap\"" "small blocks come from the heap, large ones from mmap" \
 		"16 B: heap, 16 MiB: mmap" "16 B: $small, 128 KiB: $s128, 16 MiB: $big" "glibc M_MMAP_THRESHOLD: 128 KiB by default"
