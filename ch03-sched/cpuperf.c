@@ -180,5 +180,8 @@ int main(int argc, char **argv)
 		}
 		sk_note("repetition %d/%d done", rep, reps);
 	}
+	struct rusage self;
+	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
+		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
 	return sk_tsv_close(&t) ? 1 : 0;
 }

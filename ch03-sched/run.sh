@@ -129,26 +129,46 @@ cpu_busy_ms() {
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# quiet_begin CPU...; ...run...; quiet_end OURS_MS: sets OTHERS_PCT, the share
+# of these CPUs' time that other processes used meanwhile; returns 1 if above
+# QUIET_PCT.
+quiet_begin() { Q_CPUS=("$@"); Q_B0=$(cpu_busy_ms "$@"); Q_T0=$(now_ms); }
+quiet_end() {
+	local b1 t1
+	b1=$(cpu_busy_ms "${Q_CPUS[@]}") t1=$(now_ms)
+	OTHERS_PCT=$(awk -v b="$((b1 - Q_B0))" -v o="$1" -v w="$((t1 - Q_T0))" -v n="${#Q_CPUS[@]}" \
+		'BEGIN { p = (b - o) / ((w > 0 ? w : 1) * n) * 100; if (p < 0) p = 0; printf "%.0f\n", p }')
+	sk_note "other processes used ${OTHERS_PCT} % of CPU(s) ${Q_CPUS[*]} during the run"
+	((OTHERS_PCT <= QUIET_PCT))
+}
+
+# sum_cols "COLS" FILE...: the sum of these columns over all rows, plus each
+# file's '# self_cpu_ms' (the program's own CPU time): our CPU time [ms].
+sum_cols() {
+	local cols=$1 f total=0 part
+	shift
+	for f in "$@"; do
+		part=$(awk -F'\t' -v cols=" $cols " '/^#/ { next } !h { for (i = 1; i <= NF; i++) if (index(cols, " " $i " ")) c[i] = 1; h = 1; next }
+			{ for (i in c) s += $i } END { printf "%.0f\n", s }' "$f")
+		total=$(sk_calc "$total + $part + 0$(meta "$f" self_cpu_ms)")
+	done
+	echo "$total"
+}
+
 # run_quiet OUT "COLS" CPUS... -- CMD...: run CMD into OUT, repeating while
 # others used > QUIET_PCT % of CPUS; COLS are OUT's columns that sum to our own
 # CPU time [ms]. Sets OTHERS_PCT. Returns CMD's exit code.
 run_quiet() {
-	local out=$1 cols=$2 cpus=() try b0 b1 t0 t1 ours rc
+	local out=$1 cols=$2 cpus=() try rc
 	shift 2
 	while [[ $1 != -- ]]; do cpus+=("$1"); shift; done
 	shift
 	for ((try = 1; try <= QUIET_TRIES; try++)); do
-		b0=$(cpu_busy_ms "${cpus[@]}") t0=$(now_ms)
+		quiet_begin "${cpus[@]}"
 		rc=0
 		sk_run_prog "$out" "$@" || rc=$?
 		((rc == 0)) || return "$rc"
-		b1=$(cpu_busy_ms "${cpus[@]}") t1=$(now_ms)
-		ours=$(awk -F'\t' -v cols=" $cols " '/^#/ { next } !h { for (i = 1; i <= NF; i++) if (index(cols, " " $i " ")) c[i] = 1; h = 1; next }
-			{ for (i in c) s += $i } END { printf "%.0f\n", s }' "$out")
-		OTHERS_PCT=$(awk -v b="$((b1 - b0))" -v o="$ours" -v w="$((t1 - t0))" -v n="${#cpus[@]}" \
-			'BEGIN { p = (b - o) / (w * n) * 100; if (p < 0) p = 0; printf "%.0f\n", p }')
-		sk_note "other processes used ${OTHERS_PCT} % of CPU(s) ${cpus[*]} during the run (try $try)"
-		((OTHERS_PCT <= QUIET_PCT)) && return 0
+		quiet_end "$(sum_cols "$cols" "$out")" && return 0
 		((try < QUIET_TRIES)) && sk_warn "machine busy: measuring again"
 	done
 	return 0
@@ -172,11 +192,19 @@ judge() {
 # ---------------------------------------------------------------------------
 run_slices() {
 	sk_exp_begin slices
-	local n d=$SK_EXP_DIR
-	for ((n = 1; n <= maxn; n++)); do
-		sk_note "sched $n $total $RESOLUTION_MS pinned to CPU $cpu"
-		sk_run_prog "$d/trace-$n.tsv" sk_pin "$cpu" "$HERE/sched" -w "$d/workers-$n.tsv" -R "$d/runs-$n.tsv" \
-			"$n" "$total" "$RESOLUTION_MS" || sk_die "sched $n failed (see $SK_LOG)"
+	local n d=$SK_EXP_DIR try wfiles
+	for ((try = 1; try <= QUIET_TRIES; try++)); do
+		quiet_begin "$cpu"
+		wfiles=()
+		for ((n = 1; n <= maxn; n++)); do
+			sk_note "sched $n $total $RESOLUTION_MS pinned to CPU $cpu"
+			sk_run_prog "$d/trace-$n.tsv" sk_pin "$cpu" "$HERE/sched" -w "$d/workers-$n.tsv" -R "$d/runs-$n.tsv" \
+				"$n" "$total" "$RESOLUTION_MS" || sk_die "sched $n failed (see $SK_LOG)"
+			wfiles+=("$d/workers-$n.tsv")
+		done
+		# the workers' CPU time, plus each parent's calibration (in its trace)
+		quiet_end "$(sk_calc "$(sum_cols "user_ms sys_ms" "${wfiles[@]}") + $(sum_cols "" "$d"/trace-*.tsv)")" && break
+		((try < QUIET_TRIES)) && sk_warn "CPU $cpu busy: measuring again"
 	done
 	# Long format, one file per kind, with an nproc column in front.
 	local kind files
@@ -225,13 +253,8 @@ run_slices() {
 	local lo hi
 	read -r lo hi <<<"$SLICE_BAND_MS"
 
-	if ((ok_ratio)); then
-		sk_verdict "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
-			"$ratios (single worker: $single ms)" PASS "CPU $cpu, $total ms of work each"
-	else
-		sk_verdict "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
-			"$ratios (single worker: $single ms)" FAIL "CPU $cpu, $total ms of work each; other load on the CPU?"
-	fi
+	judge "$ok_ratio == 1" "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
+		"$ratios (single worker: $single ms)" "CPU $cpu, $total ms of work each"
 	if ((ok_inter)); then
 		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" PASS \
 			"a run = time between two off-CPU gaps > $(meta "$d/raw/trace-1.tsv" gap_threshold_us) us"
@@ -260,6 +283,7 @@ Each worker does $total ms of busy work and records its progress after every ${R
 - slice: median $med ms, p10 $p10, p90 $p90 ($runs runs); expected ~${EXPECTED_SLICE_MS} ms
 - kernel: base_slice_ns $base_read, sched_latency_ns $(meta "$d/raw/trace-1.tsv" sched_latency_ns), $hz_note
 - recording overhead: ${ovh} % of the resolution
+- other processes used ${OTHERS_PCT} % of CPU $cpu during the runs
 EOF
 	sk_exp_end
 }

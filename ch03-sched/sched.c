@@ -461,6 +461,9 @@ int main(int argc, char **argv)
 		sk_note("%d workers: last finished at %.1f ms; no complete on-CPU run (never preempted for > %d us)",
 			nproc, (double)(last_end - t0) / 1e6, GAP_NS / 1000);
 
+	struct rusage self;
+	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
+		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
 	int rc = 0;
 	if (sk_tsv_close(&t))
 		rc = 1;

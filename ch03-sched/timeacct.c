@@ -172,5 +172,8 @@ int main(int argc, char **argv)
 			sk_tsv_row(&t, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.1f", kind_names[k], rep, real, u, s,
 				   100 * (u + s) / real);
 		}
+	struct rusage self;
+	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
+		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
 	return sk_tsv_close(&t) ? 1 : 0;
 }
