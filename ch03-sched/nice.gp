@@ -16,6 +16,6 @@ set ylabel "progress [%]"
 set yrange [0:105]
 set xrange [0:*]
 set key bottom right noenhanced
-set style data lines
+set style data steps   # progress only moves at a sample
 plot DATA using "elapsed_ms":(column("proc") == 0 ? column("progress_pct") : NaN) lt 1 lw 2.5 title L0, \
      ''   using "elapsed_ms":(column("proc") == 1 ? column("progress_pct") : NaN) lt 2 lw 2.5 title L1

@@ -271,6 +271,7 @@ run_slices() {
 	sk_plot "$HERE/progress.gp" data.tsv progress "$maxn"
 	sk_plot "$HERE/progress.gp" data.tsv progress-zoom "$maxn" 50
 	sk_plot "$HERE/timeline.gp" runs.tsv timeline "$maxn"
+	sk_plot "$HERE/timeline.gp" runs.tsv timeline-zoom "$maxn" 100
 	local single_runs
 	single_runs=$(sk_tsv_col "$d/raw/workers-1.tsv" runs)
 	sk_summary <<EOF

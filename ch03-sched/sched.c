@@ -16,6 +16,7 @@
  */
 #include "common.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <sys/resource.h>
@@ -218,9 +219,17 @@ static void kernel_meta(struct sk_tsv *t)
 	char buf[256];
 	sk_tsv_meta(t, "base_slice_ns", "%s", read_knob("/sys/kernel/debug/sched/base_slice_ns", buf, sizeof(buf)));
 	sk_tsv_meta(t, "sched_latency_ns", "%s", read_knob("/proc/sys/kernel/sched_latency_ns", buf, sizeof(buf)));
-	sk_tsv_meta(t, "sched_autogroup_enabled", "%s", read_knob("/proc/sys/kernel/sched_autogroup_enabled", buf, sizeof(buf)));
-	sk_tsv_meta(t, "sched_rt_runtime_us", "%s", read_knob("/proc/sys/kernel/sched_rt_runtime_us", buf, sizeof(buf)));
-	sk_tsv_meta(t, "sched_rt_period_us", "%s", read_knob("/proc/sys/kernel/sched_rt_period_us", buf, sizeof(buf)));
+	/* Whatever scheduler knobs this kernel still has in /proc/sys/kernel. */
+	DIR *dir = opendir("/proc/sys/kernel");
+	struct dirent *de;
+	char path[300];
+	while (dir && (de = readdir(dir)))
+		if (!strncmp(de->d_name, "sched_", 6) && strcmp(de->d_name, "sched_latency_ns")) {
+			snprintf(path, sizeof(path), "/proc/sys/kernel/%s", de->d_name);
+			sk_tsv_meta(t, de->d_name, "%s", read_knob(path, buf, sizeof(buf)));
+		}
+	if (dir)
+		closedir(dir);
 	sk_tsv_meta(t, "online_cpus", "%d", sk_online_cpus());
 	if (sk_read_line("/proc/self/cgroup", buf, sizeof(buf)) == 0)
 		sk_tsv_meta(t, "cgroup", "%s", buf);
