@@ -79,7 +79,9 @@ static inline void **ch08_chase(void **p, uint64_t count)
  * file inside is unlinked and the directory removed at exit and on
  * SIGINT/SIGTERM/SIGHUP (the handler cleans up, then dies of the signal). */
 
-static char ch08_scratch_dir[PATH_MAX];
+/* The directory leaves room for "/" and a short file name in the path. */
+#define CH08_NAME_MAX 64
+static char ch08_scratch_dir[PATH_MAX - CH08_NAME_MAX];
 static char ch08_scratch_file[PATH_MAX];
 
 static void ch08_scratch_cleanup(void)
@@ -146,7 +148,9 @@ static inline const char *ch08_scratch_create(const char *dir, const char *optna
 			sk_skip("no writable disk-backed directory ($TMPDIR, /var/tmp, /tmp are tmpfs or "
 				"missing): give one with %s", optname);
 	}
-	snprintf(ch08_scratch_dir, sizeof(ch08_scratch_dir), "%s/shikumi-ch08.XXXXXX", parent);
+	if ((size_t)snprintf(ch08_scratch_dir, sizeof(ch08_scratch_dir), "%s/shikumi-ch08.XXXXXX",
+			     parent) >= sizeof(ch08_scratch_dir))
+		sk_bad_arg(optname, parent, "path too long");
 	if (!mkdtemp(ch08_scratch_dir)) {
 		int e = errno;
 		ch08_scratch_dir[0] = '\0';
@@ -162,10 +166,11 @@ static inline const char *ch08_scratch_create(const char *dir, const char *optna
 	return ch08_scratch_dir;
 }
 
-/* The scratch file's path (registered for removal). */
+/* The scratch file's path (registered for removal); NAME is short. */
 static inline const char *ch08_scratch_path(const char *name)
 {
-	snprintf(ch08_scratch_file, sizeof(ch08_scratch_file), "%s/%s", ch08_scratch_dir, name);
+	snprintf(ch08_scratch_file, sizeof(ch08_scratch_file), "%s/%.*s", ch08_scratch_dir,
+		 CH08_NAME_MAX - 2, name);
 	return ch08_scratch_file;
 }
 

@@ -2,7 +2,7 @@
 # cliffs.sh - find the sizes where access time steps up in a cache-stride
 # curve, and name the sysfs cache each one belongs to.
 #
-# USAGE: ./cliffs.sh [-r RATIO] [FILE]      (FILE: cache-stride TSV; default stdin)
+# Usage: ./cliffs.sh [-r RATIO] [FILE]      (FILE: cache-stride TSV; default stdin)
 # How: per mode, the median of the repetitions at each size, smoothed with a
 #   running median of 3 (one disturbed point is not a cliff). A size is "on a
 #   cliff" when its latency is at least RATIO (default 1.4) times the latency
@@ -19,12 +19,15 @@
 set -euo pipefail
 export LC_ALL=C
 ratio=1.4
+[[ ${1:-} == --help ]] && set -- -h
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while getopts ":r:h" opt; do
 	case $opt in
-	r) [[ $OPTARG =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v r="$OPTARG" 'BEGIN { exit !(r > 1 && r < 100) }' ||
-		{ echo "cliffs.sh: bad VALUE for -r: '$OPTARG': a ratio between 1 and 100" >&2; exit 2; }
-		ratio=$OPTARG ;;
+	r) if ! [[ $OPTARG =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v r="$OPTARG" 'BEGIN { exit !(r > 1 && r < 100) }'; then
+		echo "cliffs.sh: bad VALUE for -r: '$OPTARG': a ratio between 1 and 100" >&2
+		exit 2
+	   fi
+	   ratio=$OPTARG ;;
 	h) usage; exit 0 ;;
 	:) echo "cliffs.sh: option -$OPTARG needs a value (try cliffs.sh -h)" >&2; exit 2 ;;
 	*) echo "cliffs.sh: unknown option -$OPTARG (try cliffs.sh -h)" >&2; exit 2 ;;

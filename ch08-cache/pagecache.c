@@ -1,0 +1,254 @@
+/*
+ * pagecache - read the same file twice: the first read comes from the
+ * device, the second from the page cache.
+ *
+ * Writes a scratch file (in a directory it creates and always removes),
+ * then, for each repetition: evicts the file from the page cache, reads it
+ * sequentially ("cold"), and reads it again ("warm"). mincore(2) on a
+ * mapping of the file tells how much of it is resident before and after
+ * each read. Eviction:
+ *   drop     sync, then "1" into /proc/sys/vm/drop_caches (root; drops the
+ *            clean page cache of the whole system, not only this file)
+ *   fadvise  fdatasync + posix_fadvise(POSIX_FADV_DONTNEED) on this file
+ *            only (no privilege needed); mincore verifies it worked
+ *   auto     drop when /proc/sys/vm/drop_caches is writable, else fadvise
+ * On a VM the "device" may itself be cached by the host: cold reads are then
+ * faster than the disk, but still far slower than the guest's page cache.
+ *
+ * Usage: pagecache [-d DIR] [-s SIZE] [--evict auto|drop|fadvise] [-b SIZE]
+ *                  [-r REPS] [-q] [-o FILE]
+ * Try:   ./pagecache -q | column -t
+ */
+#include "shikumi.h"
+
+#include <getopt.h>
+#include <sys/mman.h>
+
+#include "ch08.h"
+
+#define DEFAULT_SIZE (256 * SK_MIB)   /* >> readahead (8 MiB here), a few 100 ms cold */
+#define QUICK_SIZE (64 * SK_MIB)
+#define DEFAULT_BLOCK SK_MIB          /* the size of one read(2), like dd bs=1M */
+#define DEFAULT_REPS 3
+#define QUICK_REPS 2
+#define DROP_CACHES "/proc/sys/vm/drop_caches"
+
+enum evict { EV_AUTO, EV_DROP, EV_FADVISE };
+static const char *const evict_names[] = {"auto", "drop", "fadvise", NULL};
+
+static void write_file(int fd, size_t size, char *buf, size_t block)
+{
+	for (size_t i = 0; i < block; i++)
+		buf[i] = (char)(i * 131 + 7);   /* not zeros: no fs may treat it as a hole */
+	for (size_t off = 0; off < size;) {
+		size_t n = size - off < block ? size - off : block;
+		ssize_t w = pwrite(fd, buf, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			sk_die_errno("write %s", ch08_scratch_file);
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd))
+		sk_die_errno("fsync %s", ch08_scratch_file);
+}
+
+/* Percentage of the file's pages in the page cache. */
+static double resident_pct(const void *map, size_t size)
+{
+	size_t page = (size_t)sk_page_size(), n = (size + page - 1) / page;
+	unsigned char *vec = malloc(n);
+	if (!vec)
+		sk_die("out of memory");
+	if (mincore((void *)map, size, vec))
+		sk_die_errno("mincore %s", ch08_scratch_file);
+	size_t in = 0;
+	for (size_t i = 0; i < n; i++)
+		in += vec[i] & 1;
+	free(vec);
+	return 100.0 * (double)in / (double)n;
+}
+
+/* Evict the file; returns false if drop_caches is not permitted. */
+static bool evict_drop(void)
+{
+	sync();
+	return sk_write_str(DROP_CACHES, "1") == 0;
+}
+
+static void evict_fadvise(int fd)
+{
+	if (fdatasync(fd))
+		sk_die_errno("fdatasync %s", ch08_scratch_file);
+	int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (e) {
+		errno = e;
+		sk_die_errno("posix_fadvise DONTNEED %s", ch08_scratch_file);
+	}
+}
+
+/* Sequential read of the whole file; ns. */
+static uint64_t read_file(int fd, size_t size, char *buf, size_t block)
+{
+	uint64_t t0 = sk_now_ns();
+	for (size_t off = 0; off < size;) {
+		ssize_t r = pread(fd, buf, block, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			sk_die_errno("read %s", ch08_scratch_file);
+		}
+		if (r == 0)
+			sk_die("%s: unexpected end of file at %zu", ch08_scratch_file, off);
+		off += (size_t)r;
+	}
+	return sk_now_ns() - t0;
+}
+
+static void usage(void)
+{
+	printf("Usage: %s [options]\n"
+	       "Read a file cold (evicted from the page cache) and warm; MB/s and page-cache\n"
+	       "residency (mincore) before and after; TSV to stdout.\n\n"
+	       "  -d, --dir DIR          where to create the scratch directory (default $TMPDIR,\n"
+	       "                         else /var/tmp, else /tmp; never tmpfs)\n"
+	       "  -s, --size SIZE        file size (default 256M, quick 64M; at most a quarter of\n"
+	       "                         MemAvailable and half the free space)\n"
+	       "  -e, --evict HOW        auto, drop (root: drop_caches) or fadvise (default auto)\n"
+	       "  -b, --block SIZE       bytes per read(2), 4K..64M (default 1M)\n"
+	       "  -r, --reps REPS        cold+warm pairs, 1..100 (default %d, quick %d)\n"
+	       "  -q, --quick            smaller file, fewer pairs\n"
+	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
+	       "  -h, --help             this help\n\n"
+	       "Output columns: rep phase bytes elapsed_ns mb_per_s resident_before_pct resident_after_pct\n"
+	       "(MB = 10^6 bytes). The scratch directory is removed on exit and on Ctrl-C.\n"
+	       "Examples:\n"
+	       "  %s -q\n"
+	       "  %s -d /mnt/data -s 1G --evict fadvise\n",
+	       sk_prog, DEFAULT_REPS, QUICK_REPS, sk_prog, sk_prog);
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	const char *dir = NULL, *out = NULL, *size_arg = NULL;
+	uint64_t size = 0, block = DEFAULT_BLOCK;
+	int evict = EV_AUTO, reps = 0;
+	bool quick = false;
+	static const struct option longopts[] = {
+		{"dir", required_argument, NULL, 'd'}, {"size", required_argument, NULL, 's'},
+		{"evict", required_argument, NULL, 'e'}, {"block", required_argument, NULL, 'b'},
+		{"reps", required_argument, NULL, 'r'}, {"quick", no_argument, NULL, 'q'},
+		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "d:s:e:b:r:qo:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 's': size = sk_parse_size(optarg, "--size", 64 * SK_KIB, UINT64_C(1) << 42); size_arg = optarg; break;
+		case 'e': evict = sk_parse_choice(optarg, "--evict", evict_names); break;
+		case 'b': block = sk_parse_size(optarg, "--block", 4 * SK_KIB, 64 * SK_MIB); break;
+		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); break;
+		case 'q': quick = true; break;
+		case 'o': out = optarg; break;
+		case 'h': usage(); return 0;
+		default: sk_usage_hint();
+		}
+	}
+	if (optind < argc)
+		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	if (!reps)
+		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	if (dir) {   /* validate before creating anything */
+		char fstype[16];
+		struct stat st;
+		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+			sk_bad_arg("--dir", dir, "not a directory");
+		if (ch08_is_memfs(dir, fstype, sizeof(fstype)))
+			sk_bad_arg("--dir", dir, "on tmpfs/ramfs: the page cache is the storage there");
+	}
+	uint64_t cap = ch08_scratch_cap(dir ? dir : NULL);
+	if (size_arg && size > cap) {
+		char why[96], b1[32];
+		snprintf(why, sizeof(why), "exceeds the cap (MemAvailable/4, free space/2) = %s",
+			 sk_fmt_size(cap, b1, sizeof(b1)));
+		sk_bad_arg("--size", size_arg, why);
+	}
+	bool can_drop = access(DROP_CACHES, W_OK) == 0;
+	if (evict == EV_DROP && !can_drop)
+		sk_skip("cannot write %s (not root, or read-only /proc/sys): try --evict fadvise",
+			DROP_CACHES);
+	enum evict how = evict == EV_AUTO ? (can_drop ? EV_DROP : EV_FADVISE) : (enum evict)evict;
+
+	const char *sdir = ch08_scratch_create(dir, "--dir");
+	cap = ch08_scratch_cap(sdir);
+	if (!size_arg) {
+		size = quick ? QUICK_SIZE : DEFAULT_SIZE;
+		if (size > cap)
+			size = cap / SK_MIB * SK_MIB;
+		if (size < block)
+			sk_skip("not enough memory or disk space for a %llu-byte file",
+				(unsigned long long)block);
+	}
+	const char *path = ch08_scratch_path("pagecache.dat");
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		sk_die_errno("open %s", path);
+	char *buf;
+	if (posix_memalign((void **)&buf, (size_t)sk_page_size(), (size_t)block))
+		sk_die("out of memory");
+	char sb[32];
+	sk_note("writing %s in %s", sk_fmt_size(size, sb, sizeof(sb)), sdir);
+	write_file(fd, (size_t)size, buf, (size_t)block);
+	void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		sk_die_errno("mmap %s", path);
+
+	struct sk_tsv tsv;
+	sk_tsv_open(&tsv, out);
+	char fstype[16];
+	ch08_is_memfs(sdir, fstype, sizeof(fstype));
+	sk_tsv_meta(&tsv, "dir", "%s", sdir);
+	sk_tsv_meta(&tsv, "file_bytes", "%llu", (unsigned long long)size);
+	sk_tsv_meta(&tsv, "block_bytes", "%llu", (unsigned long long)block);
+	sk_tsv_meta(&tsv, "evict", "%s", how == EV_DROP ? "drop_caches (sync; echo 1)" :
+					   "fdatasync + posix_fadvise(DONTNEED)");
+	sk_tsv_meta(&tsv, "what", "MB/s = 10^6 bytes/s; residency from mincore(2)");
+	sk_tsv_header(&tsv, "rep\tphase\tbytes\telapsed_ns\tmb_per_s\tresident_before_pct\tresident_after_pct");
+
+	for (int r = 0; r < reps; r++) {
+		if (how == EV_DROP) {
+			if (!evict_drop())
+				sk_die_errno("write %s", DROP_CACHES);
+		} else {
+			evict_fadvise(fd);
+		}
+		double before = resident_pct(map, (size_t)size);
+		if (how == EV_FADVISE && before > 5) {
+			/* Pages under writeback are skipped by DONTNEED: once more. */
+			evict_fadvise(fd);
+			before = resident_pct(map, (size_t)size);
+		}
+		if (before > 5)
+			sk_warn("eviction left %.0f%% of the file in the page cache", before);
+		for (int phase = 0; phase < 2; phase++) {
+			if (phase)
+				before = resident_pct(map, (size_t)size);
+			sk_cpu_note();
+			uint64_t ns = read_file(fd, (size_t)size, buf, (size_t)block);
+			double after = resident_pct(map, (size_t)size);
+			double mbs = (double)size * 1e3 / (double)ns;
+			sk_tsv_row(&tsv, "%d\t%s\t%llu\t%llu\t%.1f\t%.1f\t%.1f", r, phase ? "warm" : "cold",
+				   (unsigned long long)size, (unsigned long long)ns, mbs, before, after);
+			sk_note("rep %d %s: %8.0f MB/s (resident %5.1f%% -> %5.1f%%)", r,
+				phase ? "warm" : "cold", mbs, before, after);
+		}
+	}
+	munmap(map, (size_t)size);
+	close(fd);
+	free(buf);
+	int rc = sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
+	ch08_scratch_cleanup();
+	return rc;
+}

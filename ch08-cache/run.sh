@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# ch08-cache/run.sh - the memory hierarchy: cache-size cliffs, the TLB's
+# reach, memory bandwidth, the page cache and write-back.
+#
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-d DIR] [-e LIST]
+# Experiments, each in RUNDIR/ch08-cache/<name>/:
+#   cache-stride  ns per access vs buffer size (4 KiB .. 4x LLC, capped), seq
+#                 stores and a random pointer chase; cliffs found in the curve
+#                 and named after the sysfs cache sizes
+#   tlb           one load per page over more and more pages, 4 KiB vs THP
+#   membw         read/write/copy GB/s vs buffer size, 1 thread and 1 per CPU
+#   pagecache     a file read cold (drop_caches as root, else fadvise) and warm
+#   writeback     buffered vs O_SYNC vs O_DIRECT MB/s; Dirty/Writeback over time
+# REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots). Root for
+#   drop_caches (without it pagecache evicts with posix_fadvise, verified by
+#   mincore). Scratch files go to a directory created under -d DIR (default
+#   $TMPDIR, /var/tmp, /tmp; never tmpfs) and are removed on every exit path.
+# eg,
+#   ./run.sh -q                      # quick: ~30 s
+#   ./run.sh -c 1 -e cache-stride    # the full curve only, pinned to CPU 1
+set -euo pipefail
+SK_PROG=ch08-cache/run.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+HERE="$SK_TOP/ch08-cache"
+CHAPTER=ch08-cache
+ALL_EXPS="cache-stride tlb membw pagecache writeback"
+
+usage() {
+	cat <<EOF
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-d DIR] [-e LIST]
+The memory hierarchy: cache cliffs, TLB reach, bandwidth, page cache, write-back.
+
+$(sk_std_usage)
+  -d DIR        parent of the scratch directory for pagecache and writeback
+                (default \$TMPDIR, else /var/tmp, else /tmp; not tmpfs)
+  -e LIST       experiments to run, comma-separated (default all):
+                ${ALL_EXPS// /,}
+
+Examples:
+  $SK_PROG -q
+  $SK_PROG -c 1 -e cache-stride,tlb
+EOF
+}
+
+cpu="" rundir="" dir="" exps=""
+while getopts ":qc:o:d:e:h" opt; do
+	case $opt in
+	q) SK_QUICK=1 ;;
+	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
+	o) rundir=$OPTARG ;;
+	d) [[ -d $OPTARG && -w $OPTARG ]] || sk_usage_error "bad VALUE for -d: '$OPTARG': not a writable directory"
+	   dir=$OPTARG ;;
+	e) exps=$OPTARG ;;
+	h) usage; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
+cpu=${cpu:-$(sk_default_cpu)}
+if [[ -n $exps ]]; then
+	IFS=, read -ra want <<<"$exps"
+	((${#want[@]} > 0)) || sk_usage_error "bad VALUE for -e: '$exps': empty list"
+	for e in "${want[@]}"; do
+		[[ " $ALL_EXPS " == *" $e "* ]] || sk_usage_error "bad VALUE for -e: '$e': not one of ${ALL_EXPS// /,}"
+	done
+else
+	read -ra want <<<"$ALL_EXPS"
+fi
+for p in cache-stride tlb membw pagecache writeback; do
+	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
+done
+sk_have taskset || sk_die "taskset not found (install util-linux)"
+q=()
+((SK_QUICK)) && q=(-q)
+dirarg=()
+[[ -n $dir ]] && dirarg=(-d "$dir")
+
+sk_run_init "$CHAPTER" "$rundir"
+
+# Is this a virtual machine? Then sysfs's L3 is the host's shared LLC.
+is_vm() { grep -qw hypervisor /proc/cpuinfo 2>/dev/null; }
+# The "# key: value" preamble line of a TSV.
+meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
+# x: a ratio with one decimal ("4.6")
+x() { awk "BEGIN { printf \"%.1f\", $1 }"; }
+human() { awk -v b="$1" 'BEGIN { split("B KiB MiB GiB", u, " "); i = 1; while (b >= 1024 && i < 4) { b /= 1024; i++ }
+	printf (b == int(b) ? "%d %s" : "%.1f %s"), b, u[i] }'; }
+
+# ---------------------------------------------------------------------------
+# 1. cache-stride: the curve, its cliffs, and which cache each one is
+# ---------------------------------------------------------------------------
+run_cache_stride() {
+	sk_exp_begin cache-stride
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" cl="$SK_EXP_DIR/cliffs.tsv" t0 t1
+	t0=$(date +%s.%N)
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${q[@]}" --mode both ||
+		sk_die "cache-stride failed (see $SK_LOG)"
+	t1=$(date +%s.%N)
+	local secs
+	secs=$(sk_calc "$t1 - $t0")
+	sk_summarize -b mode,size_bytes -v ns_per_access "$d" | sk_atomic_write "$s"
+	"$HERE/cliffs.sh" "$d" 2>>"$SK_LOG" | sk_atomic_write "$cl"
+
+	# caches from the data's preamble (cache-stride copied them from sysfs)
+	local l1 l2 l3 caches=""
+	l1=$(meta "$d" cache_l1d_bytes) l2=$(meta "$d" cache_l2_bytes) l3=$(meta "$d" cache_l3_bytes)
+	[[ -n $l1 ]] && caches+="L1d=$l1 "
+	[[ -n $l2 ]] && caches+="L2=$l2 "
+	[[ -n $l3 ]] && caches+="L3=$l3 "
+	local first last cmin cmax smin smax maxsize
+	cmin=$(awk -F'\t' '$1 == "chase" { print $4; exit }' "$s")
+	cmax=$(awk -F'\t' '$1 == "chase" { v = $4 } END { print v }' "$s")
+	smin=$(awk -F'\t' '$1 == "seq" { print $4; exit }' "$s")
+	smax=$(awk -F'\t' '$1 == "seq" { v = $4 } END { print v }' "$s")
+	maxsize=$(awk -F'\t' '$1 == "chase" { v = $2 } END { print v }' "$s")
+	first=$(awk -F'\t' '$1 == "chase" { print $2; exit }' "$s")
+	last=$(human "$maxsize")
+
+	sk_verdict_if "$cmax >= 5 * $cmin" "chase: latency at the largest size is several times L1's" \
+		">= 5 x" "$cmax ns at $last vs $cmin ns at $(human "$first") ($(x "$cmax / $cmin")x)"
+	sk_verdict_if "$smax >= 3 * $smin" "seq: time per line at the largest size is several times L1's" \
+		">= 3 x" "$smax ns at $last vs $smin ns at $(human "$first") ($(x "$smax / $smin")x)" \
+		"smaller than chase: the prefetcher streams the next lines in ahead of the stores"
+
+	# One verdict per cache level: a chase cliff within a factor of 2 of it.
+	local cliffs_str list
+	list=$(awk -F'\t' 'NR > 1 { print $1, $2 }' "$cl" | while read -r m b; do printf '%s %s, ' "$m" "$(human "$b")"; done)
+	list=${list%, }
+	cliffs_str=$(awk -F'\t' 'NR > 1 { printf "%s=%s ", $1, $2 }' "$cl")
+	near_cliff() {   # near_cliff BYTES -> the chase cliff nearest to BYTES within 2x, if any
+		awk -F'\t' -v c="$1" 'NR > 1 && $1 == "chase" { f = $2 / c; if (f >= 0.5 && f <= 2) { print $2; exit } }' "$cl"
+	}
+	if [[ -z $caches ]]; then
+		sk_verdict "cliffs named after sysfs caches" "a cliff within 2x of each cache" "cliffs: ${list:-none}" \
+			SKIP "sysfs cache sizes unavailable"
+	else
+		local lvl size hit name
+		for lvl in L1d L2; do
+			size=$([[ $lvl == L1d ]] && echo "$l1" || echo "$l2")
+			[[ -n $size ]] || continue
+			hit=$(near_cliff "$size")
+			if [[ -n $hit ]]; then
+				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
+					"cliff at $(human "$hit") ($(x "$hit / $size")x)" PASS ""
+			else
+				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
+					"no chase cliff there; cliffs: ${list:-none}" FAIL ""
+			fi
+		done
+		if [[ -n $l3 ]]; then
+			hit=$(near_cliff "$l3")
+			name="chase: a cliff near the L3 size"
+			if [[ -n $hit ]]; then
+				sk_verdict "$name" "within 2x of $(human "$l3")" "cliff at $(human "$hit")" PASS ""
+			elif is_vm; then
+				sk_verdict "$name" "within 2x of $(human "$l3")" "no cliff there; cliffs: ${list:-none}" SKIP \
+					"VM: sysfs L3 is the host socket's shared LLC; this guest's share ends much earlier (the step to DRAM)"
+			elif ((maxsize < l3 * 2)); then
+				sk_verdict "$name" "within 2x of $(human "$l3")" "largest size $last" SKIP "the curve stops before 2x L3 (cap)"
+			else
+				sk_verdict "$name" "within 2x of $(human "$l3")" "no cliff there; cliffs: ${list:-none}" FAIL ""
+			fi
+		fi
+		# Every chase cliff should belong to a cache (within 2x). On a VM a
+		# cliff between L2 and L3 is this guest's share of the host LLC.
+		local stray vmllc
+		stray=$(awk -F'\t' -v l3="${l3:-0}" -v l2="${l2:-0}" -v vm="$(is_vm && echo 1 || echo 0)" '
+			NR > 1 && $1 == "chase" && ($8 == "NaN" || $8 < 0.5 || $8 > 2) {
+				if (vm && l2 && l3 && $2 > 2 * l2 && $2 < l3) next
+				printf "%s%s", (n++ ? " " : ""), $2 }' "$cl")
+		vmllc=$(awk -F'\t' -v l3="${l3:-0}" -v l2="${l2:-0}" 'NR > 1 && $1 == "chase" && ($8 < 0.5 || $8 > 2) && l2 && l3 && $2 > 2 * l2 && $2 < l3 { print $2; exit }' "$cl")
+		local note=""
+		if [[ -n $vmllc ]] && is_vm; then
+			note="the cliff at $(human "$vmllc") is where this VM's share of the host LLC ends (sysfs L3 $(human "$l3") is the host's)"
+		fi
+		if [[ -z $stray ]]; then
+			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
+				"cliffs: ${list:-none}" PASS "$note"
+		else
+			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
+				"stray: $(for b in $stray; do printf '%s ' "$(human "$b")"; done)(cliffs: $list)" FAIL \
+				"a disturbed run (another program on the sibling CPU) can bend the curve; run again"
+		fi
+	fi
+
+	sk_plot "$HERE/cache-stride.gp" summary.tsv cache-stride "$caches" "$cliffs_str"
+	local p1 p2 pd
+	# plateau medians: the chase median at 1/2 L1, 1/2 L2, and the largest size
+	plateau() { awk -F'\t' -v m="$1" -v t="$2" '$1 == m && $2 <= t { v = $4 } END { print v }' "$s"; }
+	p1=$(plateau chase "$(( ${l1:-32768} / 2 ))") p2=$(plateau chase "$(( ${l2:-1048576} / 2 ))") pd=$cmax
+	local ps1 ps2 psd
+	ps1=$(plateau seq "$(( ${l1:-32768} / 2 ))") ps2=$(plateau seq "$(( ${l2:-1048576} / 2 ))") psd=$smax
+	sk_summary <<EOF
+## Cache cliffs: access time against buffer size (CPU $cpu)
+
+Each point is the median time per access over a buffer of that size, touched before timing and walked in two ways: seq stores one byte per cache line in order (the book's program), chase follows a random chain of pointers, one per line, so each load waits for the previous one. The chase curve has a plateau per cache level: $p1 ns while the buffer fits in L1d (${l1:+$(human "$l1")}), $p2 ns in L2 (${l2:+$(human "$l2")}), then a climb to $pd ns at $last, which is DRAM plus page walks. seq shows the same steps much lower ($ps1, $ps2, $psd ns) because the prefetcher sees the stream coming. sysfs says L3 is ${l3:+$(human "$l3")}; on a VM that is the host socket's shared cache, and the step to DRAM comes far earlier. The dashed lines are the sysfs sizes, the triangles the cliffs found in the curve. The whole curve took $(printf '%.1f' "$secs") s.
+
+- chase plateaus: L1 $p1 ns, L2 $p2 ns, largest size $pd ns
+- seq plateaus: L1 $ps1 ns, L2 $ps2 ns, largest size $psd ns
+- cliffs found: ${list:-none}
+- sysfs: ${caches:-unavailable}
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 2. tlb: 4 KiB pages vs transparent huge pages
+# ---------------------------------------------------------------------------
+run_tlb() {
+	sk_exp_begin tlb
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/tlb" "${q[@]}" || rc=$?
+	if ((rc == 4)); then
+		sk_skip_exp "transparent huge pages unavailable"
+		sk_exp_end
+		return
+	fi
+	((rc == 0)) || sk_die "tlb failed (see $SK_LOG)"
+	sk_summarize -b backing,pages -v ns_per_access "$d" | sk_atomic_write "$s"
+	if ! grep -q $'^thp\t' "$s"; then
+		sk_verdict "huge pages move the TLB cliff" "thp curve" "none" SKIP "transparent huge pages are $(meta "$d" thp_system)"
+		sk_plot "$HERE/tlb.gp" summary.tsv tlb
+		sk_exp_end
+		return
+	fi
+	local frac small4 smallh big4 bigh bigp reach
+	frac=$(meta "$d" thp_backed_fraction)
+	read -r small4 smallh < <(awk -F'\t' '$1 == "4k" && !a { a = $4 } $1 == "thp" && !b { b = $4 } END { print a, b }' "$s")
+	bigp=$(awk -F'\t' '$1 == "4k" { p = $2 } END { print p }' "$s")
+	big4=$(sk_tsv_get "$s" pages "$bigp" median)
+	bigh=$(awk -F'\t' -v p="$bigp" '$1 == "thp" && $2 == p { print $4 }' "$s")
+	# The TLB's reach: the fewest pages at which 4 KiB pages cost 1.5x huge pages.
+	reach=$(awk -F'\t' '$1 == "4k" { a[$2] = $4 } $1 == "thp" { b[$2] = $4; o[++n] = $2 }
+		END { for (i = 1; i <= n; i++) if (o[i] in a && a[o[i]] >= 1.5 * b[o[i]]) { print o[i]; exit } }' "$s")
+	sk_verdict_if "$frac >= 0.5" "the THP buffer is backed by huge pages" ">= 50 %" \
+		"$(sk_calc "$frac * 100") % (AnonHugePages)"
+	sk_verdict_if "$small4 <= 1.3 * $smallh && $smallh <= 1.3 * $small4" "few pages: 4 KiB and huge pages cost the same" \
+		"within 1.3x" "$small4 vs $smallh ns at $(awk -F'\t' '$1 == "4k" { print $2; exit }' "$s") pages"
+	sk_verdict_if "$big4 >= 1.3 * $bigh" "many pages: 4 KiB pages cost more (TLB misses, page walks)" \
+		">= 1.3x huge pages" "$big4 vs $bigh ns at $bigp pages ($(x "$big4 / $bigh")x)" \
+		"first page count where 4 KiB pages cost >= 1.5x: ${reach:-none} ($(human "$(( ${reach:-0} * 4096 ))") of 4 KiB pages)"
+	sk_plot "$HERE/tlb.gp" summary.tsv tlb
+	sk_summary <<EOF
+## The TLB's reach: 4 KiB pages vs huge pages (CPU $cpu)
+
+A random chain touches one cache line in each of N pages; the lines are spread over the cache sets, so the data stays small while the number of pages grows. With 4 KiB pages, once N passes the TLB's entries every load also needs a page walk (in a VM, through guest and host tables): from ${reach:-?} pages on the 4 KiB curve costs 1.5x or more of the huge-page curve, and at $bigp pages it is $big4 ns against $bigh ns. The huge-page curve climbs only where the lines themselves stop fitting in a cache. $(sk_calc "$frac * 100") % of the THP buffer was really backed by 2 MiB pages.
+
+- few pages: $small4 ns (4 KiB) vs $smallh ns (THP)
+- $bigp pages: $big4 ns (4 KiB) vs $bigh ns (THP)
+- 4 KiB pages cost >= 1.5x from ${reach:-?} pages
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 3. membw: bandwidth vs size, 1 thread and one per CPU
+# ---------------------------------------------------------------------------
+run_membw() {
+	sk_exp_begin membw
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
+	# membw pins its own threads (pinning is part of this experiment): thread 0
+	# on the last allowed CPU, the others on the rest.
+	sk_run_prog "$d" "$HERE/membw" "${q[@]}" || sk_die "membw failed (see $SK_LOG)"
+	sk_summarize -b op,threads,size_bytes -v gb_per_s "$d" | sk_atomic_write "$s"
+	local nall r1s r1l w1l c1l rNs first last
+	nall=$(awk -F'\t' 'NR > 1 { if ($2 > n) n = $2 } END { print n }' "$s")
+	first=$(awk -F'\t' 'NR > 1 { print $3; exit }' "$s")
+	last=$(awk -F'\t' 'NR > 1 { if ($3 > m) m = $3 } END { print m }' "$s")
+	get() { awk -F'\t' -v o="$1" -v t="$2" -v z="$3" '$1 == o && $2 == t && $3 == z { print $5 }' "$s"; }
+	r1s=$(get read 1 "$first") r1l=$(get read 1 "$last") w1l=$(get write 1 "$last") c1l=$(get copy 1 "$last")
+	local w1s c1s
+	w1s=$(get write 1 "$first") c1s=$(get copy 1 "$first")
+	sk_verdict_if "$r1s >= 2 * $r1l" "read: small buffers stream far faster than DRAM" ">= 2x" \
+		"$r1s GB/s at $(human "$first") vs $r1l GB/s at $(human "$last") ($(x "$r1s / $r1l")x)"
+	local note_mt=""
+	if ((nall > 1)); then
+		rNs=$(get read "$nall" "$first")
+		sk_verdict_if "$rNs >= 1.3 * $r1s" "read: $nall threads in private caches add up" ">= 1.3x one thread" \
+			"$rNs vs $r1s GB/s at $(human "$first") ($(x "$rNs / $r1s")x)" \
+			"DRAM is shared: at $(human "$last") $nall threads give $(get read "$nall" "$last") GB/s vs $r1l"
+		note_mt="- $nall threads, read: $rNs GB/s at $(human "$first"), $(get read "$nall" "$last") GB/s at $(human "$last")"
+	else
+		sk_verdict "read: threads in private caches add up" ">= 1.3x one thread" "1 CPU allowed" SKIP "needs 2 or more CPUs"
+	fi
+	sk_plot "$HERE/membw.gp" summary.tsv membw "$nall"
+	sk_summary <<EOF
+## Memory bandwidth against buffer size
+
+Sequential read (vector loads, four accumulators), write (memset) and copy (memcpy, bytes counted once) over a buffer that is swept again and again, one thread pinned to CPU $(sk_default_cpu), then one thread per CPU each with its own buffer. Reading a $(human "$first") buffer that lives in L1 streams at $r1s GB/s; at $(human "$last"), far beyond this VM's share of the last-level cache, it falls to $r1l GB/s (DRAM). Writes and copies fall the same way ($w1s to $w1l GB/s and $c1s to $c1l GB/s). Threads add up while each works in its own core's caches and share the memory bus once they reach DRAM.
+
+- 1 thread, read: $r1s GB/s at $(human "$first"), $r1l GB/s at $(human "$last")
+- 1 thread, write: $w1s -> $w1l GB/s; copy: $c1s -> $c1l GB/s
+${note_mt}
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 4. pagecache: cold vs warm read
+# ---------------------------------------------------------------------------
+run_pagecache() {
+	sk_exp_begin pagecache
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagecache" "${q[@]}" "${dirarg[@]}" || rc=$?
+	if ((rc == 4)); then
+		sk_skip_exp "$(grep -h 'SKIP' "$SK_LOG" | tail -1)"
+		sk_exp_end
+		return
+	fi
+	((rc == 0)) || sk_die "pagecache failed (see $SK_LOG)"
+	sk_summarize -b phase -v mb_per_s "$d" | sk_atomic_write "$s"
+	local cold warm how size rb ra
+	cold=$(sk_tsv_get "$s" phase cold median)
+	warm=$(sk_tsv_get "$s" phase warm median)
+	how=$(meta "$d" evict)
+	size=$(meta "$d" file_bytes)
+	rb=$(awk -F'\t' '!/^#/ && $2 == "cold" { if ($6 > m) m = $6 } END { print m + 0 }' "$d")
+	ra=$(awk -F'\t' '!/^#/ && $2 == "cold" { if (!n++ || $7 < m) m = $7 } END { print m + 0 }' "$d")
+	sk_verdict_if "$rb <= 10" "eviction empties the page cache of the file" "<= 10 % resident" \
+		"at most $rb % resident before the cold reads (mincore)" "$how"
+	sk_verdict_if "$ra >= 90" "a read leaves the file in the page cache" ">= 90 % resident" \
+		"at least $ra % resident after the cold reads"
+	sk_verdict_if "$warm >= 2 * $cold" "the warm read is many times faster" ">= 2x cold" \
+		"warm $warm MB/s vs cold $cold MB/s ($(x "$warm / $cold")x)" \
+		"on a VM the cold read may come from the host's cache: faster than a disk"
+	sk_plot "$HERE/pagecache.gp" data.tsv pagecache
+	sk_summary <<EOF
+## Reading a file twice: the page cache
+
+A $(human "$size") file is evicted from the page cache ($how), then read twice with 1 MiB read(2) calls. The first read has to go to the block device: $cold MB/s. It leaves the whole file in memory (mincore: $ra % resident), so the second read is a memory copy from the page cache: $warm MB/s, $(x "$warm / $cold") times faster.
+
+- cold: $cold MB/s; warm: $warm MB/s (medians)
+- residency before the cold read: <= $rb %; after: >= $ra %
+- eviction: $how
+EOF
+	sk_exp_end
+}
+
+# ---------------------------------------------------------------------------
+# 5. writeback: buffered vs O_SYNC vs O_DIRECT, and dirty memory over time
+# ---------------------------------------------------------------------------
+run_writeback() {
+	sk_exp_begin writeback
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" tr="$SK_EXP_DIR/trace.tsv" rc=0
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/writeback" "${q[@]}" "${dirarg[@]}" --trace "$tr" || rc=$?
+	if ((rc == 4)); then
+		sk_skip_exp "$(grep -h 'SKIP' "$SK_LOG" | tail -1)"
+		sk_exp_end
+		return
+	fi
+	((rc == 0)) || sk_die "writeback failed (see $SK_LOG)"
+	sk_summarize -b variant -v mb_per_s "$d" | sk_atomic_write "$s"
+	local buf bfs osync odir size base peak endd fstart fms wait knobs
+	buf=$(sk_tsv_get "$s" variant buffered median)
+	bfs=$(sk_tsv_get "$s" variant buffered_fsync median)
+	osync=$(sk_tsv_get "$s" variant osync median)
+	odir=$(sk_tsv_get "$s" variant odirect median)
+	size=$(meta "$d" file_bytes)
+	fstart=$(meta "$tr" fsync_start_ms)
+	fms=$(meta "$tr" fsync_ms)
+	wait=$(meta "$tr" wait_s)
+	knobs=$(for k in dirty_background_ratio dirty_ratio dirty_background_bytes dirty_bytes dirty_expire_centisecs dirty_writeback_centisecs; do
+		printf '%s=%s ' "$k" "$(meta "$d" "$k")"; done)
+	# Dirty (kB): baseline = first sample; peak before fsync; level after fsync.
+	read -r base peak endd < <(awk -F'\t' '/^#/ { next } !h { h = 1; next }
+		!b { base = $2; b = 1 } ($4 == "writing" || $4 == "waiting") && $2 > peak { peak = $2 } $4 == "after" { endd = $2 }
+		END { print base + 0, peak + 0, endd + 0 }' "$tr")
+	local kib=$((size / 1024))
+	sk_verdict_if "$buf >= 2 * $osync" "buffered writes return long before O_SYNC ones" ">= 2x O_SYNC" \
+		"buffered $buf MB/s vs O_SYNC $osync MB/s ($(x "$buf / $osync")x)" \
+		"buffered + fsync: $bfs MB/s"
+	sk_verdict_if "$peak - $base >= 0.5 * $kib" "a buffered write leaves dirty pages in memory" \
+		">= 50 % of the file in Dirty" "Dirty rose by $(( (peak - base) / 1024 )) MiB for a $(human "$size") file" \
+		"the kernel writes them back later: after dirty_expire_centisecs, or when Dirty passes dirty_background_*"
+	sk_verdict_if "$peak - $endd >= 0.5 * $kib" "written back: Dirty falls again" ">= 50 % of the file" \
+		"Dirty fell by $(( (peak - endd) / 1024 )) MiB (fsync at $(sk_calc "$fstart / 1000") s took $fms ms)"
+	if [[ -n $odir ]]; then
+		sk_verdict "O_DIRECT + fdatasync" "runs" "$odir MB/s" PASS "no page cache: each write goes to the device"
+	else
+		sk_verdict "O_DIRECT + fdatasync" "runs" "refused" SKIP "the filesystem rejects O_DIRECT (EINVAL)"
+	fi
+	sk_plot "$HERE/writeback.gp" trace.tsv writeback "$fstart"
+	sk_summary <<EOF
+## Where a write goes: page cache, write-back, O_SYNC, O_DIRECT
+
+The same $(human "$size") written with 64 KiB write(2) calls. A buffered write returns once the data is in the page cache: $buf MB/s; adding an fsync at the end (the real trip to the device) gives $bfs MB/s; O_SYNC waits for the device on every write: $osync MB/s; O_DIRECT skips the page cache: ${odir:-skipped} MB/s. The graph follows Dirty and Writeback (/proc/meminfo, system-wide) while the file is written: Dirty rises by $(( (peak - base) / 1024 )) MiB and stays there for $wait s, because a file this small is below the background threshold and younger than dirty_expire_centisecs, until the kernel's flusher or the fsync writes it back.
+
+- buffered $buf MB/s, buffered+fsync $bfs MB/s, O_SYNC $osync MB/s, O_DIRECT ${odir:-skipped} MB/s
+- Dirty: $((base / 1024)) MiB before, $((peak / 1024)) MiB peak, $((endd / 1024)) MiB after fsync
+- knobs (read only): $knobs
+EOF
+	sk_exp_end
+}
+
+for e in "${want[@]}"; do
+	case $e in
+	cache-stride) run_cache_stride ;;
+	tlb) run_tlb ;;
+	membw) run_membw ;;
+	pagecache) run_pagecache ;;
+	writeback) run_writeback ;;
+	esac
+done
+sk_run_finish

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# run.t - ch08's quick run shows its phenomena (PASS verdicts, or SKIP with a
+# reason), leaves data, plots and no scratch files or processes; bad driver
+# arguments exit 2.
+source "$(dirname "$0")/../../tests/tap.sh"
+drv=$TAP_TOP/ch08-cache/run.sh
+for p in cache-stride tlb membw pagecache writeback; do
+	[[ -x $TAP_TOP/ch08-cache/$p ]] || plan_skip_all "programs not built (make)"
+done
+
+bad_args "$drv" -c abc
+bad_args "$drv" -c 9999
+bad_args "$drv" -c 0-1
+bad_args "$drv" -e nosuch
+bad_args "$drv" -e cache-stride,bogus
+bad_args "$drv" -d /nonexistent/dir
+bad_args "$drv" -z
+bad_args "$drv" stray
+
+export SHIKUMI_NO_REPORT=1
+mkdir -p "$TAP_TMP/scratch"
+rd=$TAP_TMP/run
+run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd" -d "$TAP_TMP/scratch"
+d=$rd/ch08-cache
+for e in cache-stride tlb membw pagecache writeback; do
+	ok "$e: experiment directory published" test -d "$d/$e"
+	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
+	ok "$e: summary.md written" test -s "$d/$e/summary.md"
+done
+tsv_ok "$d/cache-stride/data.tsv" "mode size_bytes rep ns_per_access" "cache-stride data"
+tsv_ok "$d/tlb/data.tsv" "backing pages span_bytes rep ns_per_access" "tlb data"
+tsv_ok "$d/membw/data.tsv" "op threads size_bytes rep gb_per_s" "membw data"
+tsv_ok "$d/pagecache/data.tsv" "rep phase bytes elapsed_ns mb_per_s" "pagecache data"
+tsv_ok "$d/writeback/trace.tsv" "t_ms dirty_kib writeback_kib phase" "writeback trace"
+ok "cliffs.tsv written" test -s "$d/cache-stride/cliffs.tsv"
+
+v=$d/cache-stride/verdict.tsv
+verdict_ok "$v" "chase: latency at the largest size is several times L1's"
+verdict_ok "$v" "seq: time per line at the largest size is several times L1's"
+if grep -q 'cliffs named after sysfs caches' "$v"; then
+	verdict_ok "$v" "cliffs named after sysfs caches"
+else
+	verdict_ok "$v" "chase: a cliff near the L1d size"
+	verdict_ok "$v" "chase: a cliff near the L2 size"
+	grep -q 'near the L3 size' "$v" && verdict_ok "$v" "chase: a cliff near the L3 size"
+	verdict_ok "$v" "chase: every cliff lies within 2x of a sysfs cache size"
+fi
+v=$d/tlb/verdict.tsv
+if grep -q $'\tSKIP\t' "$v"; then
+	skip "tlb: $(awk -F'\t' '$4 == "SKIP" { print $5; exit }' "$v")"
+else
+	verdict_ok "$v" "the THP buffer is backed by huge pages"
+	verdict_ok "$v" "few pages: 4 KiB and huge pages cost the same"
+	verdict_ok "$v" "many pages: 4 KiB pages cost more (TLB misses, page walks)"
+fi
+v=$d/membw/verdict.tsv
+verdict_ok "$v" "read: small buffers stream far faster than DRAM"
+grep -q 'threads in private caches add up' "$v" &&
+	verdict_ok "$v" "$(awk -F'\t' '/threads in private caches add up/ { print $1 }' "$v")"
+v=$d/pagecache/verdict.tsv
+verdict_ok "$v" "eviction empties the page cache of the file"
+verdict_ok "$v" "a read leaves the file in the page cache"
+verdict_ok "$v" "the warm read is many times faster"
+v=$d/writeback/verdict.tsv
+verdict_ok "$v" "buffered writes return long before O_SYNC ones"
+verdict_ok "$v" "a buffered write leaves dirty pages in memory"
+verdict_ok "$v" "written back: Dirty falls again"
+verdict_ok "$v" "O_DIRECT + fdatasync"
+if command -v gnuplot >/dev/null; then
+	for p in cache-stride/cache-stride tlb/tlb membw/membw pagecache/pagecache writeback/writeback; do
+		ok "plot $p drawn (PNG and SVG)" test -s "$d/$p.png" -a -s "$d/$p.svg"
+	done
+else
+	skip "gnuplot not installed"
+fi
+ok "run status is complete" grep -qx complete "$rd/status"
+is "$(ls -A "$TAP_TMP/scratch")" "" "no scratch files left"
+left=$(pgrep -f "$TAP_TOP/ch08-cache/(cache-stride|tlb|membw|pagecache|writeback)" || true)
+is "$left" "" "no program left running"
+
+# Ctrl-C during writeback's watch: scratch removed, run marked interrupted.
+rd2=$TAP_TMP/run2
+set -m
+"$drv" -q -e writeback -o "$rd2" -d "$TAP_TMP/scratch" >/dev/null 2>&1 &
+pid=$!
+set +m
+for _ in $(seq 100); do compgen -G "$TAP_TMP/scratch/*/writeback.dat" >/dev/null && break; sleep 0.1; done
+sleep 0.5
+kill -INT -- "-$pid"
+rc=0
+wait "$pid" || rc=$?
+cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+ok "run marked interrupted" grep -qx interrupted "$rd2/status"
+sleep 0.3
+is "$(ls -A "$TAP_TMP/scratch")" "" "no scratch files left after Ctrl-C"
+left=$(pgrep -f "$TAP_TOP/ch08-cache/writeback" || true)
+is "$left" "" "no program left running after Ctrl-C"
+done_testing
