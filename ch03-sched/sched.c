@@ -382,6 +382,23 @@ int main(int argc, char **argv)
 			pool[np++] = (double)(g[k].from_ns - g[k - 1].to_ns) / 1e6;
 	}
 	struct sk_summary slice = sk_summarize(pool, np);
+
+	/* Calibration check: most sample intervals are pure on-CPU work, so their
+	 * median must be close to the resolution. */
+	double *iv = calloc((size_t)nproc * nsamples, sizeof(double));
+	if (!iv)
+		sk_die_errno("calloc");
+	size_t niv = 0;
+	for (int i = 0; i < nproc; i++) {
+		const struct sample *s = m.samples + (size_t)i * nsamples;
+		for (int k = 0; k < nsamples; k++)
+			iv[niv++] = (double)(s[k].t_ns - (k ? s[k - 1].t_ns : m.w[i].start_ns)) / 1e6;
+	}
+	double iv_med = sk_median(iv, niv);
+	free(iv);
+	if (iv_med < 0.8 * res_ms || iv_med > 1.25 * res_ms)
+		sk_warn("median sample interval %.3f ms for a %d ms resolution: calibration off (CPU frequency change?)",
+			iv_med, res_ms);
 	if (lost)
 		sk_warn("%zu off-CPU gaps not recorded (buffer full): run statistics cover the start only", lost);
 
@@ -419,6 +436,7 @@ int main(int argc, char **argv)
 		sk_tsv_meta(ts[k], "record_overhead_pct_of_resolution", "%.5f", rec_ns / (res_ms * 1e6) * 100);
 		sk_tsv_meta(ts[k], "gap_check_overhead_pct", "%.3f", check_ns / (1e6 / CHECKS_PER_MS) * 100);
 		sk_tsv_meta(ts[k], "gap_threshold_us", "%d", GAP_NS / 1000);
+		sk_tsv_meta(ts[k], "sample_interval_median_ms", "%.4f", iv_med);
 		sk_tsv_meta(ts[k], "cpus_workers", "%s", sk_cpuset_str(&wcpus, cbuf, sizeof(cbuf)));
 		sk_tsv_meta(ts[k], "first_finish_ms", "%.3f", (double)(first_end - t0) / 1e6);
 		sk_tsv_meta(ts[k], "last_finish_ms", "%.3f", (double)(last_end - t0) / 1e6);

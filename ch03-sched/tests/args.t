@@ -90,6 +90,10 @@ printf '%s\n' "$OUT" >"$TAP_TMP/c.tsv"
 tsv_ok "$TAP_TMP/c.tsv" "placement rep roundtrips ns_per_roundtrip ns_per_switch" "ctxsw-cost TSV is well-formed"
 run_exit 0 "ctxsw-cost on one allowed CPU skips cross with a note" taskset -c "$first_cpu" "$ctx" -r 1 -l 100
 like "$ERR" "cross placement skipped" "... and says so"
+run_exit 0 "cpuperf on one allowed CPU skips mode all with a note" taskset -c "$first_cpu" "$perf" -m 1 -r 1 -w 5
+like "$OUT" "# mode_all: skipped" "... and records it in the preamble"
+run_exit 0 "timeacct on one allowed CPU skips busy2" taskset -c "$first_cpu" "$tacct" -d 10 -r 1
+like "$OUT" "# busy2: skipped" "... and records it in the preamble"
 run_exit 0 "timeacct tiny run" "$tacct" -d 20 -r 1 -o "$TAP_TMP/t.tsv"
 tsv_ok "$TAP_TMP/t.tsv" "kind rep real_ms user_ms sys_ms" "timeacct TSV is well-formed"
 tmpfiles=("$TAP_TMP"/*.tmp.*)
