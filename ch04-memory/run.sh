@@ -18,7 +18,7 @@
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), strace (malloc
 #   syscall counts). No root needed; thp SKIPs when THP is never/unavailable.
 # eg,
-#   ./run.sh -q              # quick: ~20 s
+#   ./run.sh -q              # quick: ~10 s
 #   ./run.sh -c 1 -s 512     # 512 MiB for meminfo and thp
 set -euo pipefail
 SK_PROG=ch04-memory/run.sh

@@ -105,8 +105,13 @@ int main(int argc, char **argv)
 	sk_thp_mode(mode, sizeof(mode));
 	if (!strcmp(mode, "never") || !strcmp(mode, "unavailable"))
 		sk_skip("transparent huge pages are '%s' (/sys/kernel/mm/transparent_hugepage/enabled)", mode);
-	char defrag[128] = "unknown";
-	sk_read_line("/sys/kernel/mm/transparent_hugepage/defrag", defrag, sizeof(defrag));
+	/* "always defer defer+madvise [madvise] never": keep the bracketed word. */
+	char raw[128] = "", defrag[64] = "unknown";
+	if (!sk_read_line("/sys/kernel/mm/transparent_hugepage/defrag", raw, sizeof(raw))) {
+		const char *a = strchr(raw, '['), *b = a ? strchr(a, ']') : NULL;
+		if (a && b)
+			snprintf(defrag, sizeof(defrag), "%.*s", (int)(b - a - 1), a + 1);
+	}
 	size_t len = m4_page_round(size);
 
 	struct sk_tsv tsv;
