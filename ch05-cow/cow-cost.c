@@ -12,6 +12,9 @@
  *                  after fork (allocate, copy 4 KiB, remap)      ~1 fault/page
  *   cow_read       read by a child of a page shared after fork: fork copied
  *                  the page-table entries, so no fault              0 faults
+ *                  (but fork made those entries "old": the first access
+ *                  pays a page walk that sets the accessed bit)
+ *   cow_reread     the same read again: still shared, accessed bit set 0 faults
  *   private_write  second write by the child to the pages it already copied:
  *                  a plain store                                    0 faults
  * Every repetition uses fresh mappings (and a fresh child), so no pass finds
@@ -35,8 +38,9 @@
 #define QUICK_REPS 5
 #define MAPPINGS_AT_ONCE 4           /* parent: read + write maps, child: copies, zero map */
 
-enum op { OP_ZERO, OP_COW, OP_READ, OP_PRIVATE, NOPS };
-static const char *const op_name[NOPS] = {"zero_fault", "cow_fault", "cow_read", "private_write"};
+enum op { OP_ZERO, OP_COW, OP_READ, OP_REREAD, OP_PRIVATE, NOPS };
+static const char *const op_name[NOPS] = {"zero_fault", "cow_fault", "cow_read", "cow_reread",
+					  "private_write"};
 
 struct pass {            /* one timed pass, also filled in by the child (shared memory) */
 	uint64_t ns, minflt;
@@ -45,8 +49,8 @@ struct pass {            /* one timed pass, also filled in by the child (shared 
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "ns per page for a CoW fault, a demand-zero fault, a read of a CoW-shared page and a\n"
-	       "write to an already-private page; TSV to stdout.\n\n"
+	       "ns per page for a CoW fault, a demand-zero fault, a read (and a second read) of a\n"
+	       "CoW-shared page and a write to an already-private page; TSV to stdout.\n\n"
 	       "  -s, --size SIZE     memory per pass [bytes, K/M/G suffix] (default 64M, quick 16M;\n"
 	       "                      %d x SIZE must fit in half of MemAvailable)\n"
 	       "  -r, --reps REPS     repetitions, each with fresh mappings, 3..1000 (default %d, quick %d)\n"
@@ -105,8 +109,8 @@ static void time_zero_fault(size_t len, size_t page, struct pass *out)
 		sk_die_errno("munmap");
 }
 
-/* The parent fills two mappings and forks; the child reads the first (shared,
- * no fault), writes the second (CoW faults), writes it again (private). The
+/* The parent fills two mappings and forks; the child reads the first twice
+ * (shared, no fault), writes the second (CoW faults), writes it again (private). The
  * child reports through shared memory and leaves with _exit. */
 static void time_after_fork(size_t len, size_t page, struct pass *res /* [NOPS] */)
 {
@@ -121,6 +125,7 @@ static void time_after_fork(size_t len, size_t page, struct pass *res /* [NOPS] 
 		sk_die_errno("fork");
 	if (pid == 0) {
 		pass_read(rd, len, page, &shared[OP_READ]);
+		pass_read(rd, len, page, &shared[OP_REREAD]);
 		pass_write(wr, len, page, 2, &shared[OP_COW]);
 		pass_write(wr, len, page, 3, &shared[OP_PRIVATE]);
 		_exit(0);
@@ -129,6 +134,7 @@ static void time_after_fork(size_t len, size_t page, struct pass *res /* [NOPS] 
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		sk_die("child %d failed (status 0x%x)", (int)pid, status);
 	res[OP_READ] = shared[OP_READ];
+	res[OP_REREAD] = shared[OP_REREAD];
 	res[OP_COW] = shared[OP_COW];
 	res[OP_PRIVATE] = shared[OP_PRIVATE];
 	if (munmap(shared, sizeof(struct pass) * NOPS) || munmap(rd, len) || munmap(wr, len))

@@ -25,6 +25,6 @@ set style fill solid 0.85 border -1
 plot DATA using (pos(strcol("mode")) - 0.2):(column("total") == BOOK ? column("lost_median_pct") : NaN):(0.38) \
           with boxes lt 1 title sprintf("%d increments in all (the book)", BOOK), \
      ''   using (pos(strcol("mode")) + 0.2):(column("total") != BOOK ? column("lost_median_pct") : NaN):(0.38) \
-          with boxes lt 2 title "many increments (20000 processes / 2000000 threads)", \
+          with boxes lt 2 title "many increments (processes 20000, threads 2 or 20 million)", \
      ''   using (pos(strcol("mode")) + (column("total") == BOOK ? -0.2 : 0.2)):(column("lost_median_pct")):(sprintf("%.0f", column("lost_median"))) \
           with labels offset 0,0.8 notitle
