@@ -58,10 +58,12 @@ $(ASAN_LIB): $(ASAN_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(PROGS): %: %.c $(LIB) lib/shikumi.h
+# A program also depends on its chapter's own headers (chNN-x/*.h).
+.SECONDEXPANSION:
+$(PROGS): %: %.c $(LIB) lib/shikumi.h $$(wildcard $$(@D)/*.h)
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PROG_CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(PROG_LDLIBS)
 
-$(ASAN_PROGS): build/asan/%: %.c $(ASAN_LIB) lib/shikumi.h
+$(ASAN_PROGS): build/asan/%: %.c $(ASAN_LIB) lib/shikumi.h $$(wildcard $$(dir $$*)*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) $(PROG_CFLAGS) -o $@ $< $(ASAN_LIB) $(LDLIBS) $(PROG_LDLIBS)
 

@@ -60,10 +60,47 @@ void sk_children_reap_all(void)
 	nkids = 0;
 }
 
+#define MAX_CLEANUPS 16
+static void (*volatile cleanups[MAX_CLEANUPS])(void);
+static volatile sig_atomic_t ncleanups;
+static pid_t cleanup_owner;   /* only the process that registered runs them */
+
+void sk_run_cleanups(void)
+{
+	if (getpid() != cleanup_owner)
+		return;
+	while (ncleanups > 0) {
+		ncleanups = ncleanups - 1;
+		void (*fn)(void) = cleanups[ncleanups];
+		cleanups[ncleanups] = NULL;
+		if (fn)
+			fn();
+	}
+}
+
+void sk_on_cleanup(void (*fn)(void))
+{
+	static bool atexit_done;   /* inherited by children, like the atexit list itself */
+	if (ncleanups >= MAX_CLEANUPS)
+		sk_die("internal: more than %d cleanup hooks", MAX_CLEANUPS);
+	if (!atexit_done) {
+		atexit(sk_run_cleanups);
+		atexit_done = true;
+	}
+	if (cleanup_owner != getpid()) {
+		/* first hook of this process (maybe a child of one that had hooks) */
+		cleanup_owner = getpid();
+		sk_children_guard();
+	}
+	cleanups[ncleanups] = fn;
+	ncleanups = ncleanups + 1;
+}
+
 static void on_signal(int sig)
 {
 	int e = errno;
 	sk_children_reap_all();
+	sk_run_cleanups();
 	signal(sig, SIG_DFL);
 	errno = e;
 	raise(sig);
@@ -87,6 +124,7 @@ pid_t sk_fork(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		nkids = 0;   /* the child owns none of its parent's children */
+		ncleanups = 0;   /* nor its cleanups (a child exiting must not remove the parent's files) */
 		/* The guard's handler must not run in the child: it would reap
 		 * nothing and re-raise; default behaviour is what a worker wants. */
 		signal(SIGINT, SIG_DFL);

@@ -109,7 +109,7 @@ void sk_die(const char *fmt, ...)
 	vmsg("", 0, fmt, ap);
 	va_end(ap);
 	sk_children_reap_all();
-	exit(SK_EXIT_FAIL);
+	exit(SK_EXIT_FAIL);   /* atexit runs the cleanup hooks */
 }
 
 void sk_die_errno(const char *fmt, ...)

@@ -270,6 +270,13 @@ void sk_child_add(pid_t pid);
 void sk_child_forget(pid_t pid);          /* after a successful waitpid */
 void sk_children_kill_all(int sig);
 void sk_children_reap_all(void);
+/* Cleanup hooks: fn runs once, on every way out: normal exit (atexit),
+ * sk_die/sk_skip, and SIGINT/SIGTERM/SIGHUP/SIGQUIT (after the children are
+ * reaped; sk_on_cleanup installs the guard). In the signal case fn must be
+ * async-signal-safe: unlink, rmdir, close, write, kill are; free, printf are not.
+ * Hooks run in reverse order of registration. At most 16. */
+void sk_on_cleanup(void (*fn)(void));
+void sk_run_cleanups(void);   /* run them now (idempotent) */
 /* fork with fflush(NULL) first, registers the child; -1 on error. */
 pid_t sk_fork(void);
 /* Wait for pid, retrying on EINTR, and forget it. Returns the status. */
@@ -284,6 +291,17 @@ void *sk_shared_alloc(size_t len);
 void *sk_map_anon(size_t len, int thp);
 /* Write one byte per page. */
 void sk_touch_pages(void *p, size_t len);
+
+/* ---- scratch files ------------------------------------------------------------
+ * sk_scratch_dir creates BASE/shikumi-PROG.XXXXXX (BASE: the argument, else
+ * $TMPDIR, else /var/tmp) and registers its removal on every exit path (see
+ * sk_on_cleanup). sk_scratch_path names a file inside it and records it, so
+ * the cleanup can unlink it without walking the directory. Dies on failure. */
+const char *sk_scratch_dir(const char *base);
+const char *sk_scratch_path(const char *name);   /* at most 32 files */
+/* Filesystem type name of PATH ("ext4", "tmpfs", "xfs", "btrfs", "overlay",
+ * "nfs", or "0x..." for others); NULL with errno on failure. */
+const char *sk_fs_type(const char *path, char *buf, size_t len);
 
 /* ---- busy work ------------------------------------------------------------------
  * A unit is a fixed amount of pure user-mode work (no memory traffic beyond

@@ -22,6 +22,7 @@ export LC_ALL=C
 
 SK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SK_PROG=${SK_PROG:-$(basename "$0")}
+SK_CMDLINE="$0${*:+ $*}"   # sourced without arguments: these are the driver's own
 SK_RUN_DIR=""      # results/<stamp>-<host>[-label]
 SK_CH_DIR=""       # $SK_RUN_DIR/<chapter>
 SK_EXP_NAME=""
@@ -250,7 +251,7 @@ sk_run_init() {
 	if [[ $SK_OWN_RUN == 1 ]]; then
 		sk_run_status running
 		[[ -f $SK_RUN_DIR/meta.json ]] ||
-			"$SK_TOP/scripts/sysinfo" --command "$SK_PROG $*" | sk_atomic_write "$SK_RUN_DIR/meta.json"
+			"$SK_TOP/scripts/sysinfo" --command "$SK_CMDLINE" | sk_atomic_write "$SK_RUN_DIR/meta.json"
 	fi
 	SK_CH_DIR="$SK_RUN_DIR/$chapter"
 	mkdir -p "$SK_CH_DIR"

@@ -251,6 +251,48 @@ static void test_children(void)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7, "sk_wait returns the status");
 }
 
+static void test_scratch(void)
+{
+	/* In a child: create scratch files, then die of SIGTERM; the cleanup
+	 * hook must have removed them. Then the same with a normal exit. */
+	for (int how = 0; how < 2; how++) {
+		int fds[2];
+		if (pipe(fds))
+			sk_die_errno("pipe");
+		pid_t pid = sk_fork();
+		if (pid == 0) {
+			close(fds[0]);
+			const char *d = sk_scratch_dir("/tmp");
+			const char *f = sk_scratch_path("data.bin");
+			FILE *fp = fopen(f, "w");
+			if (!fp)
+				_exit(3);
+			fputs("x", fp);
+			fclose(fp);
+			if (write(fds[1], d, strlen(d) + 1) < 0)
+				_exit(3);
+			close(fds[1]);
+			if (how == 0)
+				pause();   /* killed by SIGTERM */
+			exit(0);           /* atexit runs the hooks */
+		}
+		close(fds[1]);
+		char d[4096] = "";
+		ssize_t n = read(fds[0], d, sizeof(d) - 1);
+		close(fds[0]);
+		if (how == 0)
+			kill(pid, SIGTERM);
+		int st = sk_wait(pid, NULL);
+		ok(n > 0 && access(d, F_OK) == -1 && errno == ENOENT,
+		   "scratch dir %s removed after %s", d, how == 0 ? "SIGTERM" : "exit");
+		ok(how == 0 ? (WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) : (WIFEXITED(st) && WEXITSTATUS(st) == 0),
+		   "the process still ends the way it would have");
+	}
+	char fs[32];
+	ok(sk_fs_type("/proc", fs, sizeof(fs)) != NULL, "fs type of /proc: %s", fs);
+	ok(sk_fs_type("/nonexistent", fs, sizeof(fs)) == NULL && errno == ENOENT, "fs type of a missing path fails");
+}
+
 static void test_busy(void)
 {
 	uint64_t per_ms = sk_busy_calibrate();
@@ -275,6 +317,7 @@ int main(int argc, char **argv)
 	test_bench();
 	test_tsv();
 	test_children();
+	test_scratch();
 	test_busy();
 	printf("1..%d\n", n_test);
 	return n_fail ? 1 : 0;
