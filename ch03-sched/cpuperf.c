@@ -55,7 +55,8 @@ struct batch {
 	double avg_ms, max_ms, wall_ms, cpu_ms;
 };
 
-static struct batch run_batch(int n, int work_ms, int pin_cpu, uint64_t *ends)
+/* ends[i]: child i's finishing time; cpus[i]: the CPU it finished on. */
+static struct batch run_batch(int n, int work_ms, int pin_cpu, uint64_t *ends, int *cpus, cpu_set_t *seen)
 {
 	struct s3_barrier b;
 	s3_barrier_init(&b);
@@ -72,6 +73,7 @@ static struct batch run_batch(int n, int work_ms, int pin_cpu, uint64_t *ends)
 			s3_barrier_child_wait(&b, (unsigned char)err);
 			sk_busy(units_per_ms * (uint64_t)work_ms);
 			ends[i] = sk_now_ns();
+			cpus[i] = sched_getcpu();
 			_exit(0);
 		}
 		pids[i] = p;
@@ -89,6 +91,8 @@ static struct batch run_batch(int n, int work_ms, int pin_cpu, uint64_t *ends)
 			sk_die("child %d (pid %d) %s", i, (int)pids[i], s3_status_str(st, sb, sizeof(sb)));
 		}
 		r.cpu_ms += s3_tv_ms(ru.ru_utime) + s3_tv_ms(ru.ru_stime);
+		if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE)
+			CPU_SET(cpus[i], seen);
 		double ta = (double)(ends[i] - t0) / 1e6;
 		r.avg_ms += ta / n;
 		if (ta > r.max_ms)
@@ -154,6 +158,10 @@ int main(int argc, char **argv)
 	sk_note("calibrating the busy-work unit ...");
 	units_per_ms = sk_busy_calibrate();
 	uint64_t *ends = sk_shared_alloc(MAX_MAX_N * sizeof(uint64_t));
+	int *cpus = sk_shared_alloc(MAX_MAX_N * sizeof(int));
+	cpu_set_t seen[2];
+	CPU_ZERO(&seen[0]);
+	CPU_ZERO(&seen[1]);
 
 	char buf[256];
 	sk_tsv_meta(&t, "units_per_ms", "%llu", (unsigned long long)units_per_ms);
@@ -173,13 +181,15 @@ int main(int argc, char **argv)
 			if ((m == MODE_ONE && !do_one) || (m == MODE_ALL && !do_all))
 				continue;
 			for (int n = 1; n <= max_n; n++) {
-				struct batch r = run_batch(n, work_ms, m == MODE_ONE ? cpu : -1, ends);
+				struct batch r = run_batch(n, work_ms, m == MODE_ONE ? cpu : -1, ends, cpus, &seen[m]);
 				sk_tsv_row(&t, "%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f", mode_names[m], n, rep,
 					   r.avg_ms, r.max_ms, r.wall_ms, n / (r.wall_ms / 1e3), r.cpu_ms);
 			}
 		}
 		sk_note("repetition %d/%d done", rep, reps);
 	}
+	sk_tsv_meta(&t, "cpus_used_mode_one", "%s", sk_cpuset_str(&seen[MODE_ONE], buf, sizeof(buf)));
+	sk_tsv_meta(&t, "cpus_used_mode_all", "%s", sk_cpuset_str(&seen[MODE_ALL], buf, sizeof(buf)));
 	struct rusage self;
 	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
 		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
