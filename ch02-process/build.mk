@@ -11,3 +11,7 @@ ch02-process/spawn-tiny-static: ch02-process/spawn-tiny.c
 	$(CC) $(STD) -O2 -DSK_TINY_NOLIBC -nostdlib -static -fno-pie -no-pie -fno-stack-protector \
 		-Wl,--build-id=none -o $@ $<
 endif
+
+# Programs that include the chapter's common.h are rebuilt (plain and ASan) when it changes.
+CH02_PROGS := $(patsubst %.c,%,$(wildcard ch02-process/*.c))
+$(CH02_PROGS) $(addprefix build/asan/,$(CH02_PROGS)): ch02-process/common.h

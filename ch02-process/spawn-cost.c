@@ -20,10 +20,9 @@
  * Usage: spawn-cost [-q] [-s MAX_SIZE] [-m METHOD]... [-x TINY] [--thp] [-r REPS] [-o FILE]
  * Try:   taskset -c 1 ./spawn-cost -q | column -t
  */
-#include "shikumi.h"
+#include "common.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -189,25 +188,16 @@ static void usage(void)
 	       DEFAULT_REPS, DEFAULT_TARGET_MS, sk_prog, sk_prog);
 }
 
-/* spawn-tiny-static (or spawn-tiny) in the directory of this executable. */
+/* spawn-tiny-static (or spawn-tiny) beside this executable (or in the source
+ * tree, for the ASan build). */
 static const char *default_tiny(void)
 {
 	static char path[PATH_MAX];
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		sk_die_errno("readlink /proc/self/exe");
-	self[n] = '\0';
-	const char *dir = dirname(self);
-	/* The ASan build lives in build/asan/chNN; the tiny programs are the
-	 * same either way, so look beside the program first, then in the tree. */
 	static const char *const names[] = {"spawn-tiny-static", "spawn-tiny"};
-	for (size_t i = 0; i < SK_ARRAY_LEN(names); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (access(path, X_OK) == 0)
+	for (size_t i = 0; i < SK_ARRAY_LEN(names); i++)
+		if (ch02_sibling(names[i], path, sizeof(path)))
 			return path;
-	}
-	sk_die("no spawn-tiny or spawn-tiny-static next to %s: run make (or give -x PATH)", self);
+	sk_die("no spawn-tiny or spawn-tiny-static next to this program: run make (or give -x PATH)");
 }
 
 int main(int argc, char **argv)

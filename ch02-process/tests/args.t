@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# args.t - every ch02 program: --help, malformed arguments exit 2 with a
+# one-line message, and quick runs produce well-formed TSV with the expected
+# facts; nothing is left running.
+# shikumi: asan
+source "$(dirname "$0")/../../tests/tap.sh"
+
+names=(fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost spawn-tiny)
+declare -A P
+for n in "${names[@]}"; do
+	P[$n]=$(bin "ch02-process/$n")
+	[[ -x ${P[$n]} ]] || plan_skip_all "ch02-process/$n not built (make${SHIKUMI_VARIANT:+ asan})"
+done
+for n in "${names[@]}"; do help_ok "${P[$n]}"; done
+
+# every program: unknown option, extra operand, missing value
+for n in "${names[@]}"; do
+	bad_args "${P[$n]}" --bogus
+	bad_args "${P[$n]}" extra-operand
+done
+for n in fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost; do
+	bad_args "${P[$n]}" -o
+done
+bad_args "${P[fork]}" --buffering
+bad_args "${P[fork]}" --buffering sometimes
+bad_args "${P[fork]}" --buffering fflush -o "$TAP_TMP/x"
+bad_args "${P[fork-exec]}" -x /nonexistent/prog
+bad_args "${P[spawn]}" -x /nonexistent/prog
+bad_args "${P[pidinfo]}" -s 'two words'
+bad_args "${P[pidinfo]}" -s ''
+bad_args "${P[aslr]}" -n abc
+bad_args "${P[aslr]}" -n 3x
+bad_args "${P[aslr]}" -n -1
+bad_args "${P[aslr]}" -n 0
+bad_args "${P[aslr]}" -n 1001
+bad_args "${P[aslr]}" -n 99999999999999999999
+sc=${P[spawn-cost]}
+bad_args "$sc" -s abc
+bad_args "$sc" -s 7x
+bad_args "$sc" -s -3
+bad_args "$sc" -s 0
+bad_args "$sc" -s 512K
+bad_args "$sc" -s 99999999999999999999
+bad_args "$sc" -s
+bad_args "$sc" -m nosuchmethod
+bad_args "$sc" -x /nonexistent/prog
+bad_args "$sc" -r 0
+bad_args "$sc" -r 4
+bad_args "$sc" -t 0
+bad_args "$sc" -t 10001
+bad_args "$sc" --sizes-step 1
+bad_args "$sc" --sizes-step x
+# a size beyond half of MemAvailable is refused, naming the limit, never attempted
+run timeout 20 "$sc" -s 60T -m pthread
+is "$RC" 2 "spawn-cost -s 60T exits 2"
+like "$ERR" "exceeds half of MemAvailable \(limit [0-9.]+ [KMGT]iB\)" "the message names the limit"
+
+# quick runs produce well-formed TSV with the expected facts
+run_exit 0 "fork runs" "${P[fork]}" -o "$TAP_TMP/fork.tsv"
+tsv_ok "$TAP_TMP/fork.tsv" "role pid ppid fork_returned" "fork TSV"
+ppid=$(awk -F'\t' '$1 == "parent" {print $2}' "$TAP_TMP/fork.tsv")
+cppid=$(awk -F'\t' '$1 == "child" {print $3}' "$TAP_TMP/fork.tsv")
+is "$cppid" "$ppid" "the child's ppid is the parent's pid"
+run_exit 0 "fork --buffering no-fflush runs" "${P[fork]}" --buffering no-fflush
+is "$(grep -c 'before fork' <<<"$OUT")" 2 "without fflush the buffered line comes out twice (stdout a file)"
+run_exit 0 "fork --buffering fflush runs" "${P[fork]}" --buffering fflush
+is "$(grep -c 'before fork' <<<"$OUT")" 1 "with fflush it comes out once"
+
+for n in fork-exec spawn; do
+	run_exit 0 "$n runs" "${P[$n]}" -o "$TAP_TMP/$n.tsv"
+	tsv_ok "$TAP_TMP/$n.tsv" "route stage pid ppid pgrp session exe comm" "$n TSV"
+	is "$(awk -F'\t' '$2 == "after_exec" {print $7}' "$TAP_TMP/$n.tsv")" pidinfo "$n: the child runs pidinfo after exec"
+done
+run_exit 0 "pidinfo runs" "${P[pidinfo]}" -s by_hand
+printf '%s\n' "$OUT" >"$TAP_TMP/pidinfo.tsv"
+tsv_ok "$TAP_TMP/pidinfo.tsv" "stage pid ppid pgrp session exe comm" "pidinfo TSV"
+
+run_exit 0 "wait-status runs, every status decoded as expected" "${P[wait-status]}" -o "$TAP_TMP/ws.tsv"
+tsv_ok "$TAP_TMP/ws.tsv" "case event status_hex exited exit_code signaled term_signal core_dumped stopped stop_signal continued decoded expected match" "wait-status TSV"
+run_exit 0 "signals runs, every outcome as expected" "${P[signals]}" -o "$TAP_TMP/sig.tsv"
+tsv_ok "$TAP_TMP/sig.tsv" "step signal expected observed match" "signals TSV"
+run_exit 0 "states runs" "${P[states]}" -o "$TAP_TMP/states.tsv"
+tsv_ok "$TAP_TMP/states.tsv" "what pid ppid pgrp session tty_nr state expected note" "states TSV"
+is "$(awk -F'\t' '$1 == "zombie" {print $7}' "$TAP_TMP/states.tsv")" Z "states: the zombie shows Z"
+run_exit 0 "aslr -n 2 runs" "${P[aslr]}" -n 2 -o "$TAP_TMP/aslr.tsv"
+tsv_ok "$TAP_TMP/aslr.tsv" "run build elf_type no_randomize region address perms from" "aslr TSV"
+is "$(awk -F'\t' '$5 == "text" {print $7; exit}' "$TAP_TMP/aslr.tsv")" r-xp "aslr: text is mapped r-xp"
+if [[ -x $TAP_TOP/ch02-process/aslr-nopie && -z ${SHIKUMI_VARIANT:-} ]]; then
+	run_exit 0 "aslr-nopie runs" "$TAP_TOP/ch02-process/aslr-nopie" -n 2 -o "$TAP_TMP/nopie.tsv"
+	is "$(awk -F'\t' '$5 == "text" {print $3; exit}' "$TAP_TMP/nopie.tsv")" EXEC "aslr-nopie is a fixed-address (EXEC) binary"
+else
+	skip "aslr-nopie not built or ASan variant"
+fi
+run_exit 0 "spawn-cost tiny run" "$sc" -s 1M -r 5 -t 1 -o "$TAP_TMP/sc.tsv"
+tsv_ok "$TAP_TMP/sc.tsv" "method parent_mem_bytes rep us_per_op" "spawn-cost TSV"
+is "$(awk -F'\t' '!/^#/ && NR > 1 && $1 != "method" {print $1}' "$TAP_TMP/sc.tsv" | sort -u | tr '\n' ' ')" \
+	"fork fork_exec posix_spawn pthread vfork " "spawn-cost: all five methods measured"
+run_exit 0 "spawn-tiny exits 0" "${P[spawn-tiny]}"
+ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name '*.tmp.*')"
+sleep 0.2
+left=$(pgrep -f "ch02-process/(fork|fork-exec|spawn|pidinfo|wait-status|states|signals|aslr|spawn-cost)( |$)" || true)
+is "$left" "" "no ch02 process left running"
+ok "no core-dump directory left in /tmp" test -z "$(find /tmp -maxdepth 1 -name 'wait-status.*' -newer "$TAP_TMP/fork.tsv" 2>/dev/null)"
+
+done_testing
