@@ -8,7 +8,7 @@ ch02-process/aslr-nopie: ch02-process/aslr.c $(LIB) lib/shikumi.h
 ifneq ($(filter x86_64 aarch64,$(shell uname -m)),)
 EXTRA_PROGS += ch02-process/spawn-tiny-static
 ch02-process/spawn-tiny-static: ch02-process/spawn-tiny.c
-	$(CC) $(STD) -O2 -DSK_TINY_NOLIBC -nostdlib -static -fno-pie -no-pie -fno-stack-protector \
+	$(CC) $(STD) -O2 -DSK_TINY_NOLIBC -nostdlib -static -fno-stack-protector \
 		-Wl,--build-id=none -o $@ $<
 endif
 

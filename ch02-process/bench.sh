@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# ch02-process/bench.sh - spawn-cost next to the peer tools, in one run, same
+# CPU: our fork+exec and posix_spawn of a tiny program against hyperfine -N
+# starting the same program (no shell), for the no-libc static and the dynamic
+# glibc build; our fork+_exit against lmbench's lat_proc fork when lmbench is
+# installed (and perf bench's fork benchmark where perf has one). Prints
+# our/peer ratios. A benchmark, not a test.
+#
+# USAGE: ./bench.sh [-c CPU] [-r RUNS]
+#   -c CPU    CPU to pin to (default: the last allowed CPU)
+#   -r RUNS   hyperfine runs per program, 100..100000 (default 2000)
+# REQUIREMENTS: hyperfine (peer); optional: lmbench's lat_proc (PATH or
+#   LMBENCH_BIN=dir), jq. Takes /tmp/shikumi-measure.lock while measuring.
+# eg,
+#   ./bench.sh -c 1
+set -euo pipefail
+SK_PROG=ch02-process/bench.sh
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../scripts/lib.sh"
+HERE="$SK_TOP/ch02-process"
+
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+cpu="" runs=2000
+while getopts ":c:r:h" opt; do
+	case $opt in
+	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
+	r) sk_check_int -r "$OPTARG" 100 100000; runs=$OPTARG ;;
+	h) usage; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
+cpu=${cpu:-$(sk_default_cpu)}
+for p in spawn-cost spawn-tiny; do
+	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
+done
+tinies=()
+[[ -x $HERE/spawn-tiny-static ]] && tinies+=(spawn-tiny-static)
+tinies+=(spawn-tiny)
+if ! sk_have hyperfine; then
+	echo "hyperfine is not installed (apt-get install hyperfine): no peer to compare with" >&2
+	exit 1
+fi
+lat_proc=""
+if [[ -n ${LMBENCH_BIN:-} && -x $LMBENCH_BIN/lat_proc ]]; then
+	lat_proc=$LMBENCH_BIN/lat_proc
+elif sk_have lat_proc; then
+	lat_proc=$(command -v lat_proc)
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ch02-bench.XXXXXX")
+sk_cleanup_push "rm -rf '$tmp'"
+
+# hyperfine's median in us from its JSON (jq if present, else awk on "median").
+hf_median() {
+	if sk_have jq; then
+		jq -r '.results[0].median * 1e6 | . * 10 | round / 10' "$1"
+	else
+		awk '/"median"/ { gsub(/[^0-9.eE+-]/, "", $2); printf "%.1f\n", $2 * 1e6; exit }' "$1"
+	fi
+}
+our_median() {   # FILE METHOD -> median us_per_op
+	"$SK_TOP/scripts/summarize" -b method -v us_per_op "$1" | awk -F'\t' -v m="$2" '$1 == m {print $3}'
+}
+
+measure() {
+	local t
+	for t in "${tinies[@]}"; do
+		sk_note "spawn-cost: fork_exec, posix_spawn of $t (parent 1 MiB), CPU $cpu"
+		sk_pin "$cpu" "$HERE/spawn-cost" -s 1M -r 11 -m fork -m fork_exec -m posix_spawn \
+			-x "$HERE/$t" -o "$tmp/ours-$t.tsv" 2>>"$tmp/log"
+		sk_note "hyperfine -N --warmup 200 --runs $runs $t, CPU $cpu"
+		sk_pin "$cpu" hyperfine -N --style none --warmup 200 --runs "$runs" \
+			--export-json "$tmp/hf-$t.json" "$HERE/$t" >>"$tmp/log" 2>&1
+	done
+	if [[ -n $lat_proc ]]; then
+		sk_note "lat_proc fork (lmbench), CPU $cpu"
+		sk_pin "$cpu" "$lat_proc" fork >"$tmp/lat_proc.txt" 2>&1 || true
+	fi
+}
+sk_note "waiting for /tmp/shikumi-measure.lock"
+exec 9>/tmp/shikumi-measure.lock
+flock 9
+measure
+flock -u 9
+
+printf '\n%-42s %12s %12s %8s\n' "what (CPU $cpu, medians)" "ours [us]" "peer [us]" "ours/peer"
+for t in "${tinies[@]}"; do
+	peer=$(hf_median "$tmp/hf-$t.json")
+	for m in posix_spawn fork_exec; do
+		ours=$(our_median "$tmp/ours-$t.tsv" "$m")
+		printf '%-42s %12s %12s %8s\n' "$m $t vs hyperfine -N" "$ours" "$peer" "$(awk -v a="$ours" -v b="$peer" 'BEGIN {printf "%.2f", a / b}')"
+	done
+done
+fork_ours=$(our_median "$tmp/ours-${tinies[0]}.tsv" fork)
+if [[ -n $lat_proc ]]; then
+	lp=$(awk '/fork\+exit/ {print $(NF - 1); exit}' "$tmp/lat_proc.txt")
+	if [[ -n $lp ]]; then
+		printf '%-42s %12s %12s %8s\n' "fork+_exit+wait vs lat_proc fork" "$fork_ours" "$lp" "$(awk -v a="$fork_ours" -v b="$lp" 'BEGIN {printf "%.2f", a / b}')"
+	else
+		echo "lat_proc fork: no result (see $tmp/lat_proc.txt)"
+	fi
+else
+	printf '%-42s %12s %12s %8s\n' "fork+_exit+wait (lat_proc not installed)" "$fork_ours" "-" "-"
+fi
+if perf bench syscall fork -h >/dev/null 2>&1; then
+	echo "note: this perf has 'perf bench syscall fork'; run it by hand to compare"
+else
+	echo "note: perf bench has no fork/exec benchmark in perf $(perf --version 2>/dev/null | awk '{print $3}'); hyperfine -N is the peer"
+fi
+cat <<'EOF'
+hyperfine -N times spawn + wait of the program from a small Rust parent (no
+shell), reporting the median of its runs; spawn-cost times the same in a loop
+from a C parent holding 1 MiB of touched memory (fork_exec copies its page
+tables first; posix_spawn does not). A ratio near 1 means no hidden overhead.
+EOF
