@@ -65,4 +65,25 @@ ok "run status is complete" grep -qx complete "$rd/status"
 left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock)( |$)" || true)
 is "$left" "" "no program left running"
 is "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'shikumi-lock.*' -newer "$rd/meta.json" 2>/dev/null | wc -l)" 0 "no lock scratch directory left"
+
+# Ctrl-C in the middle: programs killed and reaped, partial experiment kept and
+# marked, run marked interrupted, no scratch directory left. Job control gives
+# the driver its own process group, as a terminal would.
+rd2=$TAP_TMP/run2
+mkdir -p "$TAP_TMP/tmp2"
+set -m
+TMPDIR=$TAP_TMP/tmp2 "$drv" -o "$rd2" >/dev/null 2>&1 &
+pid=$!
+set +m
+sleep 2
+kill -INT -- "-$pid"
+rc=0
+wait "$pid" || rc=$?
+cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+ok "run marked interrupted" grep -qx interrupted "$rd2/status"
+ok "partial experiment kept as .interrupted" test -n "$(compgen -G "$rd2/ch05-cow/*.interrupted")"
+sleep 0.3
+left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock)( |$)" || true)
+is "$left" "" "no program left running after Ctrl-C"
+is "$(find "$TAP_TMP/tmp2" -mindepth 1 | wc -l)" 0 "no scratch file left after Ctrl-C"
 done_testing
