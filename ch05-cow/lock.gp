@@ -9,6 +9,7 @@ set style data histogram
 set style histogram clustered gap 1.5
 set boxwidth 0.9
 set yrange [0:*]
+set offsets 0, 0, graph 0.3, 0
 set ylabel "lost updates [% of all increments] (median of runs)"
 set xtics rotate by -25 left noenhanced
 set grid noxtics ytics
