@@ -17,7 +17,8 @@
 #   aslr         PIE and non-PIE builds run several times: addresses of text,
 #                data, heap, stack, mmap, libc; ELF entry point vs AT_ENTRY
 #   spawn-cost   fork, vfork, fork+exec, posix_spawn, pthread_create vs parent
-#                memory 1 MiB .. MAX_SIZE (quick: up to 256 MiB), pinned
+#                memory 1 MiB .. MAX_SIZE (quick: up to 256 MiB), pinned; fork
+#                again with the memory in transparent huge pages
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots).
 #   The core-dump case needs core_pattern to name a plain file (else noted).
 # eg,
@@ -292,7 +293,7 @@ run_states() {
 	sk_summary <<EOF
 ## Process states, orphans, daemons
 
-Each child was put in one state and read from outside through /proc/PID/stat: a spinning child shows R, one blocked on a pipe S, a parent waiting in clone(CLONE_VFORK) for its child D (uninterruptible but killable, so safe), a stopped one T, an exited one not yet waited for Z - and after waitpid its /proc entry is gone. An orphan's parent exited: $onote. A daemon (setsid + second fork) sits in session $dsid with no controlling terminal (tty_nr $dtty); $dnote. After prctl(PR_SET_CHILD_SUBREAPER) an orphan came to this program (ppid $sppid). All were ended and reaped before the program exited.
+Each child was put in one state and read from outside through /proc/PID/stat: a spinning child shows R, one blocked on a pipe S, a parent waiting in clone(CLONE_VFORK) for its child D (uninterruptible but killable, so safe), a stopped one T, an exited one not yet waited for Z - and after waitpid its /proc entry is gone. An orphan's parent exited: $onote. A daemon (setsid + second fork) sits in session $dsid with no controlling terminal (tty_nr $dtty); its parent: ${dnote#*; }. After prctl(PR_SET_CHILD_SUBREAPER) an orphan came to this program (ppid $sppid). All were ended and reaped before the program exited.
 
 | what | pid | ppid | pgrp | session | tty_nr | state |
 |---|---|---|---|---|---|---|
@@ -431,7 +432,22 @@ run_spawn_cost() {
 	sk_note "spawn-cost pinned to CPU $cpu"
 	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/spawn-cost" "${sc_args[@]}" ||
 		sk_die "spawn-cost failed (see $SK_LOG)"
-	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" thp_mode have_thp=0
+	# The same fork with the parent's memory in transparent huge pages: one
+	# PMD entry per 2 MiB instead of 512 PTEs (rows appended as fork_thp).
+	thp_mode=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true)
+	if [[ $thp_mode == always || $thp_mode == madvise ]]; then
+		if sk_run_prog "$SK_EXP_DIR/fork-thp.tsv" sk_pin "$cpu" "$HERE/spawn-cost" "${sc_args[@]}" -m fork --thp; then
+			have_thp=1
+			{
+				cat "$d"
+				awk -F'\t' -v OFS='\t' '/^#/ {next} !h {h=1; next} {$1 = "fork_thp"; print}' "$SK_EXP_DIR/fork-thp.tsv"
+			} | sk_atomic_write "$d.new"
+			mv -f "$d.new" "$d"
+		else
+			sk_warn "spawn-cost --thp failed (see $SK_LOG)"
+		fi
+	fi
 	# grouped by method (contiguous blocks: one line per method in the plot)
 	sk_summarize -b method,parent_mem_bytes -v us_per_op "$d" |
 		awk -F'\t' 'NR == 1 {print; next} {print | "sort -t \"\t\" -s -k1,1"}' | sk_atomic_write "$s"
@@ -457,6 +473,17 @@ run_spawn_cost() {
 		sk_verdict_if "$hi < 2 * $lo" "$name cost stays flat" "< 2x from $hs to $hb" \
 			"$name: $lo us at $hs, $hi us at $hb (${r}x)" "nothing is copied"
 	done
+	local hbig=""
+	if ((have_thp)); then
+		hbig=$(med fork_thp "$big")
+		sk_verdict_if "$hbig * 3 < $fb" "huge pages make fork of a big parent cheap" \
+			"fork with THP < 1/3 of fork with 4 KiB pages at $hb" \
+			"fork at $hb: $fb us (4 KiB pages) vs $hbig us (THP, $(sk_calc "$fb / $hbig")x less)" \
+			"one PMD entry per 2 MiB instead of 512 PTEs"
+	else
+		sk_verdict "huge pages make fork of a big parent cheap" "fork with THP < 1/3 of 4 KiB" "THP '$thp_mode'" SKIP \
+			"transparent huge pages unavailable or set to never"
+	fi
 	sk_verdict_if "$pb * 3 < $eb" "posix_spawn beats fork+exec for a big parent" "posix_spawn < 1/3 of fork+exec at $hb" \
 		"posix_spawn $pb us vs fork+exec $eb us at $hb"
 	sk_plot "$HERE/spawn-cost.gp" summary.tsv spawn-cost
@@ -468,6 +495,7 @@ Each point is the median time to create a child and reap it (or create and join 
 - fork: $fs us ($hs) -> $fb us ($hb)
 - fork+exec $(basename "$exec_path"): $es -> $eb us; posix_spawn: $ps -> $pb us
 - vfork: $vs -> $vb us; pthread_create+join: $ts -> $tb us
+- fork with the parent's memory in transparent huge pages (MADV_HUGEPAGE): ${hbig:-not measured} us at $hb
 EOF
 	sk_exp_end
 }

@@ -10,8 +10,8 @@ set format y "%g"
 set xlabel "parent's touched private memory [bytes] (4 KiB pages)"
 set ylabel "time per creation, reaping included [µs] (log scale)"
 set key top left noenhanced
-methods = "fork fork_exec posix_spawn vfork pthread"
-labels = "fork+_exit+wait fork+exec+wait posix_spawn+wait vfork+_exit+wait pthread_create+join"
+methods = "fork fork_exec posix_spawn vfork pthread fork_thp"
+labels = "fork+_exit+wait fork+exec+wait posix_spawn+wait vfork+_exit+wait pthread_create+join fork_thp"
 plot for [i=1:words(methods)] DATA \
      using (strcol("method") eq word(methods, i) ? column("parent_mem_bytes") : NaN):"median":"p10":"p90" \
-     with yerrorlines lt i title word(labels, i)
+     with yerrorlines lt (i == 6 ? 7 : i) title (i == 6 ? "fork, parent in huge pages (THP)" : word(labels, i))
