@@ -41,6 +41,8 @@
 #define DEFAULT_TARGET_MS 30            /* per repetition: >> clock cost, < a tick x 10 */
 #define QUICK_TARGET_MS 8
 #define BATCH_ACCESSES 4096             /* accesses between two clock reads */
+#define ROUNDS_MAX (64 * SK_MIB)        /* up to here: repetitions in rounds (see main) */
+#define FULL_PASS_MAX (64 * SK_MIB)     /* beyond: no cache to fill before timing */
 
 enum mode { MODE_SEQ, MODE_CHASE, MODE_BOTH };
 static const char *const mode_names[] = {"seq", "chase", "both", NULL};
@@ -127,33 +129,74 @@ static double time_accesses(enum mode m, void *state, uint64_t target_ns, uint64
 	return (double)(now - t0) / (double)done;
 }
 
-/* One repetition at one size: build the chain (chase; the same chain every
- * round, from a seed derived from the size), warm up with at least one full
- * pass so the caches hold what they can, then time. */
-static double measure_once(enum mode m, struct buf *b, size_t size, uint32_t *order,
-			   const struct point_opts *po)
+/* One size, ready to time: for chase, the chain is built (the same chain
+ * every time for a size: the seed derives from it). */
+struct point {
+	enum mode m;
+	size_t size, n;
+	uint64_t batch;
+	struct seq_state ss;
+	struct chase_state cs;
+};
+
+static void point_prepare(struct point *p, enum mode m, struct buf *b, size_t size,
+			  uint32_t *order)
 {
-	size_t n = size / b->stride;
-	struct seq_state ss = {.p = b->base, .n = n, .stride = b->stride, .pos = 0};
-	struct chase_state cs = {0};
-	void *state = &ss;
+	p->m = m;
+	p->size = size;
+	p->n = size / b->stride;
+	p->ss = (struct seq_state){.p = b->base, .n = p->n, .stride = b->stride, .pos = 0};
 	if (m == MODE_CHASE) {
 		ch08_rng_state = 0x9E3779B97F4A7C15ull ^ (uint64_t)size;
-		cs.p = chase_build(b, n, order);
-		state = &cs;
+		p->cs.p = chase_build(b, p->n, order);
 	}
 	/* A batch: several sweeps for small buffers, so the clock is read rarely. */
-	uint64_t batch = n >= BATCH_ACCESSES ? n : BATCH_ACCESSES;
+	uint64_t batch = p->n >= BATCH_ACCESSES ? p->n : BATCH_ACCESSES;
 	if (batch > 16 * BATCH_ACCESSES)
 		batch = 16 * BATCH_ACCESSES;
-	batch = (batch + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL;
-	time_accesses(m, state, po->warmup_ns, batch);
-	if (m == MODE_SEQ)
-		seq_run(&ss, n);
-	else
-		chase_run(&cs, (n + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL);
+	p->batch = (batch + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL;
+}
+
+/* One repetition: warm up (time-bounded, plus one full pass where the buffer
+ * may fit in a cache, so the caches hold what they can), then time. */
+static double point_time(struct point *p, const struct point_opts *po)
+{
+	void *state = p->m == MODE_SEQ ? (void *)&p->ss : (void *)&p->cs;
+	time_accesses(p->m, state, po->warmup_ns, p->batch);
+	if (p->size <= FULL_PASS_MAX) {
+		if (p->m == MODE_SEQ)
+			seq_run(&p->ss, p->n);
+		else
+			chase_run(&p->cs, (p->n + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL);
+	}
 	sk_cpu_note();
-	return time_accesses(m, state, po->target_ns, batch);
+	return time_accesses(p->m, state, po->target_ns, p->batch);
+}
+
+/* The core clock right now, from a chain of dependent 64-bit multiplies
+ * (3 cycles each on current x86 cores): turns ns into cycles, which is what
+ * stays put when a VM's host changes the frequency. 0 where unknown. */
+static double estimate_ghz(void)
+{
+#if defined(__x86_64__)
+	enum { STEPS = 1 << 20, TRIES = 5 };
+	double best = 0;
+	for (int t = 0; t < TRIES; t++) {
+		uint64_t x = sk_sink | 3, t0 = sk_now_ns();
+		for (int i = 0; i < STEPS; i++) {
+			x *= x;
+			__asm__ __volatile__("" : "+r"(x));
+		}
+		uint64_t dt = sk_now_ns() - t0;
+		sk_sink = x;
+		double ghz = 3.0 * STEPS / (double)(dt ? dt : 1);
+		if (ghz > best)
+			best = ghz;
+	}
+	return best > 0.2 && best < 10 ? best : 0;
+#else
+	return 0;
+#endif
 }
 
 /* Sizes: min, then ppo points per octave (2^(k/ppo) x 4 KiB grid, rounded to
@@ -327,6 +370,9 @@ int main(int argc, char **argv)
 		sk_tsv_meta(&tsv, "caches", "unavailable");
 		sk_warn("sysfs cache sizes unavailable: cliffs can still be found, not named");
 	}
+	double ghz = estimate_ghz();
+	if (ghz > 0)
+		sk_tsv_meta(&tsv, "core_ghz_estimate", "%.2f (dependent imul chain, 3 cycles each)", ghz);
 	sk_tsv_meta(&tsv, "what", "ns per access; seq = one volatile store per stride, "
 		    "chase = one dependent load per element (random single cycle)");
 	sk_tsv_header(&tsv, "mode\tsize_bytes\trep\tns_per_access");
@@ -338,10 +384,10 @@ int main(int argc, char **argv)
 	sk_note("%zu sizes %s..%s, %d per octave, stride %llu B, %d x %d ms per point%s", nsizes,
 		sk_fmt_size(min, tb, sizeof(tb)), sk_fmt_size(max, sb, sizeof(sb)), ppo,
 		(unsigned long long)stride, reps, target_ms, thp ? ", THP" : "");
-	/* Rounds: repetition r of every size, then r+1. A disturbance (another
-	 * program, a host neighbour) then spoils one repetition of many sizes,
-	 * which the median drops, instead of every repetition of a few
-	 * neighbouring sizes, which would look like a cliff. */
+	/* Rounds: repetition r of every size, then r+1 (up to ROUNDS_MAX). A
+	 * disturbance (another program, a host neighbour) then spoils one
+	 * repetition of many sizes, which the median drops, instead of every
+	 * repetition of a few neighbouring sizes, which would look like a cliff. */
 	double *v = calloc(nsizes * (size_t)reps, sizeof(double));
 	if (!v)
 		sk_die("out of memory");
@@ -349,14 +395,26 @@ int main(int argc, char **argv)
 		if (mode != MODE_BOTH && mode != m)
 			continue;
 		uint64_t t0 = sk_now_ns();
+		struct point pt;
 		for (int r = 0; r < reps; r++)
-			for (size_t i = 0; i < nsizes; i++) {
-				double x = measure_once((enum mode)m, &b, (size_t)sizes[i], order, &po);
-				if (!(x > 0.05 && x < 1e6))
-					sk_die("implausible %.3g ns per access at %s", x,
-					       sk_fmt_size(sizes[i], sb, sizeof(sb)));
-				v[i * (size_t)reps + (size_t)r] = x;
+			for (size_t i = 0; i < nsizes && sizes[i] <= ROUNDS_MAX; i++) {
+				point_prepare(&pt, (enum mode)m, &b, (size_t)sizes[i], order);
+				v[i * (size_t)reps + (size_t)r] = point_time(&pt, &po);
 			}
+		/* Beyond every cache there is no cliff left to fake, and building a
+		 * chain over hundreds of MiB costs a second: build it once, then
+		 * the repetitions back to back. */
+		for (size_t i = 0; i < nsizes; i++) {
+			if (sizes[i] <= ROUNDS_MAX)
+				continue;
+			point_prepare(&pt, (enum mode)m, &b, (size_t)sizes[i], order);
+			for (int r = 0; r < reps; r++)
+				v[i * (size_t)reps + (size_t)r] = point_time(&pt, &po);
+		}
+		for (size_t i = 0; i < nsizes * (size_t)reps; i++)
+			if (!(v[i] > 0.05 && v[i] < 1e6))
+				sk_die("implausible %.3g ns per access at %s", v[i],
+				       sk_fmt_size(sizes[i / (size_t)reps], sb, sizeof(sb)));
 		for (size_t i = 0; i < nsizes; i++) {
 			double *vi = v + i * (size_t)reps;
 			for (int r = 0; r < reps; r++)

@@ -189,11 +189,11 @@ run_cache_stride() {
 
 	sk_plot "$HERE/cache-stride.gp" summary.tsv cache-stride "$caches" "$cliffs_str"
 	local p1 p2 pd
-	# plateau medians: the chase median at 1/2 L1, 1/2 L2, and the largest size
+	# plateau medians: the chase median at 1/2 L1, 1/4 L2, and the largest size
 	plateau() { awk -F'\t' -v m="$1" -v t="$2" '$1 == m && $2 <= t { v = $4 } END { print v }' "$s"; }
-	p1=$(plateau chase "$(( ${l1:-32768} / 2 ))") p2=$(plateau chase "$(( ${l2:-1048576} / 2 ))") pd=$cmax
+	p1=$(plateau chase "$(( ${l1:-32768} / 2 ))") p2=$(plateau chase "$(( ${l2:-1048576} / 4 ))") pd=$cmax
 	local ps1 ps2 psd
-	ps1=$(plateau seq "$(( ${l1:-32768} / 2 ))") ps2=$(plateau seq "$(( ${l2:-1048576} / 2 ))") psd=$smax
+	ps1=$(plateau seq "$(( ${l1:-32768} / 2 ))") ps2=$(plateau seq "$(( ${l2:-1048576} / 4 ))") psd=$smax
 	sk_summary <<EOF
 ## Cache cliffs: access time against buffer size (CPU $cpu)
 
@@ -369,7 +369,12 @@ run_writeback() {
 	read -r base peak endd < <(awk -F'\t' '/^#/ { next } !h { h = 1; next }
 		!b { base = $2; b = 1 } ($4 == "writing" || $4 == "waiting") && $2 > peak { peak = $2 } $4 == "after" { endd = $2 }
 		END { print base + 0, peak + 0, endd + 0 }' "$tr")
-	local kib=$((size / 1024))
+	local kib=$((size / 1024)) wend flush expire
+	# when the write ended, and when the flusher (not the fsync) halved Dirty
+	wend=$(awk -F'\t' '/^#/ { next } !h { h = 1; next } $4 == "waiting" { print $1; exit }' "$tr")
+	flush=$(awk -F'\t' -v base="$base" -v half="$((kib / 2))" '/^#/ { next } !h { h = 1; next }
+		$4 == "waiting" && $2 > base + half { up = 1 } $4 == "waiting" && up && $2 < base + half { print $1; exit }' "$tr")
+	expire=$(meta "$d" dirty_expire_centisecs)
 	sk_verdict_if "$buf >= 2 * $osync" "buffered writes return long before O_SYNC ones" ">= 2x O_SYNC" \
 		"buffered $buf MB/s vs O_SYNC $osync MB/s ($(x "$buf / $osync")x)" \
 		"buffered + fsync: $bfs MB/s"
@@ -383,14 +388,17 @@ run_writeback() {
 	else
 		sk_verdict "O_DIRECT + fdatasync" "runs" "refused" SKIP "the filesystem rejects O_DIRECT (EINVAL)"
 	fi
-	sk_plot "$HERE/writeback.gp" trace.tsv writeback "$fstart"
+	sk_plot "$HERE/writeback.gp" trace.tsv writeback "$fstart" "$(awk -v w="${wend:-0}" -v e="${expire:-0}" 'BEGIN { print w + e * 10 }')"
+	local flush_note="the fsync wrote them back (the watch, $wait s, was shorter than dirty_expire_centisecs)"
+	[[ -n $flush ]] && flush_note="the kernel's flusher wrote them back $(x "($flush - $wend) / 1000") s after the write ended (dirty_expire_centisecs = $expire, checked every dirty_writeback_centisecs), before any fsync"
 	sk_summary <<EOF
 ## Where a write goes: page cache, write-back, O_SYNC, O_DIRECT
 
-The same $(human "$size") written with 64 KiB write(2) calls. A buffered write returns once the data is in the page cache: $buf MB/s; adding an fsync at the end (the real trip to the device) gives $bfs MB/s; O_SYNC waits for the device on every write: $osync MB/s; O_DIRECT skips the page cache: ${odir:-skipped} MB/s. The graph follows Dirty and Writeback (/proc/meminfo, system-wide) while the file is written: Dirty rises by $(( (peak - base) / 1024 )) MiB and stays there for $wait s, because a file this small is below the background threshold and younger than dirty_expire_centisecs, until the kernel's flusher or the fsync writes it back.
+The same $(human "$size") written with 64 KiB write(2) calls. A buffered write returns once the data is in the page cache: $buf MB/s; adding an fsync at the end (the real trip to the device) gives $bfs MB/s; O_SYNC waits for the device on every write: $osync MB/s; O_DIRECT skips the page cache: ${odir:-skipped} MB/s. The graph follows Dirty and Writeback (/proc/meminfo, system-wide) while the file is written: Dirty rises by $(( (peak - base) / 1024 )) MiB as fast as the write goes, then stays: the file is far below the background threshold (dirty_background_ratio of available memory), so nothing is written until the data is older than dirty_expire_centisecs. Here $flush_note.
 
 - buffered $buf MB/s, buffered+fsync $bfs MB/s, O_SYNC $osync MB/s, O_DIRECT ${odir:-skipped} MB/s
 - Dirty: $((base / 1024)) MiB before, $((peak / 1024)) MiB peak, $((endd / 1024)) MiB after fsync
+- ${flush_note}
 - knobs (read only): $knobs
 EOF
 	sk_exp_end

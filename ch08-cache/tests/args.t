@@ -10,11 +10,12 @@ bw=$(bin ch08-cache/membw)
 pc=$(bin ch08-cache/pagecache)
 wb=$(bin ch08-cache/writeback)
 cliffs=$TAP_TOP/ch08-cache/cliffs.sh
+cmpl=$TAP_TOP/ch08-cache/compare-latency.sh
 for p in "$cs" "$tlb" "$bw" "$pc" "$wb"; do
 	[[ -x $p ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
 done
 
-for p in "$cs" "$tlb" "$bw" "$pc" "$wb" "$cliffs"; do help_ok "$p"; done
+for p in "$cs" "$tlb" "$bw" "$pc" "$wb" "$cliffs" "$cmpl"; do help_ok "$p"; done
 
 # cache-stride: sizes, order, cap, ppo, stride, mode
 bad_args "$cs" --mode zigzag
@@ -111,6 +112,24 @@ run_exit 0 "cliffs.sh on a curve without cache sizes" "$cliffs" "$TAP_TMP/syn.ts
 is "$(printf '%s\n' "$OUT" | awk -F'\t' 'NR > 1 { printf "%s ", $2 }')" "65536 1048576 " "both synthetic cliffs found where they are"
 like "$ERR" "sysfs cache sizes unavailable" "missing cache sizes are reported"
 like "$(printf '%s\n' "$OUT" | sed -n 2p)" "unavailable" "cliffs without a cache name"
+
+# compare-latency.sh: a synthetic lmbench-style curve ("size_in_MB ns") against ours
+bad_args "$cmpl" "$TAP_TMP/syn.tsv"
+bad_args "$cmpl" -m zigzag "$TAP_TMP/syn.tsv" -
+bad_args "$cmpl" -u GB "$TAP_TMP/syn.tsv" -
+bad_args "$cmpl" /nonexistent.tsv /nonexistent.txt
+bad_args "$cmpl" /etc/passwd /etc/passwd
+{
+	echo '"stride=64'
+	for s in 4096 8192 16384 32768 65536 131072 262144 524288 1048576 2097152 4194304; do
+		v=1; ((s >= 65536)) && v=4; ((s >= 1048576)) && v=40
+		awk -v s="$s" -v v="$v" 'BEGIN { printf "%.5f %s\n", s / 1048576, v }'
+	done
+} >"$TAP_TMP/theirs.txt"
+run_exit 0 "compare-latency.sh runs on a synthetic pair" "$cmpl" "$TAP_TMP/syn.tsv" "$TAP_TMP/theirs.txt"
+like "$OUT" "L1 +0B\.\.16K +1\.50 +1\.00 +1\.50" "L1 plateau: ours 1.5 ns / theirs 1 ns = 1.50"
+like "$OUT" "L2 +64K\.\.512K +5\.00 +4\.00 +1\.25" "L2 plateau ratio 1.25"
+like "$OUT" "sysfs cache sizes unavailable" "without cache sizes in OURS the defaults are named"
 
 run_exit 0 "tlb tiny run" "$tlb" --min-pages 8 --max-pages 64 --ppo 1 -r 2 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/tlb.tsv"
