@@ -19,9 +19,11 @@
 #include "common.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 static struct sk_tsv tsv;
@@ -122,6 +124,49 @@ static void decide_core(void)
 	snprintf(core_note, sizeof(core_note), "core_pattern '%.100s', dumped into %s (removed)", pat, core_dir);
 }
 
+/* Async-signal-safe removal of core_dir and whatever the dump left in it
+ * (raw getdents64, unlinkat, rmdir): used on SIGINT/SIGTERM too. */
+static void remove_core_dir_raw(void)
+{
+	if (!core_dir[0])
+		return;
+	int fd = open(core_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		char buf[4096] __attribute__((aligned(8)));
+		long n;
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				struct linux_dirent64 {
+					uint64_t d_ino;
+					int64_t d_off;
+					unsigned short d_reclen;
+					unsigned char d_type;
+					char d_name[];
+				} *e = (void *)(buf + off);
+				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+					unlinkat(fd, e->d_name, 0);
+				off += e->d_reclen;
+			}
+		}
+		close(fd);
+	}
+	rmdir(core_dir);
+}
+
+static pid_t main_pid;
+
+static void on_fatal_signal(int sig)
+{
+	/* A child that got the signal before sk_fork reset its handlers must
+	 * not clean up its parent's things. */
+	if (getpid() == main_pid) {
+		sk_children_reap_all();   /* kill() and waitpid() only */
+		remove_core_dir_raw();
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void remove_core_dir(void)
 {
 	if (!core_dir[0])
@@ -170,7 +215,17 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	main_pid = getpid();
 	sk_children_guard();
+	/* The guard's job, plus removing the core-dump directory. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigfillset(&sa.sa_mask);
+	int fatal[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < SK_ARRAY_LEN(fatal); i++)
+		if (sigaction(fatal[i], &sa, NULL))
+			sk_die_errno("sigaction");
 	decide_core();
 
 	sk_tsv_open(&tsv, out);
