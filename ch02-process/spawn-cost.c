@@ -170,7 +170,8 @@ static void usage(void)
 	       "Time process creation (fork, vfork, fork+exec, posix_spawn, pthread_create)\n"
 	       "while the parent holds 1 MiB .. MAX_SIZE of touched memory; TSV to stdout.\n\n"
 	       "  -q, --quick            sizes 1, 16, 256 MiB; %d reps of %d ms\n"
-	       "  -s, --max-size MAX_SIZE largest parent memory [bytes, K/M/G], >= 1M, at most\n"
+	       "  -s, --max-size MAX_SIZE\n"
+	       "                         largest parent memory [bytes, K/M/G], >= 1M, at most\n"
 	       "                         half of MemAvailable (default 1G, clamped to that limit)\n"
 	       "      --sizes-step N     multiply the size by N each step, 2..64 (default %d, quick %d)\n"
 	       "  -m, --method NAME      only this method (repeatable); one of:\n",
