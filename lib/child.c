@@ -121,12 +121,17 @@ void sk_children_guard(void)
 pid_t sk_fork(void)
 {
 	fflush(NULL);   /* or buffered output would be written twice */
+	/* Block signals around fork: a signal arriving in the child before its
+	 * handlers are reset would run the parent's guard (and cleanup hooks) in
+	 * the child; one arriving in the parent before sk_child_add would leave
+	 * the child unknown to the guard. Both are delivered once unblocked. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid_t pid = fork();
 	if (pid == 0) {
-		nkids = 0;   /* the child owns none of its parent's children */
-		ncleanups = 0;   /* nor its cleanups (a child exiting must not remove the parent's files) */
-		/* The guard's handler must not run in the child: it would reap
-		 * nothing and re-raise; default behaviour is what a worker wants. */
+		nkids = 0;        /* the child owns none of its parent's children */
+		ncleanups = 0;    /* nor its cleanups (its exit must not remove the parent's files) */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -134,6 +139,9 @@ pid_t sk_fork(void)
 	} else if (pid > 0) {
 		sk_child_add(pid);
 	}
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
 	return pid;
 }
 

@@ -209,7 +209,8 @@ sk_tsv_get() {
 }
 
 # sk_calc EXPR [FORMAT]: floating-point arithmetic through awk ("sk_calc '3/2'",
-# "sk_calc '100*a/b' %.1f").
+# "sk_calc '100*a/b' %.1f"). For integers use %.0f, never %d: mawk's %d
+# saturates at 2^31-1 (a byte count of 4 GiB would print as 2147483647).
 sk_calc() { awk "BEGIN { printf \"${2:-%.6g}\\n\", $1 }"; }
 # sk_cmp EXPR: exit 0 if the awk expression is true ("sk_cmp '1.5 > 1'").
 sk_cmp() { awk "BEGIN { exit !($1) }"; }
