@@ -279,12 +279,12 @@ run_membw() {
 	local note_mt=""
 	if ((nall > 1)); then
 		rNs=$(get read "$nall" "$first")
-		sk_verdict_if "$rNs >= 1.3 * $r1s" "read: $nall threads in private caches add up" ">= 1.3x one thread" \
+		sk_verdict_if "$rNs >= 1.2 * $r1s" "read: $nall threads in private caches add up" ">= 1.2x one thread" \
 			"$rNs vs $r1s GB/s at $(human "$first") ($(x "$rNs / $r1s")x)" \
 			"DRAM is shared: at $(human "$last") $nall threads give $(get read "$nall" "$last") GB/s vs $r1l"
 		note_mt="- $nall threads, read: $rNs GB/s at $(human "$first"), $(get read "$nall" "$last") GB/s at $(human "$last")"
 	else
-		sk_verdict "read: threads in private caches add up" ">= 1.3x one thread" "1 CPU allowed" SKIP "needs 2 or more CPUs"
+		sk_verdict "read: threads in private caches add up" ">= 1.2x one thread" "1 CPU allowed" SKIP "needs 2 or more CPUs"
 	fi
 	sk_plot "$HERE/membw.gp" summary.tsv membw "$nall"
 	sk_summary <<EOF
