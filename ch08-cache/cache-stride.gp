@@ -40,4 +40,5 @@ do for [i = 1:words(CLIFFS)] {
 }
 plot DATA using (is("chase") ? column("size_bytes") : NaN):"median":"p10":"p90" with yerrorlines lt 2 title "chase: random dependent loads (latency)", \
      ''   using (is("seq") ? column("size_bytes") : NaN):"median":"p10":"p90" with yerrorlines lt 1 title "seq: one store per line (prefetched)", \
+     ''   using (is("chase_thp") ? column("size_bytes") : NaN):"median" with linespoints lt 2 dt 3 pt 6 ps 0.7 title "chase on 2 MiB huge pages (--thp)", \
      NaN with points pt 9 ps 1.8 lc rgb "#333333" title "detected cliff (colour of its mode)"

@@ -102,7 +102,17 @@ run_cache_stride() {
 	t1=$(date +%s.%N)
 	local secs
 	secs=$(sk_calc "$t1 - $t0")
-	sk_summarize -b mode,size_bytes -v ns_per_access "$d" | sk_atomic_write "$s"
+	# The same chase on transparent huge pages: how much of the DRAM plateau
+	# is page walking (kept apart: data-thp.tsv, mode chase_thp in the summary).
+	sk_run_prog "$SK_EXP_DIR/data-thp.tsv" sk_pin "$cpu" "$HERE/cache-stride" "${q[@]}" --mode chase --thp ||
+		sk_warn "cache-stride --thp failed (see $SK_LOG)"
+	{
+		sk_summarize -b mode,size_bytes -v ns_per_access "$d"
+		if [[ -s $SK_EXP_DIR/data-thp.tsv ]]; then
+			sk_summarize -b mode,size_bytes -v ns_per_access "$SK_EXP_DIR/data-thp.tsv" |
+				awk -F'\t' -v OFS='\t' 'NR > 1 { $1 = "chase_thp"; print }'
+		fi
+	} | sk_atomic_write "$s"
 	"$HERE/cliffs.sh" "$d" 2>>"$SK_LOG" | sk_atomic_write "$cl"
 
 	# caches from the data's preamble (cache-stride copied them from sysfs)
@@ -192,14 +202,16 @@ run_cache_stride() {
 	# plateau medians: the chase median at 1/2 L1, 1/4 L2, and the largest size
 	plateau() { awk -F'\t' -v m="$1" -v t="$2" '$1 == m && $2 <= t { v = $4 } END { print v }' "$s"; }
 	p1=$(plateau chase "$(( ${l1:-32768} / 2 ))") p2=$(plateau chase "$(( ${l2:-1048576} / 4 ))") pd=$cmax
+	local pdt
+	pdt=$(awk -F'\t' '$1 == "chase_thp" { v = $4 } END { print v }' "$s")
 	local ps1 ps2 psd
 	ps1=$(plateau seq "$(( ${l1:-32768} / 2 ))") ps2=$(plateau seq "$(( ${l2:-1048576} / 4 ))") psd=$smax
 	sk_summary <<EOF
 ## Cache cliffs: access time against buffer size (CPU $cpu)
 
-Each point is the median time per access over a buffer of that size, touched before timing and walked in two ways: seq stores one byte per cache line in order (the book's program), chase follows a random chain of pointers, one per line, so each load waits for the previous one. The chase curve has a plateau per cache level: $p1 ns while the buffer fits in L1d (${l1:+$(human "$l1")}), $p2 ns in L2 (${l2:+$(human "$l2")}), then a climb to $pd ns at $last, which is DRAM plus page walks. seq shows the same steps much lower ($ps1, $ps2, $psd ns) because the prefetcher sees the stream coming. sysfs says L3 is ${l3:+$(human "$l3")}; on a VM that is the host socket's shared cache, and the step to DRAM comes far earlier. The dashed lines are the sysfs sizes, the triangles the cliffs found in the curve. The whole curve took $(printf '%.1f' "$secs") s.
+Each point is the median time per access over a buffer of that size, touched before timing and walked in two ways: seq stores one byte per cache line in order (the book's program), chase follows a random chain of pointers, one per line, so each load waits for the previous one. The chase curve has a plateau per cache level: $p1 ns while the buffer fits in L1d (${l1:+$(human "$l1")}), $p2 ns in L2 (${l2:+$(human "$l2")}), then a climb to $pd ns at $last, which is DRAM plus page walks. seq shows the same steps much lower ($ps1, $ps2, $psd ns) because the prefetcher sees the stream coming. sysfs says L3 is ${l3:+$(human "$l3")}; on a VM that is the host socket's shared cache, and the step to DRAM comes far earlier. The dashed lines are the sysfs sizes, the triangles the cliffs found in the curve. The dotted curve is the same chase on 2 MiB transparent huge pages: ${pdt:-?} ns at $last instead of $pd ns, the difference being TLB misses and page walks. The whole curve (seq and chase) took $(printf '%.1f' "$secs") s.
 
-- chase plateaus: L1 $p1 ns, L2 $p2 ns, largest size $pd ns
+- chase plateaus: L1 $p1 ns, L2 $p2 ns, largest size $pd ns (on huge pages: ${pdt:-not measured} ns: the rest of the difference is page walks)
 - seq plateaus: L1 $ps1 ns, L2 $ps2 ns, largest size $psd ns
 - cliffs found: ${list:-none}
 - sysfs: ${caches:-unavailable}
