@@ -39,29 +39,18 @@ Examples:
 EOF
 }
 
-cpu="" rundir="" duration=""
-while getopts ":qc:o:d:h" opt; do
+duration=""
+while getopts ":qc:o:hd:" opt; do
 	case $opt in
-	q) SK_QUICK=1 ;;
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	o) rundir=$OPTARG ;;
 	d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
 duration=${duration:-$( ((SK_QUICK)) && echo 2 || echo 5)}
-for p in loop syscall-loop syscall-cost cpu-sample hello; do
-	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
-done
-sk_have taskset || sk_die "taskset not found (install util-linux)"
-
-sk_run_init "$CHAPTER" "$rundir"
+sk_driver_ready "$CHAPTER" loop syscall-loop syscall-cost cpu-sample hello
+cpu=$SK_CPU
 
 # ---------------------------------------------------------------------------
 # 1. user-vs-system: where does the CPU's time go for a pure loop and a
@@ -149,9 +138,7 @@ EOF
 # ---------------------------------------------------------------------------
 run_syscall_cost() {
 	sk_exp_begin syscall-cost
-	local q=()
-	((SK_QUICK)) && q=(-q)
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/syscall-cost" "${q[@]}" ||
+	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/syscall-cost" "${SK_QOPT[@]}" ||
 		sk_die "syscall-cost failed (see $SK_LOG)"
 	sk_summarize -b op -v ns_per_op "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
 	local s="$SK_EXP_DIR/summary.tsv" fn gp sgp vdso sclk wr oc

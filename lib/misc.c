@@ -20,11 +20,31 @@ const char *sk_utc_stamp(char *buf, size_t len)
 	return buf;
 }
 
+uint64_t sk_hugepage_size(void)
+{
+	long long v;
+	if (sk_read_ll("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", &v) == 0 && v > 0)
+		return (uint64_t)v;
+	return 2 * SK_MIB;   /* x86-64 and arm64 with 4 KiB pages */
+}
+
 void *sk_map_anon(size_t len, int thp)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t align = thp == 1 ? (size_t)sk_hugepage_size() : 0;
+	size_t span = len + align;
+	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		sk_die_errno("mmap %zu bytes", len);
+		sk_die_errno("mmap %zu bytes", span);
+	if (align) {
+		/* keep [start, start + len) on a huge-page boundary, unmap the rest */
+		uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+		size_t head = start - (uintptr_t)p, tail = span - head - len;
+		if (head && munmap(p, head))
+			sk_die_errno("munmap");
+		if (tail && munmap((char *)start + len, tail))
+			sk_die_errno("munmap");
+		p = (char *)start;
+	}
 	if (thp >= 0 && madvise(p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		sk_warn_errno("madvise %s", thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE");
 	return p;

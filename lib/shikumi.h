@@ -291,8 +291,13 @@ void *sk_shared_alloc(size_t len);
 /* ---- memory ----------------------------------------------------------------- */
 
 /* Anonymous private mapping; thp: 0 = MADV_NOHUGEPAGE, 1 = MADV_HUGEPAGE,
- * -1 = leave the default. Dies on failure. */
+ * -1 = leave the default. With thp = 1 the start is aligned to the huge-page
+ * size, so that every whole huge page of the range can be one (the excess is
+ * unmapped: munmap(p, len) releases it all). Dies on failure; use mmap(2)
+ * directly where failure is the lesson (overcommit). */
 void *sk_map_anon(size_t len, int thp);
+/* The PMD (transparent) huge-page size: hpage_pmd_size, else 2 MiB. */
+uint64_t sk_hugepage_size(void);
 /* Write one byte per page. */
 void sk_touch_pages(void *p, size_t len);
 

@@ -371,6 +371,72 @@ sk_plot() {
 
 # ---- standard driver options -----------------------------------------------------
 
+# The common options of every driver, inside its getopts loop (the optstring
+# must start with ":qc:o:h"; the driver's own options come first in the case):
+#   while getopts ":qc:o:hd:" opt; do
+#       case $opt in
+#       d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
+#       *) sk_std_opt "$opt" ;;
+#       esac
+#   done
+#   shift $((OPTIND - 1)); sk_no_operands "$@"
+#   sk_driver_ready CHAPTER prog1 prog2 ...
+# -q sets SK_QUICK=1, -c one allowed CPU -> SK_CPU, -o -> SK_RUNDIR, -h calls
+# the driver's usage() and exits 0; anything else is a usage error (exit 2).
+SK_CPU="" SK_RUNDIR=""
+# shellcheck disable=SC2034 # read by the drivers
+declare -a SK_QOPT=()
+sk_std_opt() {
+	case $1 in
+	q) SK_QUICK=1 ;;
+	c)
+		sk_check_cpulist -c "$OPTARG"
+		[[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU, not a list"
+		SK_CPU=$((10#$OPTARG))
+		;;
+	o) SK_RUNDIR=$OPTARG ;;
+	h) usage; exit 0 ;;
+	:) sk_usage_error "option -$OPTARG needs a value" ;;
+	*) sk_usage_error "unknown option -$OPTARG" ;;
+	esac
+}
+
+# sk_no_operands "$@": the driver takes no operands.
+sk_no_operands() { (($# == 0)) || sk_usage_error "unexpected argument '$1'"; }
+
+# sk_driver_ready CHAPTER PROG...: after option parsing: the default CPU, the
+# programs built, taskset present, SK_QOPT=(-q) in quick mode, then the run
+# directory (sk_run_init).
+sk_driver_ready() {
+	local chapter=$1 p
+	shift
+	SK_CPU=${SK_CPU:-$(sk_default_cpu)}
+	for p in "$@"; do
+		[[ -x $SK_TOP/$chapter/$p ]] || sk_die "$SK_TOP/$chapter/$p is not built: run make"
+	done
+	sk_have taskset || sk_die "taskset not found (install util-linux)"
+	SK_QOPT=()
+	# shellcheck disable=SC2034 # read by the drivers
+	((SK_QUICK)) && SK_QOPT=(-q)
+	sk_run_init "$chapter" "$SK_RUNDIR"
+}
+
+# sk_meta FILE KEY: the value of a "# KEY: value" preamble line of a TSV.
+sk_meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
+
+# sk_median_of FILE KEYCOL KEY VALCOL: median of VALCOL over the rows whose KEYCOL is KEY.
+sk_median_of() {
+	awk -F'\t' -v kc="$2" -v key="$3" -v vc="$4" '
+		/^#/ { next }
+		!h { for (i = 1; i <= NF; i++) { if ($i == kc) k = i; if ($i == vc) v = i }; h = 1; next }
+		k && v && $k == key && $v != "" && $v != "NaN" { a[++n] = $v + 0 }
+		END {
+			if (!n) exit 1
+			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+			print (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}' "$1"
+}
+
 # sk_std_usage: the lines every driver's -h shows for the common options.
 sk_std_usage() {
 	cat <<EOF

@@ -85,4 +85,37 @@ for v in x 1- 9999 3-1 "1,"; do
 	chk sk_check_cpulist -c "$v" && fail "sk_check_cpulist rejects '$v'" || pass "sk_check_cpulist rejects '$v'"
 done
 is "$(source "$S/lib.sh"; trap - EXIT; sk_expand_cpulist 0-2,5)" "0 1 2 5" "sk_expand_cpulist 0-2,5"
+# preamble and median readers
+printf '# program: t\n# cpu: 3\n# what: a: b\nk\tv\nx\t5\nx\t1\ny\t9\nx\t3\nx\t4\n' >"$TAP_TMP/m.tsv"
+is "$(source "$S/lib.sh"; trap - EXIT; sk_meta "$TAP_TMP/m.tsv" what)" "a: b" "sk_meta keeps colons in values"
+is "$(source "$S/lib.sh"; trap - EXIT; sk_meta "$TAP_TMP/m.tsv" nope)" "" "sk_meta: missing key is empty"
+is "$(source "$S/lib.sh"; trap - EXIT; sk_median_of "$TAP_TMP/m.tsv" k x v)" "3.5" "sk_median_of: even count"
+is "$(source "$S/lib.sh"; trap - EXIT; sk_median_of "$TAP_TMP/m.tsv" k y v)" "9" "sk_median_of: one value"
+
+# the common driver options
+drv=$TAP_TMP/drv.sh
+cat >"$drv" <<EOF2
+#!/usr/bin/env bash
+source "$S/lib.sh"
+usage() { echo "Usage: drv"; }
+while getopts ":qc:o:hx:" opt; do
+	case \$opt in
+	x) sk_check_int -x "\$OPTARG" 1 9 ;;
+	*) sk_std_opt "\$opt" ;;
+	esac
+done
+shift \$((OPTIND - 1))
+sk_no_operands "\$@"
+echo "quick=\$SK_QUICK cpu=\$SK_CPU out=\$SK_RUNDIR"
+EOF2
+chmod +x "$drv"
+cpu0=$(awk '/^Cpus_allowed_list/ {sub(/[-,].*/, "", $2); print $2}' /proc/self/status)
+run_exit 0 "sk_std_opt: -q -c CPU -o DIR" "$drv" -q -c "$cpu0" -o /x
+is "$OUT" "quick=1 cpu=$cpu0 out=/x" "sk_std_opt sets SK_QUICK, SK_CPU, SK_RUNDIR"
+run_exit 0 "sk_std_opt: -h shows usage" "$drv" -h
+is "$OUT" "Usage: drv" "-h calls the driver's usage"
+for a in "-c" "-c 0-1" "-c x" "-z" "-x 0" "stray"; do
+	# shellcheck disable=SC2086 # split on purpose
+	bad_args "$drv" $a
+done
 done_testing

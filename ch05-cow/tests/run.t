@@ -22,7 +22,9 @@ ok "too large -s: nothing was run" test ! -d "$TAP_TMP/refused/ch05-cow"
 
 export SHIKUMI_NO_REPORT=1
 rd=$TAP_TMP/run
-run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
+# Its own TMPDIR: the scratch-directory check below must not see other runs' directories.
+mkdir -p "$TAP_TMP/tmp1"
+TMPDIR=$TAP_TMP/tmp1 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch05-cow
 for e in cow cow-thp cow-cost shared-mem lock; do
 	ok "$e: experiment directory published" test -d "$d/$e"
@@ -64,7 +66,7 @@ fi
 ok "run status is complete" grep -qx complete "$rd/status"
 left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock)( |$)" || true)
 is "$left" "" "no program left running"
-is "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'shikumi-lock.*' -newer "$rd/meta.json" 2>/dev/null | wc -l)" 0 "no lock scratch directory left"
+is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 
 # Ctrl-C in the middle: programs killed and reaped, partial experiment kept and
 # marked, run marked interrupted, no scratch directory left. Job control gives

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 static int n_test, n_fail;
@@ -149,6 +150,20 @@ static void test_proc(void)
 	sk_thp_mode(thp, sizeof(thp));
 	ok(!strcmp(thp, "always") || !strcmp(thp, "madvise") || !strcmp(thp, "never") ||
 		   !strcmp(thp, "unavailable"), "THP mode '%s'", thp);
+}
+
+static void test_map_anon(void)
+{
+	uint64_t hp = sk_hugepage_size();
+	ok(hp >= 2 * SK_MIB && (hp & (hp - 1)) == 0, "huge page size %llu", (unsigned long long)hp);
+	for (int i = 0; i < 3; i++) {
+		char *p = sk_map_anon(3 * hp, 1);
+		ok(((uintptr_t)p & (hp - 1)) == 0, "THP mapping %d starts on a huge-page boundary", i);
+		sk_touch_pages(p, 3 * hp);
+		ok(munmap(p, 3 * hp) == 0, "munmap(p, len) releases it");
+		/* a small mapping in between shifts where the next one lands */
+		mmap(NULL, 4096 * (size_t)(i + 1), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
 }
 
 static void test_cpus(void)
@@ -314,6 +329,7 @@ int main(int argc, char **argv)
 	test_errno_name();
 	test_proc();
 	test_cpus();
+	test_map_anon();
 	test_bench();
 	test_tsv();
 	test_children();
