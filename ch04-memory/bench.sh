@@ -37,21 +37,17 @@ and perf bench mem memset (the zeroing share).
 EOF
 }
 
-cpu="" size_mib=256 reps=11
+size_mib=256 reps=11
 while getopts ":c:s:r:h" opt; do
 	case $opt in
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
 	s) sk_check_int -s "$OPTARG" 32 8192; size_mib=$((10#$OPTARG)) ;;
 	r) sk_check_int -r "$OPTARG" 1 100; reps=$((10#$OPTARG)) ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
+cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $HERE/fault-cost ]] || sk_die "$HERE/fault-cost is not built: run make"
 small_mib=$((size_mib / 8))
 ps=$(getconf PAGESIZE)
@@ -64,8 +60,8 @@ locked() { flock "$LOCK" "$@"; }
 # 1. ours
 sk_note "ours: fault-cost first_touch_4k, $size_mib MiB x $reps, CPU $cpu"
 locked taskset -c "$cpu" "${fc[@]}" -s "${size_mib}M" -r "$reps" -o "$tmp/ours.tsv" 2>/dev/null
-ours=$("$SK_TOP/scripts/summarize" -b mode -v ns_per_page "$tmp/ours.tsv" | awk -F'\t' 'NR == 2 {print $3}')
-ours_f=$("$SK_TOP/scripts/summarize" -b mode -v ns_per_fault "$tmp/ours.tsv" | awk -F'\t' 'NR == 2 {print $3}')
+ours=$(sk_median_of "$tmp/ours.tsv" mode first_touch_4k ns_per_page)
+ours_f=$(sk_median_of "$tmp/ours.tsv" mode first_touch_4k ns_per_fault)
 ours_faults=$(awk -F'\t' '!/^#/ && $1 == "first_touch_4k" { s += $4 } END { print s }' "$tmp/ours.tsv")
 
 # 2. perf stat: fault counts of whole runs at two sizes

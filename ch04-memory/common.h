@@ -1,17 +1,16 @@
 /*
- * common.h - small helpers shared by the ch04-memory programs (candidates for
- * lib/ once another chapter needs them): a cheap snapshot of this process's
- * memory (VSZ, RSS, page-table size, faults), a size option bounded by
- * MemAvailable, a scratch directory that is removed on every exit path, and
- * anonymous mappings aligned for transparent huge pages.
+ * common.h - small helpers shared by the ch04-memory programs: a cheap
+ * snapshot of this process's memory (VSZ, RSS, page-table size, faults), a
+ * size option bounded by MemAvailable, and whether this is an ASan build.
+ * (Scratch directories, THP-aligned mappings and the huge-page size come from
+ * lib/: sk_scratch_dir, sk_map_anon, sk_hugepage_size.)
  */
 #ifndef CH04_COMMON_H
 #define CH04_COMMON_H
 
 #include "shikumi.h"
 
-#include <signal.h>
-#include <sys/mman.h>
+#include <sys/mman.h>      /* every ch04 program maps memory */
 #include <sys/resource.h>
 
 /* What `ps -o vsz,rss,min_flt,maj_flt` shows, read from inside. */
@@ -72,25 +71,6 @@ static inline size_t m4_page_round(uint64_t bytes)
 	return (size_t)((bytes + ps - 1) / ps * ps);
 }
 
-#define M4_HUGE_BYTES (UINT64_C(2) << 20)   /* x86-64 / arm64 (4K) PMD size */
-
-/* An anonymous private mapping whose start is 2 MiB-aligned (so THP can use
- * whole huge pages from the first byte); thp as in sk_map_anon. Returns the
- * aligned start; *cookie and *cookie_len are what to munmap. */
-static inline void *m4_map_aligned(size_t len, int thp, void **cookie, size_t *cookie_len)
-{
-	size_t total = len + M4_HUGE_BYTES;
-	char *raw = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (raw == MAP_FAILED)
-		sk_die_errno("mmap %zu bytes", total);
-	uintptr_t a = ((uintptr_t)raw + M4_HUGE_BYTES - 1) & ~(uintptr_t)(M4_HUGE_BYTES - 1);
-	if (thp >= 0 && madvise((void *)a, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		sk_warn_errno("madvise %s", thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE");
-	*cookie = raw;
-	*cookie_len = total;
-	return (void *)a;
-}
-
 /* Was this program built with AddressSanitizer? (It reserves terabytes of
  * shadow memory and owns SIGSEGV, which changes what some programs show.) */
 #if defined(__SANITIZE_ADDRESS__)
@@ -103,60 +83,5 @@ static inline void *m4_map_aligned(size_t len, int thp, void **cookie, size_t *c
 #ifndef M4_ASAN
 #define M4_ASAN 0
 #endif
-
-/* ---- a scratch directory removed on every exit path ----------------------
- * m4_scratch_make creates DIR/shikumi-ch04.XXXXXX (DIR = $TMPDIR, else
- * /var/tmp) with mkdtemp; m4_scratch_file names one file inside. atexit and
- * SIGINT/SIGTERM/SIGHUP handlers unlink the file and remove the directory
- * (unlink/rmdir are async-signal-safe), then the signal is re-raised; the
- * handler also kills and reaps registered children (it replaces
- * sk_children_guard's, so call this after it). */
-static char m4_scratch_dir[4096];
-static char m4_scratch_path[4096 + 256];
-
-static inline void m4_scratch_cleanup(void)
-{
-	if (m4_scratch_path[0])
-		unlink(m4_scratch_path);
-	if (m4_scratch_dir[0])
-		rmdir(m4_scratch_dir);
-}
-
-static inline void m4_scratch_signal(int sig)
-{
-	sk_children_reap_all();   /* kill() + waitpid(): async-signal-safe */
-	m4_scratch_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static inline const char *m4_scratch_make(void)
-{
-	const char *base = getenv("TMPDIR");
-	if (!base || !*base || access(base, W_OK))
-		base = "/var/tmp";
-	snprintf(m4_scratch_dir, sizeof(m4_scratch_dir), "%s/shikumi-ch04.XXXXXX", base);
-	if (!mkdtemp(m4_scratch_dir)) {
-		char failed[4096];
-		snprintf(failed, sizeof(failed), "%s", m4_scratch_dir);
-		m4_scratch_dir[0] = '\0';
-		sk_die_errno("mkdtemp %s", failed);
-	}
-	atexit(m4_scratch_cleanup);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = m4_scratch_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return m4_scratch_dir;
-}
-
-static inline const char *m4_scratch_file(const char *name)
-{
-	snprintf(m4_scratch_path, sizeof(m4_scratch_path), "%s/%.200s", m4_scratch_dir, name);
-	return m4_scratch_path;
-}
 
 #endif /* CH04_COMMON_H */

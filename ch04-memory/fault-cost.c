@@ -69,8 +69,6 @@ static void read_pages(const char *p, size_t len, size_t ps)
 static void one_pass(enum mode m, size_t len, long long *faults, uint64_t *ns)
 {
 	size_t ps = (size_t)sk_page_size();
-	void *cookie = NULL;
-	size_t clen = 0;
 	char *p = NULL;
 	long long f0;
 	uint64_t a;
@@ -79,7 +77,7 @@ static void one_pass(enum mode m, size_t len, long long *faults, uint64_t *ns)
 	case RETOUCH_4K:
 	case READ_ZERO_4K:
 	case FIRST_THP:
-		p = m4_map_aligned(len, m == FIRST_THP ? 1 : 0, &cookie, &clen);
+		p = sk_map_anon(len, m == FIRST_THP ? 1 : 0);   /* THP: huge-page aligned */
 		if (m == RETOUCH_4K)
 			sk_touch_pages(p, len);
 		f0 = m4_minflt();
@@ -105,11 +103,9 @@ static void one_pass(enum mode m, size_t len, long long *faults, uint64_t *ns)
 		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 		if (p == MAP_FAILED)
 			sk_die_errno("mmap MAP_POPULATE %zu bytes", len);
-		cookie = p;
-		clen = len;
 		break;
 	}
-	if (munmap(cookie, clen))
+	if (munmap(p, len))
 		sk_die_errno("munmap");
 }
 

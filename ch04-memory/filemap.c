@@ -87,8 +87,7 @@ int main(int argc, char **argv)
 
 	size_t ps = (size_t)sk_page_size();
 	sk_children_guard();
-	m4_scratch_make();   /* after the guard: its handler also reaps children */
-	const char *path = m4_scratch_file("filemap.dat");
+	const char *path = sk_scratch_path("filemap.dat");   /* in a new sk_scratch_dir, removed on every exit */
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		sk_die_errno("create %s", path);

@@ -105,8 +105,8 @@ int main(int argc, char **argv)
 		size = m4_default_size(size);
 	size_t len = m4_page_round(size);
 
-	const char *dir = m4_scratch_make();
-	const char *path = m4_scratch_file("buff-cache.dat");
+	const char *dir = sk_scratch_dir(NULL);   /* removed on every exit path */
+	const char *path = sk_scratch_path("buff-cache.dat");
 
 	struct sk_tsv tsv;
 	sk_tsv_open(&tsv, out);
@@ -126,7 +126,6 @@ int main(int argc, char **argv)
 	snapshot(&tsv, "freed");
 	if (unlink(path))
 		sk_die_errno("unlink %s", path);
-	m4_scratch_path[0] = '\0';
 	snapshot(&tsv, "deleted");
 	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
 }

@@ -43,48 +43,30 @@ Examples:
 EOF
 }
 
-cpu="" rundir="" size_mib=""
+size_mib=""
 while getopts ":qc:o:s:h" opt; do
 	case $opt in
-	q) SK_QUICK=1 ;;
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	o) rundir=$OPTARG ;;
 	s) sk_check_int -s "$OPTARG" 16 65536; size_mib=$((10#$OPTARG)) ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
 size_mib=${size_mib:-$( ((SK_QUICK)) && echo 128 || echo 256)}
 avail_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
 ((size_mib <= avail_mib / 2)) ||
 	sk_usage_error "bad VALUE for -s: '$size_mib': exceeds half of MemAvailable (limit $((avail_mib / 2)) MiB)"
-for p in "${PROGS[@]}"; do
-	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
-done
-sk_have taskset || sk_die "taskset not found (install util-linux)"
-Q=()
-((SK_QUICK)) && Q=(-q)
+sk_driver_ready "$CHAPTER" "${PROGS[@]}"
+cpu=$SK_CPU
 
-sk_run_init "$CHAPTER" "$rundir"
-
-# meta FILE KEY: the value of a '# key: value' preamble line.
-meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
-# last_of FILE KEYCOL KEY VALCOL: VALCOL of the last row whose KEYCOL is KEY.
+# last_of FILE KEYCOL KEY VALCOL: VALCOL of the LAST row whose KEYCOL is KEY
+# (sk_tsv_get gives the first).
 last_of() {
 	awk -F'\t' -v kc="$2" -v key="$3" -v vc="$4" '
 		/^#/ { next }
 		!h { for (i = 1; i <= NF; i++) { if ($i == kc) k = i; if ($i == vc) v = i }; h = 1; next }
 		$k == key { val = $v }
 		END { print val }' "$1"
-}
-# median_of FILE KEYCOL KEY VALCOL: median of VALCOL over rows whose KEYCOL is KEY.
-median_of() {
-	sk_summarize -b "$2" -v "$4" "$1" | awk -F'\t' -v key="$3" '$1 == key { print $3 }'
 }
 
 # ---------------------------------------------------------------------------
@@ -135,8 +117,8 @@ run_mmap() {
 	local n_kib=$((mib * 1024))
 	sk_run_prog "$d" sk_pin "$cpu" "$HERE/mmap" -s "${mib}M" || sk_die "mmap failed (see $SK_LOG)"
 	local v0 v1 r0 r1 r2 newline newsize
-	v0=$(meta "$d" vsz_kib_before) v1=$(meta "$d" vsz_kib_mapped)
-	r0=$(meta "$d" rss_kib_before) r1=$(meta "$d" rss_kib_mapped) r2=$(meta "$d" rss_kib_touched)
+	v0=$(sk_meta "$d" vsz_kib_before) v1=$(sk_meta "$d" vsz_kib_mapped)
+	r0=$(sk_meta "$d" rss_kib_before) r1=$(sk_meta "$d" rss_kib_mapped) r2=$(sk_meta "$d" rss_kib_touched)
 	newline=$(awk -F'\t' '$1 == "mapped" && $6 == 1 { print $2 "-" $3 " " $4 " " $5 " KiB"; exit }' "$d")
 	newsize=$(awk -F'\t' '$1 == "mapped" && $6 == 1 { print $5; exit }' "$d")
 	sk_verdict_if "${newsize:-0} >= $n_kib" "a new region appears in /proc/self/maps" ">= ${mib} MiB rw-p region" \
@@ -162,11 +144,11 @@ EOF
 run_demand_paging() {
 	sk_exp_begin demand-paging
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/demand-paging" "${Q[@]}" || sk_die "demand-paging failed (see $SK_LOG)"
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/demand-paging" "${SK_QOPT[@]}" || sk_die "demand-paging failed (see $SK_LOG)"
 	local size_kib ps v0 v1 r0 r1 rl f1 fl mj0 mjl steps sus pct interval tend
-	size_kib=$(($(meta "$d" size_bytes) / 1024))
-	ps=$(meta "$d" page_size_bytes)
-	interval=$(meta "$d" interval_ms)
+	size_kib=$(($(sk_meta "$d" size_bytes) / 1024))
+	ps=$(sk_meta "$d" page_size_bytes)
+	interval=$(sk_meta "$d" interval_ms)
 	v0=$(sk_tsv_get "$d" phase before vsz_kib) v1=$(sk_tsv_get "$d" phase mapped vsz_kib)
 	r0=$(sk_tsv_get "$d" phase before rss_kib) r1=$(sk_tsv_get "$d" phase mapped rss_kib)
 	rl=$(last_of "$d" phase touch rss_kib)
@@ -174,8 +156,8 @@ run_demand_paging() {
 	mj0=$(sk_tsv_get "$d" phase before majflt) mjl=$(last_of "$d" phase touch majflt)
 	tend=$(last_of "$d" phase touch t_ms)
 	steps=$(awk -F'\t' '$2 == "touch"' "$d" | wc -l)
-	sus=$(median_of "$d" phase touch sample_us)
-	pct=$(meta "$d" sample_overhead_pct_of_touch)
+	sus=$(sk_median_of "$d" phase touch sample_us)
+	pct=$(sk_meta "$d" sample_overhead_pct_of_touch)
 	local pages=$((size_kib * 1024 / ps)) faults=$((fl - f1)) rss_ratio fault_ratio
 	rss_ratio=$(sk_calc "($rl - $r1) / $size_kib")
 	fault_ratio=$(sk_calc "$faults / $pages")
@@ -209,7 +191,7 @@ EOF
 run_thp() {
 	sk_exp_begin thp
 	local d="$SK_EXP_DIR/data.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/thp" "${Q[@]}" -s "${size_mib}M" || rc=$?
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/thp" "${SK_QOPT[@]}" -s "${size_mib}M" || rc=$?
 	if ((rc == 4)); then
 		sk_skip_exp "transparent huge pages are $(tr -d '\n' </sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unavailable)"
 		sk_exp_end
@@ -221,7 +203,7 @@ run_thp() {
 		printf 'mode\tfaults\tns_per_mib\tanon_huge_kib\tvm_pte_kib\n'
 		for m in nohugepage hugepage; do
 			printf '%s' "$m"
-			for col in faults ns_per_mib anon_huge_kib vm_pte_kib; do printf '\t%s' "$(median_of "$d" mode "$m" "$col")"; done
+			for col in faults ns_per_mib anon_huge_kib vm_pte_kib; do printf '\t%s' "$(sk_median_of "$d" mode "$m" "$col")"; done
 			printf '\n'
 		done
 	} | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
@@ -233,7 +215,7 @@ run_thp() {
 	sk=$((size_mib * 1024))
 	ratio=$(sk_calc "$fn / ($fh > 0 ? $fh : 1)")
 	sk_verdict_if "$ah >= 0.5 * $sk" "MADV_HUGEPAGE gets huge pages" ">= half of ${size_mib} MiB in AnonHugePages" \
-		"AnonHugePages +$((${ah%.*} / 1024)) MiB (median)" "thp $(meta "$d" thp_enabled), defrag $(meta "$d" thp_defrag)"
+		"AnonHugePages +$((${ah%.*} / 1024)) MiB (median)" "thp $(sk_meta "$d" thp_enabled), defrag $(sk_meta "$d" thp_defrag)"
 	sk_verdict_if "$ratio >= 50" "huge pages need far fewer faults" ">= 50x fewer (ideal 512x)" \
 		"$fn vs $fh faults (${ratio}x)" "one fault maps 2 MiB = 512 pages of 4 KiB"
 	sk_plot "$HERE/thp.gp" summary.tsv thp
@@ -255,10 +237,10 @@ EOF
 run_pagetable() {
 	sk_exp_begin pagetable
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagetable" "${Q[@]}" || sk_die "pagetable failed (see $SK_LOG)"
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagetable" "${SK_QOPT[@]}" || sk_die "pagetable failed (see $SK_LOG)"
 	local slope ps expect untouched maxmib maxpte
-	slope=$(meta "$d" slope_kib_per_mib)
-	ps=$(meta "$d" page_size_bytes)
+	slope=$(sk_meta "$d" slope_kib_per_mib)
+	ps=$(sk_meta "$d" page_size_bytes)
 	expect=$(sk_calc "8 * 1048576 / $ps / 1024")
 	untouched=$(awk -F'\t' '!/^#/ && $2 == "mapped" && $5 > m { m = $5 } END { print m + 0 }' "$d")
 	maxmib=$(last_of "$d" state touched touched_mib)
@@ -285,12 +267,12 @@ EOF
 run_overcommit() {
 	sk_exp_begin overcommit
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/overcommit" "${Q[@]}" || sk_die "overcommit failed (see $SK_LOG)"
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/overcommit" "${SK_QOPT[@]}" || sk_die "overcommit failed (see $SK_LOG)"
 	local mode ok_nr ok_ch err_ch res_gib total_gib r0 r1 rt tkib v1
-	mode=$(meta "$d" overcommit_memory)
-	res_gib=$(($(meta "$d" reserve_bytes) / 1073741824))
-	total_gib=$(($(meta "$d" mem_total_kib) / 1048576))
-	tkib=$(($(meta "$d" touch_bytes) / 1024))
+	mode=$(sk_meta "$d" overcommit_memory)
+	res_gib=$(($(sk_meta "$d" reserve_bytes) / 1073741824))
+	total_gib=$(($(sk_meta "$d" mem_total_kib) / 1048576))
+	tkib=$(($(sk_meta "$d" touch_bytes) / 1024))
 	ok_nr=$(sk_tsv_get "$d" step reserve_noreserve ok)
 	ok_ch=$(sk_tsv_get "$d" step reserve_charged ok) err_ch=$(sk_tsv_get "$d" step reserve_charged errno)
 	r0=$(sk_tsv_get "$d" step before rss_kib)
@@ -427,7 +409,7 @@ EOF
 run_fault_cost() {
 	sk_exp_begin fault-cost
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/fault-cost" "${Q[@]}" || sk_die "fault-cost failed (see $SK_LOG)"
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/fault-cost" "${SK_QOPT[@]}" || sk_die "fault-cost failed (see $SK_LOG)"
 	sk_summarize -b mode -v ns_per_page "$d" | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
 	sk_summarize -b mode -v ns_per_fault "$d" | sk_atomic_write "$SK_EXP_DIR/summary-per-fault.tsv"
 	local s="$SK_EXP_DIR/summary.tsv" ft rt rz po th fpp thf

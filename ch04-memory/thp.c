@@ -44,9 +44,7 @@ static void one_rep(struct sk_tsv *t, int huge, int rep, size_t len)
 {
 	struct sk_smaps sm0, sm1;
 	struct m4_self s0, s1;
-	void *cookie;
-	size_t clen;
-	char *p = m4_map_aligned(len, huge, &cookie, &clen);
+	char *p = sk_map_anon(len, huge);   /* huge: aligned to the huge-page size */
 	m4_self_read(&s0);
 	if (sk_read_smaps_rollup(0, &sm0))
 		sk_die_errno("read /proc/self/smaps_rollup");
@@ -66,7 +64,7 @@ static void one_rep(struct sk_tsv *t, int huge, int rep, size_t len)
 		   (double)ns / mib, huge_kib, pte_kib);
 	sk_note("%-10s rep %d: %7lld faults, %8.0f ns/MiB, AnonHugePages +%lld KiB, VmPTE +%lld KiB",
 		mode, rep, faults, (double)ns / mib, huge_kib, pte_kib);
-	if (munmap(cookie, clen))
+	if (munmap(p, len))
 		sk_die_errno("munmap");
 }
 
@@ -112,7 +110,7 @@ int main(int argc, char **argv)
 		if (a && b)
 			snprintf(defrag, sizeof(defrag), "%.*s", (int)(b - a - 1), a + 1);
 	}
-	size_t len = m4_page_round(size);
+	size_t len = m4_page_round(size), hpage = (size_t)sk_hugepage_size();
 
 	struct sk_tsv tsv;
 	sk_tsv_open(&tsv, out);
@@ -120,14 +118,12 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&tsv, "reps", "%d", reps);
 	sk_tsv_meta(&tsv, "thp_enabled", "%s", mode);
 	sk_tsv_meta(&tsv, "thp_defrag", "%s", defrag);
-	sk_tsv_meta(&tsv, "huge_page_bytes", "%llu", (unsigned long long)M4_HUGE_BYTES);
+	sk_tsv_meta(&tsv, "huge_page_bytes", "%zu", hpage);
 	sk_tsv_header(&tsv, "mode\trep\tsize_kib\tfaults\tns_per_mib\tanon_huge_kib\tvm_pte_kib");
 	/* A throw-away first touch: warms the allocator and the page-table upper levels. */
-	void *cookie;
-	size_t clen;
-	char *w = m4_map_aligned(M4_HUGE_BYTES * 4, 0, &cookie, &clen);
-	sk_touch_pages(w, M4_HUGE_BYTES * 4);
-	munmap(cookie, clen);
+	char *w = sk_map_anon(hpage * 4, 0);
+	sk_touch_pages(w, hpage * 4);
+	munmap(w, hpage * 4);
 	for (int r = 0; r < reps; r++) {
 		sk_cpu_note();
 		one_rep(&tsv, 0, r, len);
