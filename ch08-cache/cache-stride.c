@@ -426,6 +426,10 @@ int main(int argc, char **argv)
 		}
 		sk_note("%s: %.1f s", mode_names[m], (double)(sk_now_ns() - t0) / 1e9);
 	}
+	/* The clock again: on a VM the host may have changed it during the run. */
+	double ghz_end = estimate_ghz();
+	if (ghz_end > 0)
+		sk_tsv_meta(&tsv, "core_ghz_estimate_end", "%.2f (the same, after the last point)", ghz_end);
 	free(v);
 	munmap(b.base, b.len);
 	if (order)

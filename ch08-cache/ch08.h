@@ -1,7 +1,8 @@
 /*
  * ch08.h - what the chapter's programs share: a random single-cycle pointer
- * chain (the latency probe of cache-stride and tlb) and a scratch directory
- * that is removed on every exit path (pagecache, writeback).
+ * chain (the latency probe of cache-stride and tlb), and for pagecache and
+ * writeback the choice of a disk-backed parent for the library's scratch
+ * directory and the cap on the file size.
  * Everything is static: each program includes it once.
  */
 #ifndef CH08_H
@@ -9,19 +10,8 @@
 
 #include "shikumi.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-#ifndef RAMFS_MAGIC
-#define RAMFS_MAGIC 0x858458f6
-#endif
 
 /* ---- random single cycle ------------------------------------------------- */
 
@@ -75,103 +65,47 @@ static inline void **ch08_chase(void **p, uint64_t count)
 #undef CH08_STEP
 
 /* ---- scratch directory ----------------------------------------------------
- * One directory per run, created with mkdtemp under a disk-backed parent; the
- * file inside is unlinked and the directory removed at exit and on
- * SIGINT/SIGTERM/SIGHUP (the handler cleans up, then dies of the signal). */
+ * The directory itself is the library's (sk_scratch_dir/sk_scratch_path,
+ * removed on every exit path); what is particular to this chapter is that
+ * it must be on a disk: on tmpfs or ramfs the page cache *is* the storage,
+ * so there is nothing to read "cold" and nothing to write back. */
 
-/* The directory leaves room for "/" and a short file name in the path. */
-#define CH08_NAME_MAX 64
-static char ch08_scratch_dir[PATH_MAX - CH08_NAME_MAX];
-static char ch08_scratch_file[PATH_MAX];
-
-static void ch08_scratch_cleanup(void)
+/* Is PATH on a memory filesystem (tmpfs, or ramfs, which sk_fs_type names
+ * by its magic number)? */
+static inline bool ch08_is_memfs(const char *path)
 {
-	if (ch08_scratch_file[0])
-		unlink(ch08_scratch_file);
-	if (ch08_scratch_dir[0])
-		rmdir(ch08_scratch_dir);
-	ch08_scratch_file[0] = ch08_scratch_dir[0] = '\0';
+	char t[32];
+	const char *fs = sk_fs_type(path, t, sizeof(t));
+	return fs && (!strcmp(fs, "tmpfs") || !strcmp(fs, "0x858458f6"));
 }
 
-static void ch08_scratch_on_signal(int sig)
+/* The parent for sk_scratch_dir: DIR if given (not a directory, or on a
+ * memory filesystem: exit 2 with WHY), else $TMPDIR, else /var/tmp, else
+ * /tmp, skipping memory filesystems with a warning (exit 4 if none is
+ * left). Creates nothing: call it before any work, to validate -d. */
+static inline const char *ch08_disk_dir(const char *dir, const char *optname, const char *why)
 {
-	/* unlink and rmdir are async-signal-safe */
-	if (ch08_scratch_file[0])
-		unlink(ch08_scratch_file);
-	if (ch08_scratch_dir[0])
-		rmdir(ch08_scratch_dir);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/* Is PATH on a memory filesystem (tmpfs, ramfs)? Reading "from disk" there
- * would be reading from memory. */
-static inline bool ch08_is_memfs(const char *path, char *fstype, size_t len)
-{
-	struct statfs sf;
-	if (statfs(path, &sf))
-		return false;
-	bool mem = sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
-	snprintf(fstype, len, "%s", mem ? "tmpfs" : "disk");
-	return mem;
-}
-
-/* Choose the parent directory: DIR if given (a tmpfs DIR is an error: exit
- * 2), else $TMPDIR, else /var/tmp, else /tmp, skipping memory filesystems
- * with a warning. Creates PARENT/shikumi-ch08.XXXXXX and installs the
- * cleanup. Returns the directory. */
-static inline const char *ch08_scratch_create(const char *dir, const char *optname)
-{
-	char fstype[16];
-	const char *parent = NULL;
+	struct stat st;
 	if (dir) {
-		struct stat st;
 		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
 			sk_bad_arg(optname, dir, "not a directory");
-		if (ch08_is_memfs(dir, fstype, sizeof(fstype)))
-			sk_bad_arg(optname, dir, "on tmpfs/ramfs: the page cache is the storage there");
-		parent = dir;
-	} else {
-		const char *cands[] = {getenv("TMPDIR"), "/var/tmp", "/tmp"};
-		for (size_t i = 0; i < SK_ARRAY_LEN(cands) && !parent; i++) {
-			struct stat st;
-			if (!cands[i] || !*cands[i] || stat(cands[i], &st) || !S_ISDIR(st.st_mode) ||
-			    access(cands[i], W_OK))
-				continue;
-			if (ch08_is_memfs(cands[i], fstype, sizeof(fstype))) {
-				sk_warn("%s is on tmpfs (memory): choosing another directory", cands[i]);
-				continue;
-			}
-			parent = cands[i];
+		if (ch08_is_memfs(dir))
+			sk_bad_arg(optname, dir, why);
+		return dir;
+	}
+	const char *cands[] = {getenv("TMPDIR"), "/var/tmp", "/tmp"};
+	for (size_t i = 0; i < SK_ARRAY_LEN(cands); i++) {
+		if (!cands[i] || !*cands[i] || stat(cands[i], &st) || !S_ISDIR(st.st_mode) ||
+		    access(cands[i], W_OK))
+			continue;
+		if (ch08_is_memfs(cands[i])) {
+			sk_warn("%s is on tmpfs (memory): choosing another directory", cands[i]);
+			continue;
 		}
-		if (!parent)
-			sk_skip("no writable disk-backed directory ($TMPDIR, /var/tmp, /tmp are tmpfs or "
-				"missing): give one with %s", optname);
+		return cands[i];
 	}
-	if ((size_t)snprintf(ch08_scratch_dir, sizeof(ch08_scratch_dir), "%s/shikumi-ch08.XXXXXX",
-			     parent) >= sizeof(ch08_scratch_dir))
-		sk_bad_arg(optname, parent, "path too long");
-	if (!mkdtemp(ch08_scratch_dir)) {
-		int e = errno;
-		ch08_scratch_dir[0] = '\0';
-		errno = e;
-		sk_die_errno("mkdtemp in %s", parent);
-	}
-	atexit(ch08_scratch_cleanup);
-	struct sigaction sa = {.sa_handler = ch08_scratch_on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	return ch08_scratch_dir;
-}
-
-/* The scratch file's path (registered for removal); NAME is short. */
-static inline const char *ch08_scratch_path(const char *name)
-{
-	snprintf(ch08_scratch_file, sizeof(ch08_scratch_file), "%s/%.*s", ch08_scratch_dir,
-		 CH08_NAME_MAX - 2, name);
-	return ch08_scratch_file;
+	sk_skip("no writable disk-backed directory ($TMPDIR, /var/tmp, /tmp are tmpfs or "
+		"missing): give one with %s", optname);
 }
 
 /* Largest file size the run may write: a quarter of MemAvailable (it must
@@ -186,6 +120,30 @@ static inline uint64_t ch08_scratch_cap(const char *dir)
 			cap = free_b;
 	}
 	return cap;
+}
+
+/* The size of the file to write under DIR: SIZE as given with --size
+ * (SIZE_ARG; exit 2 above the cap), else DEF cut down to the cap in whole
+ * MiB (exit 4 if that leaves less than MIN bytes). */
+static inline uint64_t ch08_file_size(const char *dir, const char *size_arg, uint64_t size,
+				      uint64_t def, uint64_t min)
+{
+	uint64_t cap = ch08_scratch_cap(dir);
+	char b1[32];
+	if (size_arg) {
+		if (size > cap) {
+			char why[96];
+			snprintf(why, sizeof(why), "exceeds the cap (MemAvailable/4, free space/2) = %s",
+				 sk_fmt_size(cap, b1, sizeof(b1)));
+			sk_bad_arg("--size", size_arg, why);
+		}
+		return size;
+	}
+	size = def < cap ? def : cap / SK_MIB * SK_MIB;
+	if (size < min)
+		sk_skip("not enough memory or disk space in %s for a %s file", dir,
+			sk_fmt_size(min, b1, sizeof(b1)));
+	return size;
 }
 
 #endif /* CH08_H */

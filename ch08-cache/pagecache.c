@@ -21,6 +21,7 @@
  */
 #include "shikumi.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <sys/mman.h>
 
@@ -35,6 +36,7 @@
 
 enum evict { EV_AUTO, EV_DROP, EV_FADVISE };
 static const char *const evict_names[] = {"auto", "drop", "fadvise", NULL};
+static const char *file;   /* the scratch file, for messages */
 
 static void write_file(int fd, size_t size, char *buf, size_t block)
 {
@@ -46,12 +48,12 @@ static void write_file(int fd, size_t size, char *buf, size_t block)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			sk_die_errno("write %s", ch08_scratch_file);
+			sk_die_errno("write %s", file);
 		}
 		off += (size_t)w;
 	}
 	if (fsync(fd))
-		sk_die_errno("fsync %s", ch08_scratch_file);
+		sk_die_errno("fsync %s", file);
 }
 
 /* Percentage of the file's pages in the page cache. */
@@ -62,7 +64,7 @@ static double resident_pct(const void *map, size_t size)
 	if (!vec)
 		sk_die("out of memory");
 	if (mincore((void *)map, size, vec))
-		sk_die_errno("mincore %s", ch08_scratch_file);
+		sk_die_errno("mincore %s", file);
 	size_t in = 0;
 	for (size_t i = 0; i < n; i++)
 		in += vec[i] & 1;
@@ -80,11 +82,11 @@ static bool evict_drop(void)
 static void evict_fadvise(int fd)
 {
 	if (fdatasync(fd))
-		sk_die_errno("fdatasync %s", ch08_scratch_file);
+		sk_die_errno("fdatasync %s", file);
 	int e = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	if (e) {
 		errno = e;
-		sk_die_errno("posix_fadvise DONTNEED %s", ch08_scratch_file);
+		sk_die_errno("posix_fadvise DONTNEED %s", file);
 	}
 }
 
@@ -97,10 +99,10 @@ static uint64_t read_file(int fd, size_t size, char *buf, size_t block)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			sk_die_errno("read %s", ch08_scratch_file);
+			sk_die_errno("read %s", file);
 		}
 		if (r == 0)
-			sk_die("%s: unexpected end of file at %zu", ch08_scratch_file, off);
+			sk_die("%s: unexpected end of file at %zu", file, off);
 		off += (size_t)r;
 	}
 	return sk_now_ns() - t0;
@@ -160,38 +162,17 @@ int main(int argc, char **argv)
 		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
 	if (!reps)
 		reps = quick ? QUICK_REPS : DEFAULT_REPS;
-	if (dir) {   /* validate before creating anything */
-		char fstype[16];
-		struct stat st;
-		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-			sk_bad_arg("--dir", dir, "not a directory");
-		if (ch08_is_memfs(dir, fstype, sizeof(fstype)))
-			sk_bad_arg("--dir", dir, "on tmpfs/ramfs: the page cache is the storage there");
-	}
-	uint64_t cap = ch08_scratch_cap(dir ? dir : NULL);
-	if (size_arg && size > cap) {
-		char why[96], b1[32];
-		snprintf(why, sizeof(why), "exceeds the cap (MemAvailable/4, free space/2) = %s",
-			 sk_fmt_size(cap, b1, sizeof(b1)));
-		sk_bad_arg("--size", size_arg, why);
-	}
+	/* validate before creating anything */
+	const char *parent = ch08_disk_dir(dir, "--dir", "on tmpfs/ramfs: the page cache is the storage there");
+	size = ch08_file_size(parent, size_arg, size, quick ? QUICK_SIZE : DEFAULT_SIZE, block);
 	bool can_drop = access(DROP_CACHES, W_OK) == 0;
 	if (evict == EV_DROP && !can_drop)
 		sk_skip("cannot write %s (not root, or read-only /proc/sys): try --evict fadvise",
 			DROP_CACHES);
 	enum evict how = evict == EV_AUTO ? (can_drop ? EV_DROP : EV_FADVISE) : (enum evict)evict;
 
-	const char *sdir = ch08_scratch_create(dir, "--dir");
-	cap = ch08_scratch_cap(sdir);
-	if (!size_arg) {
-		size = quick ? QUICK_SIZE : DEFAULT_SIZE;
-		if (size > cap)
-			size = cap / SK_MIB * SK_MIB;
-		if (size < block)
-			sk_skip("not enough memory or disk space for a %llu-byte file",
-				(unsigned long long)block);
-	}
-	const char *path = ch08_scratch_path("pagecache.dat");
+	const char *sdir = sk_scratch_dir(parent);
+	const char *path = file = sk_scratch_path("pagecache.dat");
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		sk_die_errno("open %s", path);
@@ -207,9 +188,9 @@ int main(int argc, char **argv)
 
 	struct sk_tsv tsv;
 	sk_tsv_open(&tsv, out);
-	char fstype[16];
-	ch08_is_memfs(sdir, fstype, sizeof(fstype));
+	char fstype[32];
 	sk_tsv_meta(&tsv, "dir", "%s", sdir);
+	sk_tsv_meta(&tsv, "fs_type", "%s", sk_fs_type(sdir, fstype, sizeof(fstype)) ? fstype : "unknown");
 	sk_tsv_meta(&tsv, "file_bytes", "%llu", (unsigned long long)size);
 	sk_tsv_meta(&tsv, "block_bytes", "%llu", (unsigned long long)block);
 	sk_tsv_meta(&tsv, "evict", "%s", how == EV_DROP ? "drop_caches (sync; echo 1)" :
@@ -248,7 +229,5 @@ int main(int argc, char **argv)
 	munmap(map, (size_t)size);
 	close(fd);
 	free(buf);
-	int rc = sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
-	ch08_scratch_cleanup();
-	return rc;
+	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;   /* the scratch directory goes at exit */
 }

@@ -1,6 +1,6 @@
 /*
  * tlb - the TLB's reach: one access per page over a growing number of pages,
- * with 4 KiB pages and with transparent huge pages (2 MiB).
+ * with 4 KiB pages and with transparent huge pages (2 MiB on x86-64).
  *
  * A random pointer chain visits one cache line in each of N pages. The line
  * inside each page is spread by a hash of the page number, so the N lines
@@ -32,27 +32,21 @@
 #define QUICK_REPS 3
 #define DEFAULT_TARGET_MS 20
 #define QUICK_TARGET_MS 8
-#define HUGE_SIZE (2 * SK_MIB)       /* x86-64 and arm64 (4 KiB base) PMD size */
 #define BATCH 4096
 
 enum backing { B_4K, B_THP, B_BOTH };
 static const char *const backing_names[] = {"4k", "thp", "both", NULL};
 
 struct region {
-	char *base;        /* aligned start */
-	void *map;
-	size_t maplen;
+	char *base;        /* huge-page aligned when THP-backed (sk_map_anon) */
 	size_t len;
 };
 
 static void region_map(struct region *r, size_t len, bool thp)
 {
-	/* Over-allocate by one huge page and align, so that THP can back the
-	 * whole range with PMD mappings. */
-	r->maplen = len + HUGE_SIZE;
-	r->map = sk_map_anon(r->maplen, thp ? 1 : 0);
-	uintptr_t a = ((uintptr_t)r->map + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
-	r->base = (char *)a;
+	/* With thp = 1, sk_map_anon aligns the start to the huge-page size, so
+	 * that THP can back the whole range with PMD mappings. */
+	r->base = sk_map_anon(len, thp ? 1 : 0);
 	r->len = len;
 	memset(r->base, 0, len);   /* fault everything in before timing */
 }
@@ -218,12 +212,17 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&tsv, "reps", "%d", reps);
 	sk_tsv_meta(&tsv, "target_ms", "%d", target_ms);
 	sk_tsv_meta(&tsv, "thp_system", "%s", thp_sys);
+	sk_tsv_meta(&tsv, "huge_page_bytes", "%llu", (unsigned long long)sk_hugepage_size());
 	sk_tsv_meta(&tsv, "anon_huge_kib_before", "%lld", huge0);
 	if (use[B_THP])
 		sk_tsv_meta(&tsv, "thp_backed_fraction", "%.3f", thp_fraction);
 	sk_tsv_meta(&tsv, "what", "ns per dependent load; one line per page, random page order");
 	sk_tsv_header(&tsv, "backing\tpages\tspan_bytes\trep\tns_per_access");
-	if (use[B_THP] && thp_fraction < 0.5)
+	char hb[32], lb[32];
+	if (use[B_THP] && len < sk_hugepage_size())
+		sk_warn("the buffer (%s) is smaller than one huge page (%s): the thp curve uses 4 KiB pages",
+			sk_fmt_size(len, lb, sizeof(lb)), sk_fmt_size(sk_hugepage_size(), hb, sizeof(hb)));
+	else if (use[B_THP] && thp_fraction < 0.5)
 		sk_warn("only %.0f%% of the THP buffer is backed by huge pages (fragmented memory?)",
 			100 * thp_fraction);
 
@@ -261,8 +260,8 @@ int main(int argc, char **argv)
 	}
 	free(v);
 	for (int bk = 0; bk < 2; bk++)
-		if (reg[bk].map)
-			munmap(reg[bk].map, reg[bk].maplen);
+		if (reg[bk].base)
+			munmap(reg[bk].base, reg[bk].len);
 	munmap(order, (size_t)max_pages * sizeof(uint32_t));
 	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
 }

@@ -24,6 +24,7 @@
  */
 #include "shikumi.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -225,33 +226,12 @@ int main(int argc, char **argv)
 		if (wait_s > 60)
 			wait_s = 60;
 	}
-	if (dir) {
-		char fstype[16];
-		struct stat st;
-		if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-			sk_bad_arg("--dir", dir, "not a directory");
-		if (ch08_is_memfs(dir, fstype, sizeof(fstype)))
-			sk_bad_arg("--dir", dir, "on tmpfs/ramfs: nothing is written back there");
-	}
-	uint64_t cap = ch08_scratch_cap(dir);
-	if (size_arg && size > cap) {
-		char why[96], b1[32];
-		snprintf(why, sizeof(why), "exceeds the cap (MemAvailable/4, free space/2) = %s",
-			 sk_fmt_size(cap, b1, sizeof(b1)));
-		sk_bad_arg("--size", size_arg, why);
-	}
-	const char *sdir = ch08_scratch_create(dir, "--dir");
-	if (!size_arg) {
-		size = quick ? QUICK_SIZE : DEFAULT_SIZE;
-		cap = ch08_scratch_cap(sdir);
-		if (size > cap)
-			size = cap / SK_MIB * SK_MIB;
-		if (size < block)
-			sk_skip("not enough memory or disk space for a %llu-byte file",
-				(unsigned long long)block);
-	}
+	/* validate before creating anything */
+	const char *parent = ch08_disk_dir(dir, "--dir", "on tmpfs/ramfs: nothing is written back there");
+	size = ch08_file_size(parent, size_arg, size, quick ? QUICK_SIZE : DEFAULT_SIZE, block);
 	size = size / block * block;   /* whole blocks: O_DIRECT wants aligned lengths */
-	const char *path = ch08_scratch_path("writeback.dat");
+	const char *sdir = sk_scratch_dir(parent);
+	const char *path = sk_scratch_path("writeback.dat");
 	char *buf;
 	if (posix_memalign((void **)&buf, (size_t)sk_page_size(), (size_t)block))
 		sk_die("out of memory");
@@ -260,7 +240,9 @@ int main(int argc, char **argv)
 
 	struct sk_tsv tsv;
 	sk_tsv_open(&tsv, out);
+	char fstype[32];
 	sk_tsv_meta(&tsv, "dir", "%s", sdir);
+	sk_tsv_meta(&tsv, "fs_type", "%s", sk_fs_type(sdir, fstype, sizeof(fstype)) ? fstype : "unknown");
 	sk_tsv_meta(&tsv, "file_bytes", "%llu", (unsigned long long)size);
 	sk_tsv_meta(&tsv, "block_bytes", "%llu", (unsigned long long)block);
 	for (size_t i = 0; i < SK_ARRAY_LEN(knobs); i++)
@@ -344,7 +326,5 @@ int main(int argc, char **argv)
 			return SK_EXIT_FAIL;
 	}
 	free(buf);
-	int rc = sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
-	ch08_scratch_cleanup();
-	return rc;
+	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;   /* the scratch directory goes at exit */
 }
