@@ -43,24 +43,17 @@ Examples:
 EOF
 }
 
-cpu="" rundir="" dir="" exps=""
-while getopts ":qc:o:d:e:h" opt; do
+dir="" exps=""
+while getopts ":qc:o:hd:e:" opt; do
 	case $opt in
-	q) SK_QUICK=1 ;;
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	o) rundir=$OPTARG ;;
 	d) [[ -d $OPTARG && -w $OPTARG ]] || sk_usage_error "bad VALUE for -d: '$OPTARG': not a writable directory"
 	   dir=$OPTARG ;;
 	e) exps=$OPTARG ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
 if [[ -n $exps ]]; then
 	IFS=, read -ra want <<<"$exps"
 	((${#want[@]} > 0)) || sk_usage_error "bad VALUE for -e: '$exps': empty list"
@@ -70,23 +63,14 @@ if [[ -n $exps ]]; then
 else
 	read -ra want <<<"$ALL_EXPS"
 fi
-for p in cache-stride tlb membw pagecache writeback; do
-	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
-done
-sk_have taskset || sk_die "taskset not found (install util-linux)"
-q=()
-((SK_QUICK)) && q=(-q)
 dirarg=()
 [[ -n $dir ]] && dirarg=(-d "$dir")
-
-sk_run_init "$CHAPTER" "$rundir"
+sk_driver_ready "$CHAPTER" cache-stride tlb membw pagecache writeback
+cpu=$SK_CPU
 
 # Is this a virtual machine? Then sysfs's L3 is the host's shared LLC.
 is_vm() { grep -qw hypervisor /proc/cpuinfo 2>/dev/null; }
-# The "# key: value" preamble line of a TSV.
-meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
-# x: a ratio with one decimal ("4.6")
-x() { awk "BEGIN { printf \"%.1f\", $1 }"; }
+# human BYTES: "48 KiB", "3.4 MiB" (a whole number without decimals)
 human() { awk -v b="$1" 'BEGIN { split("B KiB MiB GiB", u, " "); i = 1; while (b >= 1024 && i < 4) { b /= 1024; i++ }
 	printf (b == int(b) ? "%d %s" : "%.1f %s"), b, u[i] }'; }
 
@@ -97,14 +81,14 @@ run_cache_stride() {
 	sk_exp_begin cache-stride
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" cl="$SK_EXP_DIR/cliffs.tsv" t0 t1
 	t0=$(date +%s.%N)
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${q[@]}" --mode both ||
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${SK_QOPT[@]}" --mode both ||
 		sk_die "cache-stride failed (see $SK_LOG)"
 	t1=$(date +%s.%N)
 	local secs
 	secs=$(sk_calc "$t1 - $t0")
 	# The same chase on transparent huge pages: how much of the DRAM plateau
 	# is page walking (kept apart: data-thp.tsv, mode chase_thp in the summary).
-	sk_run_prog "$SK_EXP_DIR/data-thp.tsv" sk_pin "$cpu" "$HERE/cache-stride" "${q[@]}" --mode chase --thp ||
+	sk_run_prog "$SK_EXP_DIR/data-thp.tsv" sk_pin "$cpu" "$HERE/cache-stride" "${SK_QOPT[@]}" --mode chase --thp ||
 		sk_warn "cache-stride --thp failed (see $SK_LOG)"
 	{
 		sk_summarize -b mode,size_bytes -v ns_per_access "$d"
@@ -117,7 +101,7 @@ run_cache_stride() {
 
 	# caches from the data's preamble (cache-stride copied them from sysfs)
 	local l1 l2 l3 caches=""
-	l1=$(meta "$d" cache_l1d_bytes) l2=$(meta "$d" cache_l2_bytes) l3=$(meta "$d" cache_l3_bytes)
+	l1=$(sk_meta "$d" cache_l1d_bytes) l2=$(sk_meta "$d" cache_l2_bytes) l3=$(sk_meta "$d" cache_l3_bytes)
 	[[ -n $l1 ]] && caches+="L1d=$l1 "
 	[[ -n $l2 ]] && caches+="L2=$l2 "
 	[[ -n $l3 ]] && caches+="L3=$l3 "
@@ -131,9 +115,9 @@ run_cache_stride() {
 	last=$(human "$maxsize")
 
 	sk_verdict_if "$cmax >= 5 * $cmin" "chase: latency at the largest size is several times L1's" \
-		">= 5 x" "$cmax ns at $last vs $cmin ns at $(human "$first") ($(x "$cmax / $cmin")x)"
+		">= 5 x" "$cmax ns at $last vs $cmin ns at $(human "$first") ($(sk_calc "$cmax / $cmin" %.1f)x)"
 	sk_verdict_if "$smax >= 3 * $smin" "seq: time per line at the largest size is several times L1's" \
-		">= 3 x" "$smax ns at $last vs $smin ns at $(human "$first") ($(x "$smax / $smin")x)" \
+		">= 3 x" "$smax ns at $last vs $smin ns at $(human "$first") ($(sk_calc "$smax / $smin" %.1f)x)" \
 		"smaller than chase: the prefetcher streams the next lines in ahead of the stores"
 
 	# One verdict per cache level: a chase cliff within a factor of 2 of it.
@@ -155,7 +139,7 @@ run_cache_stride() {
 			hit=$(near_cliff "$size")
 			if [[ -n $hit ]]; then
 				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
-					"cliff at $(human "$hit") ($(x "$hit / $size")x)" PASS ""
+					"cliff at $(human "$hit") ($(sk_calc "$hit / $size" %.1f)x)" PASS ""
 			else
 				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
 					"no chase cliff there; cliffs: ${list:-none}" FAIL ""
@@ -225,7 +209,7 @@ EOF
 run_tlb() {
 	sk_exp_begin tlb
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/tlb" "${q[@]}" || rc=$?
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/tlb" "${SK_QOPT[@]}" || rc=$?
 	if ((rc == 4)); then
 		sk_skip_exp "transparent huge pages unavailable"
 		sk_exp_end
@@ -234,13 +218,13 @@ run_tlb() {
 	((rc == 0)) || sk_die "tlb failed (see $SK_LOG)"
 	sk_summarize -b backing,pages -v ns_per_access "$d" | sk_atomic_write "$s"
 	if ! grep -q $'^thp\t' "$s"; then
-		sk_verdict "huge pages move the TLB cliff" "thp curve" "none" SKIP "transparent huge pages are $(meta "$d" thp_system)"
+		sk_verdict "huge pages move the TLB cliff" "thp curve" "none" SKIP "transparent huge pages are $(sk_meta "$d" thp_system)"
 		sk_plot "$HERE/tlb.gp" summary.tsv tlb
 		sk_exp_end
 		return
 	fi
 	local frac small4 smallh big4 bigh bigp reach
-	frac=$(meta "$d" thp_backed_fraction)
+	frac=$(sk_meta "$d" thp_backed_fraction)
 	read -r small4 smallh < <(awk -F'\t' '$1 == "4k" && !a { a = $4 } $1 == "thp" && !b { b = $4 } END { print a, b }' "$s")
 	bigp=$(awk -F'\t' '$1 == "4k" { p = $2 } END { print p }' "$s")
 	big4=$(sk_tsv_get "$s" pages "$bigp" median)
@@ -253,7 +237,7 @@ run_tlb() {
 	sk_verdict_if "$small4 <= 1.3 * $smallh && $smallh <= 1.3 * $small4" "few pages: 4 KiB and huge pages cost the same" \
 		"within 1.3x" "$small4 vs $smallh ns at $(awk -F'\t' '$1 == "4k" { print $2; exit }' "$s") pages"
 	sk_verdict_if "$big4 >= 1.3 * $bigh" "many pages: 4 KiB pages cost more (TLB misses, page walks)" \
-		">= 1.3x huge pages" "$big4 vs $bigh ns at $bigp pages ($(x "$big4 / $bigh")x)" \
+		">= 1.3x huge pages" "$big4 vs $bigh ns at $bigp pages ($(sk_calc "$big4 / $bigh" %.1f)x)" \
 		"first page count where 4 KiB pages cost >= 1.5x: ${reach:-none} ($(human "$(( ${reach:-0} * 4096 ))") of 4 KiB pages)"
 	sk_plot "$HERE/tlb.gp" summary.tsv tlb
 	sk_summary <<EOF
@@ -276,7 +260,7 @@ run_membw() {
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
 	# membw pins its own threads (pinning is part of this experiment): thread 0
 	# on the last allowed CPU, the others on the rest.
-	sk_run_prog "$d" "$HERE/membw" "${q[@]}" || sk_die "membw failed (see $SK_LOG)"
+	sk_run_prog "$d" "$HERE/membw" "${SK_QOPT[@]}" || sk_die "membw failed (see $SK_LOG)"
 	sk_summarize -b op,threads,size_bytes -v gb_per_s "$d" | sk_atomic_write "$s"
 	local nall r1s r1l w1l c1l rNs first last
 	nall=$(awk -F'\t' 'NR > 1 { if ($2 > n) n = $2 } END { print n }' "$s")
@@ -287,12 +271,12 @@ run_membw() {
 	local w1s c1s
 	w1s=$(get write 1 "$first") c1s=$(get copy 1 "$first")
 	sk_verdict_if "$r1s >= 2 * $r1l" "read: small buffers stream far faster than DRAM" ">= 2x" \
-		"$r1s GB/s at $(human "$first") vs $r1l GB/s at $(human "$last") ($(x "$r1s / $r1l")x)"
+		"$r1s GB/s at $(human "$first") vs $r1l GB/s at $(human "$last") ($(sk_calc "$r1s / $r1l" %.1f)x)"
 	local note_mt=""
 	if ((nall > 1)); then
 		rNs=$(get read "$nall" "$first")
 		sk_verdict_if "$rNs >= 1.2 * $r1s" "read: $nall threads in private caches add up" ">= 1.2x one thread" \
-			"$rNs vs $r1s GB/s at $(human "$first") ($(x "$rNs / $r1s")x)" \
+			"$rNs vs $r1s GB/s at $(human "$first") ($(sk_calc "$rNs / $r1s" %.1f)x)" \
 			"DRAM is shared: at $(human "$last") $nall threads give $(get read "$nall" "$last") GB/s vs $r1l"
 		note_mt="- $nall threads, read: $rNs GB/s at $(human "$first"), $(get read "$nall" "$last") GB/s at $(human "$last")"
 	else
@@ -317,7 +301,7 @@ EOF
 run_pagecache() {
 	sk_exp_begin pagecache
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagecache" "${q[@]}" "${dirarg[@]}" || rc=$?
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagecache" "${SK_QOPT[@]}" "${dirarg[@]}" || rc=$?
 	if ((rc == 4)); then
 		sk_skip_exp "$(grep -h 'SKIP' "$SK_LOG" | tail -1)"
 		sk_exp_end
@@ -328,8 +312,8 @@ run_pagecache() {
 	local cold warm how size rb ra
 	cold=$(sk_tsv_get "$s" phase cold median)
 	warm=$(sk_tsv_get "$s" phase warm median)
-	how=$(meta "$d" evict)
-	size=$(meta "$d" file_bytes)
+	how=$(sk_meta "$d" evict)
+	size=$(sk_meta "$d" file_bytes)
 	rb=$(awk -F'\t' '!/^#/ && $2 == "cold" { if ($6 > m) m = $6 } END { print m + 0 }' "$d")
 	ra=$(awk -F'\t' '!/^#/ && $2 == "cold" { if (!n++ || $7 < m) m = $7 } END { print m + 0 }' "$d")
 	sk_verdict_if "$rb <= 10" "eviction empties the page cache of the file" "<= 10 % resident" \
@@ -337,13 +321,13 @@ run_pagecache() {
 	sk_verdict_if "$ra >= 90" "a read leaves the file in the page cache" ">= 90 % resident" \
 		"at least $ra % resident after the cold reads"
 	sk_verdict_if "$warm >= 2 * $cold" "the warm read is many times faster" ">= 2x cold" \
-		"warm $warm MB/s vs cold $cold MB/s ($(x "$warm / $cold")x)" \
+		"warm $warm MB/s vs cold $cold MB/s ($(sk_calc "$warm / $cold" %.1f)x)" \
 		"on a VM the cold read may come from the host's cache: faster than a disk"
 	sk_plot "$HERE/pagecache.gp" data.tsv pagecache
 	sk_summary <<EOF
 ## Reading a file twice: the page cache
 
-A $(human "$size") file is evicted from the page cache ($how), then read twice with 1 MiB read(2) calls. The first read has to go to the block device: $cold MB/s. It leaves the whole file in memory (mincore: $ra % resident), so the second read is a memory copy from the page cache: $warm MB/s, $(x "$warm / $cold") times faster.
+A $(human "$size") file is evicted from the page cache ($how), then read twice with 1 MiB read(2) calls. The first read has to go to the block device: $cold MB/s. It leaves the whole file in memory (mincore: $ra % resident), so the second read is a memory copy from the page cache: $warm MB/s, $(sk_calc "$warm / $cold" %.1f) times faster.
 
 - cold: $cold MB/s; warm: $warm MB/s (medians)
 - residency before the cold read: <= $rb %; after: >= $ra %
@@ -358,7 +342,7 @@ EOF
 run_writeback() {
 	sk_exp_begin writeback
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" tr="$SK_EXP_DIR/trace.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/writeback" "${q[@]}" "${dirarg[@]}" --trace "$tr" || rc=$?
+	sk_run_prog "$d" sk_pin "$cpu" "$HERE/writeback" "${SK_QOPT[@]}" "${dirarg[@]}" --trace "$tr" || rc=$?
 	if ((rc == 4)); then
 		sk_skip_exp "$(grep -h 'SKIP' "$SK_LOG" | tail -1)"
 		sk_exp_end
@@ -371,12 +355,12 @@ run_writeback() {
 	bfs=$(sk_tsv_get "$s" variant buffered_fsync median)
 	osync=$(sk_tsv_get "$s" variant osync median)
 	odir=$(sk_tsv_get "$s" variant odirect median)
-	size=$(meta "$d" file_bytes)
-	fstart=$(meta "$tr" fsync_start_ms)
-	fms=$(meta "$tr" fsync_ms)
-	wait=$(meta "$tr" wait_s)
+	size=$(sk_meta "$d" file_bytes)
+	fstart=$(sk_meta "$tr" fsync_start_ms)
+	fms=$(sk_meta "$tr" fsync_ms)
+	wait=$(sk_meta "$tr" wait_s)
 	knobs=$(for k in dirty_background_ratio dirty_ratio dirty_background_bytes dirty_bytes dirty_expire_centisecs dirty_writeback_centisecs; do
-		printf '%s=%s ' "$k" "$(meta "$d" "$k")"; done)
+		printf '%s=%s ' "$k" "$(sk_meta "$d" "$k")"; done)
 	# Dirty (kB): baseline = first sample; peak before fsync; level after fsync.
 	read -r base peak endd < <(awk -F'\t' '/^#/ { next } !h { h = 1; next }
 		!b { base = $2; b = 1 } ($4 == "writing" || $4 == "waiting") && $2 > peak { peak = $2 } $4 == "after" { endd = $2 }
@@ -386,9 +370,9 @@ run_writeback() {
 	wend=$(awk -F'\t' '/^#/ { next } !h { h = 1; next } $4 == "waiting" { print $1; exit }' "$tr")
 	flush=$(awk -F'\t' -v base="$base" -v half="$((kib / 2))" '/^#/ { next } !h { h = 1; next }
 		$4 == "waiting" && $2 > base + half { up = 1 } $4 == "waiting" && up && $2 < base + half { print $1; exit }' "$tr")
-	expire=$(meta "$d" dirty_expire_centisecs)
+	expire=$(sk_meta "$d" dirty_expire_centisecs)
 	sk_verdict_if "$buf >= 2 * $osync" "buffered writes return long before O_SYNC ones" ">= 2x O_SYNC" \
-		"buffered $buf MB/s vs O_SYNC $osync MB/s ($(x "$buf / $osync")x)" \
+		"buffered $buf MB/s vs O_SYNC $osync MB/s ($(sk_calc "$buf / $osync" %.1f)x)" \
 		"buffered + fsync: $bfs MB/s"
 	sk_verdict_if "$peak - $base >= 0.5 * $kib" "a buffered write leaves dirty pages in memory" \
 		">= 50 % of the file in Dirty" "Dirty rose by $(( (peak - base) / 1024 )) MiB for a $(human "$size") file" \
@@ -402,7 +386,7 @@ run_writeback() {
 	fi
 	sk_plot "$HERE/writeback.gp" trace.tsv writeback "$fstart" "$(awk -v w="${wend:-0}" -v e="${expire:-0}" 'BEGIN { print w + e * 10 }')"
 	local flush_note="the fsync wrote them back (the watch, $wait s, was shorter than dirty_expire_centisecs)"
-	[[ -n $flush ]] && flush_note="the kernel's flusher wrote them back $(x "($flush - $wend) / 1000") s after the write ended (dirty_expire_centisecs = $expire, checked every dirty_writeback_centisecs), before any fsync"
+	[[ -n $flush ]] && flush_note="the kernel's flusher wrote them back $(sk_calc "($flush - $wend) / 1000" %.1f) s after the write ended (dirty_expire_centisecs = $expire, checked every dirty_writeback_centisecs), before any fsync"
 	sk_summary <<EOF
 ## Where a write goes: page cache, write-back, O_SYNC, O_DIRECT
 
