@@ -36,7 +36,6 @@
 #define DEFAULT_REPS 5                /* system-wide memory is noisy: take medians */
 #define QUICK_REPS 3
 #define MIN_SIZE SK_MIB
-#define HPAGE_FALLBACK (2 * SK_MIB)
 
 static const char *const stage_process[] = {"parent", "child", "child", "parent"};
 static const char *const stage_name[] = {"before_fork", "child_before_write", "child_after_write",
@@ -64,33 +63,6 @@ static void usage(void)
 	       "  taskset -c 1 %s | column -t\n"
 	       "  taskset -c 1 %s -s 256M --thp\n",
 	       sk_prog, DEFAULT_REPS, QUICK_REPS, QUICK_REPS, sk_prog, sk_prog);
-}
-
-static uint64_t hpage_size(void)
-{
-	long long v;
-	if (sk_read_ll("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", &v) == 0 && v > 0)
-		return (uint64_t)v;
-	return HPAGE_FALLBACK;
-}
-
-/* A private anonymous mapping that starts on a huge-page boundary, so that
- * with --thp every 2 MiB piece of it can be a huge page. */
-static void *map_aligned(size_t len, size_t align, int thp)
-{
-	size_t span = len + align;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		sk_die_errno("mmap %zu bytes", span);
-	uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-	size_t head = start - (uintptr_t)p, tail = span - head - len;
-	if (head && munmap(p, head))
-		sk_die_errno("munmap");
-	if (tail && munmap((char *)start + len, tail))
-		sk_die_errno("munmap");
-	if (madvise((void *)start, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
-		sk_die_errno("madvise %s", thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE");
-	return (void *)start;
 }
 
 /* Write one byte per page with a given value (so a second pass really writes). */
@@ -172,10 +144,12 @@ static void emit(struct sk_tsv *t, int rep, int stage, const struct sample *s, u
 		   (unsigned long long)stage_minflt, s->avail_kib, s->used_kib, s->anon_kib);
 }
 
-static void one_rep(struct sk_tsv *t, int rep, size_t size, size_t page, size_t hpage, int thp)
+static void one_rep(struct sk_tsv *t, int rep, size_t size, size_t page, int thp)
 {
 	struct sample before_touch, s[4];
-	char *p = map_aligned(size, hpage, thp);
+	/* thp: MADV_HUGEPAGE and a start on a huge-page boundary, so that every
+	 * 2 MiB piece can be a huge page; else MADV_NOHUGEPAGE. */
+	char *p = sk_map_anon(size, thp);
 
 	take_sample(0, &before_touch);
 	write_pages(p, size, page, 1);
@@ -264,7 +238,7 @@ int main(int argc, char **argv)
 		return 0;
 
 	size_t page = (size_t)sk_page_size();
-	size_t hpage = (size_t)hpage_size();
+	size_t hpage = (size_t)sk_hugepage_size();
 	size = (size + page - 1) / page * page;
 	char thp_mode[32];
 	sk_thp_mode(thp_mode, sizeof(thp_mode));
@@ -287,7 +261,7 @@ int main(int argc, char **argv)
 	sk_children_guard();
 	sk_cpu_note();
 	for (int rep = 0; rep < reps; rep++) {
-		one_rep(&tsv, rep, size, page, hpage, thp);
+		one_rep(&tsv, rep, size, page, thp);
 		sk_cpu_note();
 	}
 	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;

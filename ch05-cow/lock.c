@@ -18,8 +18,8 @@
  *   thread_plain    threads, plain ++ on a shared int (load, add, store)
  *   thread_atomic   threads, atomic_fetch_add
  *   thread_mutex    threads, ++ under a pthread mutex
- * The files live in a directory the program creates (mkdtemp) and removes on
- * every exit path, including Ctrl-C.
+ * The files live in a directory the program creates (mkdtemp, in DIR, else
+ * $TMPDIR, else /var/tmp) and removes on every exit path, including Ctrl-C.
  *
  * Usage: lock [-n WORKERS] [-t TOTAL] [-r REPS] [--mode NAME]... [-w WINDOW_NS] [-d DIR] [-o FILE]
  * Try:   ./lock | column -t      then      ./lock -t 100000 --mode none --mode flock
@@ -29,7 +29,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -58,57 +57,9 @@ static const char *const mode_what[NMODES] = {
 	"threads, atomic_fetch_add",
 	"threads, pthread mutex"};
 
-/* ---- scratch directory: one owner, removed on every exit path --------------- */
-
-static char scratch_dir[PATH_MAX];
-static char counter_path[PATH_MAX + 32], lockfile_path[PATH_MAX + 32], flock_path[PATH_MAX + 32];
-static pid_t owner_pid;
-
-/* Async-signal-safe: unlink and rmdir only. */
-static void scratch_remove(void)
-{
-	if (!scratch_dir[0] || getpid() != owner_pid)
-		return;
-	unlink(counter_path);
-	unlink(lockfile_path);
-	unlink(flock_path);
-	rmdir(scratch_dir);
-}
-
-static void on_signal(int sig)
-{
-	sk_children_reap_all();
-	scratch_remove();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void scratch_create(const char *parent)
-{
-	if ((size_t)snprintf(scratch_dir, sizeof(scratch_dir), "%s/shikumi-lock.XXXXXX", parent) >=
-	    sizeof(scratch_dir))
-		sk_bad_arg("--dir", parent, "path too long");
-	owner_pid = getpid();
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigfillset(&sa.sa_mask);
-	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	for (size_t i = 0; i < SK_ARRAY_LEN(sigs); i++)
-		if (sigaction(sigs[i], &sa, NULL))
-			sk_die_errno("sigaction");
-	if (atexit(scratch_remove))
-		sk_die("atexit failed");
-	if (!mkdtemp(scratch_dir)) {
-		int e = errno;
-		scratch_dir[0] = '\0';
-		errno = e;
-		sk_die_errno("mkdtemp in %s", parent);
-	}
-	snprintf(counter_path, sizeof(counter_path), "%s/count", scratch_dir);
-	snprintf(lockfile_path, sizeof(lockfile_path), "%s/lock", scratch_dir);
-	snprintf(flock_path, sizeof(flock_path), "%s/flock", scratch_dir);
-}
+/* The files live in a scratch directory (sk_scratch_dir): removed on every
+ * exit path, Ctrl-C included, by the process that made it (not by a worker). */
+static const char *counter_path, *lockfile_path, *flock_path;
 
 /* ---- the counter file -------------------------------------------------------- */
 
@@ -403,7 +354,8 @@ static void usage(void)
 		printf("                           %-14s %s\n", mode_name[i], mode_what[i]);
 	printf("  -w, --window WINDOW_NS pause between check and create in wrong_lock [ns],\n"
 	       "                         0..10000000 (default %d)\n"
-	       "  -d, --dir DIR          where to create the scratch directory (default $TMPDIR or /tmp)\n"
+	       "  -d, --dir DIR          where to create the scratch directory\n"
+	       "                         (default $TMPDIR, else /var/tmp)\n"
 	       "  -q, --quick            quick mode (%d repetitions)\n"
 	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
 	       "  -h, --help             this help\n\n"
@@ -422,9 +374,7 @@ int main(int argc, char **argv)
 	uint64_t window_ns = DEFAULT_WINDOW_NS;
 	bool quick = false, reps_given = false, selected[NMODES] = {false};
 	int nselected = 0;
-	const char *out = NULL, *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
+	const char *out = NULL, *dir = NULL;   /* NULL: $TMPDIR, else /var/tmp */
 
 	static const struct option longopts[] = {
 		{"workers", required_argument, NULL, 'n'}, {"total", required_argument, NULL, 't'},
@@ -480,7 +430,10 @@ int main(int argc, char **argv)
 	sk_tsv_header(&tsv, "mode\trep\tworkers\ttotal\tfinal_count\tlost\telapsed_us");
 
 	sk_children_guard();
-	scratch_create(dir);   /* after the guard: its handler also removes the directory */
+	sk_scratch_dir(dir);
+	counter_path = sk_scratch_path("count");
+	lockfile_path = sk_scratch_path("lock");
+	flock_path = sk_scratch_path("flock");
 	struct shared *sh = sk_shared_alloc(sizeof(struct shared));
 	for (int m = 0; m < NMODES; m++) {
 		if (nselected && !selected[m])

@@ -46,56 +46,29 @@ Examples:
 EOF
 }
 
-cpu="" rundir="" size=""
+size=""
 while getopts ":qc:o:s:h" opt; do
 	case $opt in
-	q) SK_QUICK=1 ;;
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	o) rundir=$OPTARG ;;
 	s) size=$OPTARG ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
-for p in cow cow-cost shared-mem lock; do
-	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
-done
+sk_no_operands "$@"
 size=${size:-100M}
 # Let cow itself judge SIZE (strict parsing, MemAvailable bound) before anything runs.
-if ! err=$("$HERE/cow" -s "$size" --check 2>&1 >/dev/null); then
+if [[ -x $HERE/cow ]] && ! err=$("$HERE/cow" -s "$size" --check 2>&1 >/dev/null); then
 	sk_usage_error "${err#cow: }"
 fi
-sk_have taskset || sk_die "taskset not found (install util-linux)"
-q=()
-((SK_QUICK)) && q=(-q)
+sk_driver_ready "$CHAPTER" cow cow-cost shared-mem lock
+cpu=$SK_CPU
 
-sk_run_init "$CHAPTER" "$rundir"
-
-# median FILE COL: median of a numeric column of a TSV (data rows only).
-median() {
-	sk_tsv_col "$1" "$2" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "NaN"; exit }
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# mib KIB: KiB -> MiB with one decimal.
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-# ns VALUE: a time in ns, rounded to a whole ns.
-ns() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
-# ratio A B: A / B with two decimals.
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b != 0 ? a / b : 0) }'; }
-
-# cow_deltas DATA: one row per repetition with the differences the verdicts need.
+# cow_deltas DATA VARIANT: one row per repetition with the differences the verdicts need.
 cow_deltas() {
-	awk -F'\t' -v OFS='\t' '
+	awk -F'\t' -v OFS='\t' -v variant="$2" '
 		/^#/ { next }
 		!h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1
-		     print "rep", "size_kib", "touch_faults", "parent_anon_huge_kib", "fork_anon_delta_kib",
+		     print "variant", "rep", "size_kib", "touch_faults", "parent_anon_huge_kib", "fork_anon_delta_kib",
 		           "fork_used_delta_kib", "child_rss_kib", "child_pss_kib", "child_private_dirty_kib",
 		           "write_faults", "write_anon_delta_kib", "write_used_delta_kib",
 		           "child_private_dirty_after_kib", "child_anon_huge_after_kib"; next }
@@ -105,7 +78,7 @@ cow_deltas() {
 		  huge[r, s] = $c["anon_huge_kib"] }
 		END {
 			for (r = 0; r in reps; r++)
-				print r, size[r], flt[r, "before_fork"], huge[r, "before_fork"],
+				print variant, r, size[r], flt[r, "before_fork"], huge[r, "before_fork"],
 				      anon[r, "child_before_write"] - anon[r, "before_fork"],
 				      used[r, "child_before_write"] - used[r, "before_fork"],
 				      rss[r, "child_before_write"], pss[r, "child_before_write"],
@@ -156,46 +129,47 @@ run_cow() {
 	[[ $variant == thp ]] && exp=cow-thp args=(--thp)
 	sk_exp_begin "$exp"
 	sk_note "cow -s $size ${args[*]} pinned to CPU $cpu"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow" -s "$size" "${args[@]}" "${q[@]}" || rc=$?
+	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow" -s "$size" "${args[@]}" "${SK_QOPT[@]}" || rc=$?
 	if ((rc == 4)); then
 		sk_skip_exp "$(tail -n 1 "$SK_LOG" | sed 's/^cow: SKIP: //')"
 		sk_exp_end
 		return 0
 	fi
 	((rc == 0)) || sk_die "cow failed (see $SK_LOG)"
-	cow_deltas "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/deltas.tsv"
+	cow_deltas "$SK_EXP_DIR/data.tsv" "$variant" | sk_atomic_write "$SK_EXP_DIR/deltas.tsv"
 	cow_stages "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/stages.tsv"
 
 	local d="$SK_EXP_DIR/deltas.tsv" n_kib pages page reps
-	n_kib=$(median "$d" size_kib)
-	page=$(awk -F': ' '/^# page_size_bytes:/ {print $2}' "$SK_EXP_DIR/data.tsv")
-	pages=$(awk -F': ' '/^# pages:/ {print $2}' "$SK_EXP_DIR/data.tsv")
-	reps=$(awk -F': ' '/^# reps:/ {print $2}' "$SK_EXP_DIR/data.tsv")
+	med() { sk_median_of "$d" variant "$variant" "$1"; }   # med COL: median over the repetitions
+	n_kib=$(med size_kib)
+	page=$(sk_meta "$SK_EXP_DIR/data.tsv" page_size_bytes)
+	pages=$(sk_meta "$SK_EXP_DIR/data.tsv" pages)
+	reps=$(sk_meta "$SK_EXP_DIR/data.tsv" reps)
 	local fa fu cpd crss cpss wf wa wu cpda tf ph cha
-	fa=$(median "$d" fork_anon_delta_kib)
-	fu=$(median "$d" fork_used_delta_kib)
-	cpd=$(median "$d" child_private_dirty_kib)
-	crss=$(median "$d" child_rss_kib)
-	cpss=$(median "$d" child_pss_kib)
-	wf=$(median "$d" write_faults)
-	wa=$(median "$d" write_anon_delta_kib)
-	wu=$(median "$d" write_used_delta_kib)
-	cpda=$(median "$d" child_private_dirty_after_kib)
-	tf=$(median "$d" touch_faults)
-	ph=$(median "$d" parent_anon_huge_kib)
-	cha=$(median "$d" child_anon_huge_after_kib)
+	fa=$(med fork_anon_delta_kib)
+	fu=$(med fork_used_delta_kib)
+	cpd=$(med child_private_dirty_kib)
+	crss=$(med child_rss_kib)
+	cpss=$(med child_pss_kib)
+	wf=$(med write_faults)
+	wa=$(med write_anon_delta_kib)
+	wu=$(med write_used_delta_kib)
+	cpda=$(med child_private_dirty_after_kib)
+	tf=$(med touch_faults)
+	ph=$(med parent_anon_huge_kib)
+	cha=$(med child_anon_huge_after_kib)
 	local mib=$((n_kib / 1024)) rel="median of $reps repetitions"
 
 	sk_verdict_if "$fa < 0.10 * $n_kib && $fa > -0.10 * $n_kib" "after fork nothing is copied (system memory)" \
 		"system AnonPages moves < 10% of $mib MiB" \
-		"AnonPages $(mib "$fa") MiB, free's used $(mib "$fu") MiB ($rel)" \
-		"AnonPages counts each anonymous page once; the child's RSS reads $(mib "$crss") MiB all the same"
+		"AnonPages $(sk_calc "$fa / 1024" %.1f) MiB, free's used $(sk_calc "$fu / 1024" %.1f) MiB ($rel)" \
+		"AnonPages counts each anonymous page once; the child's RSS reads $(sk_calc "$crss / 1024" %.1f) MiB all the same"
 	sk_verdict_if "$cpd < 0.05 * $n_kib" "after fork the child owns no private copy" \
 		"child Private_Dirty < 5% of $mib MiB" \
-		"Private_Dirty $cpd KiB, PSS $(mib "$cpss") MiB (half of the shared pages), RSS $(mib "$crss") MiB ($rel)"
+		"Private_Dirty $cpd KiB, PSS $(sk_calc "$cpss / 1024" %.1f) MiB (half of the shared pages), RSS $(sk_calc "$crss / 1024" %.1f) MiB ($rel)"
 	if [[ $variant == nothp ]]; then
 		sk_verdict_if "$wf >= 0.9 * $pages && $wf <= 1.2 * $pages" "child's writes take one fault per page" \
-			"0.9..1.2 x $pages faults ($mib MiB / $page B)" "$wf faults ($(ratio "$wf" "$pages") per page; $rel)"
+			"0.9..1.2 x $pages faults ($mib MiB / $page B)" "$wf faults ($(sk_calc "$wf / $pages" %.2f) per page; $rel)"
 	else
 		# Since Linux 5.8 a write to a CoW-shared huge page splits the PMD and
 		# copies only the 4 KiB page that was written (commit 3917c80280c9).
@@ -205,7 +179,7 @@ run_cow() {
 			sk_verdict_if "$wf >= 0.9 * $pages && $wf <= 1.2 * $pages && $cha < 0.1 * $n_kib" \
 				"CoW of a huge page splits it and copies 4 KiB pages" \
 				"0.9..1.2 x $pages faults, child AnonHugePages ~ 0 after writing" \
-				"$wf faults ($(ratio "$wf" "$pages") per 4 KiB page), child AnonHugePages $cha KiB ($rel)" \
+				"$wf faults ($(sk_calc "$wf / $pages" %.2f) per 4 KiB page), child AnonHugePages $cha KiB ($rel)" \
 				"Linux >= 5.8: no 2 MiB copy on CoW; the parent keeps its huge pages"
 		else
 			sk_verdict "CoW of a huge page splits it and copies 4 KiB pages" "Linux >= 5.8" "$(uname -r)" SKIP \
@@ -214,16 +188,16 @@ run_cow() {
 	fi
 	sk_verdict_if "$wa >= 0.8 * $n_kib && $wa <= 1.3 * $n_kib" "after the child writes, memory grows by SIZE" \
 		"system AnonPages +0.8..1.3 x $mib MiB" \
-		"AnonPages +$(mib "$wa") MiB ($(ratio "$wa" "$n_kib") x), free's used +$(mib "$wu") MiB ($rel)" \
+		"AnonPages +$(sk_calc "$wa / 1024" %.1f) MiB ($(sk_calc "$wa / $n_kib" %.2f) x), free's used +$(sk_calc "$wu / 1024" %.1f) MiB ($rel)" \
 		"free's used can lag: freed pages parked on per-CPU lists do not count as free"
 	if [[ $variant == thp ]]; then
 		local hp
-		hp=$(awk -F': ' '/^# hpage_bytes:/ {print $2}' "$SK_EXP_DIR/data.tsv")
+		hp=$(sk_meta "$SK_EXP_DIR/data.tsv" hpage_bytes)
 		local hpages=$((n_kib * 1024 / hp))
 		if sk_cmp "$ph >= 0.5 * $n_kib"; then
 			sk_verdict_if "$tf <= 0.1 * $pages" "with MADV_HUGEPAGE the touch takes one fault per huge page" \
 				"~ $hpages faults ($mib MiB / $((hp / 1048576)) MiB), far fewer than $pages" \
-				"$tf faults, parent AnonHugePages $(mib "$ph") MiB ($rel)"
+				"$tf faults, parent AnonHugePages $(sk_calc "$ph / 1024" %.1f) MiB ($rel)"
 		else
 			sk_verdict "with MADV_HUGEPAGE the touch takes one fault per huge page" ">= half of SIZE in huge pages" \
 				"AnonHugePages $ph KiB" SKIP "the kernel found no free 2 MiB blocks (fragmented memory?)"
@@ -236,11 +210,11 @@ run_cow() {
 	sk_summary <<EOF
 ## Copy-on-write after fork, $what
 
-The parent mapped and touched $mib MiB, then forked (pinned to CPU $cpu, $rel). Right after the fork the child's RSS already reads $(mib "$crss") MiB, but its PSS is $(mib "$cpss") MiB (each shared page counted half), its Private_Dirty is $cpd KiB and the system's anonymous memory moved by $(mib "$fa") MiB: fork copied the page tables, not the pages. When the child wrote one byte per page it took $wf minor faults (the mapping has $pages pages of $page B), its Private_Dirty became $(mib "$cpda") MiB and the system's AnonPages grew by $(mib "$wa") MiB: each fault copied one page.$([[ $variant == thp ]] && echo " With MADV_HUGEPAGE the parent's touch took only $tf faults (AnonHugePages $(mib "$ph") MiB), yet the child's writes still fault once per 4 KiB page: since Linux 5.8 a CoW fault on a huge page splits it and copies 4 KiB.")
+The parent mapped and touched $mib MiB, then forked (pinned to CPU $cpu, $rel). Right after the fork the child's RSS already reads $(sk_calc "$crss / 1024" %.1f) MiB, but its PSS is $(sk_calc "$cpss / 1024" %.1f) MiB (each shared page counted half), its Private_Dirty is $cpd KiB and the system's anonymous memory moved by $(sk_calc "$fa / 1024" %.1f) MiB: fork copied the page tables, not the pages. When the child wrote one byte per page it took $wf minor faults (the mapping has $pages pages of $page B), its Private_Dirty became $(sk_calc "$cpda / 1024" %.1f) MiB and the system's AnonPages grew by $(sk_calc "$wa / 1024" %.1f) MiB: each fault copied one page.$([[ $variant == thp ]] && echo " With MADV_HUGEPAGE the parent's touch took only $tf faults (AnonHugePages $(sk_calc "$ph / 1024" %.1f) MiB), yet the child's writes still fault once per 4 KiB page: since Linux 5.8 a CoW fault on a huge page splits it and copies 4 KiB.")
 
-- child after fork: RSS $(mib "$crss") MiB, PSS $(mib "$cpss") MiB, Private_Dirty $cpd KiB
-- system after fork: AnonPages $(mib "$fa") MiB, free's used $(mib "$fu") MiB
-- child's writes: $wf faults, AnonPages +$(mib "$wa") MiB, free's used +$(mib "$wu") MiB
+- child after fork: RSS $(sk_calc "$crss / 1024" %.1f) MiB, PSS $(sk_calc "$cpss / 1024" %.1f) MiB, Private_Dirty $cpd KiB
+- system after fork: AnonPages $(sk_calc "$fa / 1024" %.1f) MiB, free's used $(sk_calc "$fu / 1024" %.1f) MiB
+- child's writes: $wf faults, AnonPages +$(sk_calc "$wa / 1024" %.1f) MiB, free's used +$(sk_calc "$wu / 1024" %.1f) MiB
 - parent's touch: $tf faults
 EOF
 	sk_exp_end
@@ -252,7 +226,7 @@ EOF
 run_cow_cost() {
 	sk_exp_begin cow-cost
 	sk_note "cow-cost pinned to CPU $cpu"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow-cost" "${q[@]}" ||
+	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow-cost" "${SK_QOPT[@]}" ||
 		sk_die "cow-cost failed (see $SK_LOG)"
 	local data="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
 	{
@@ -269,24 +243,24 @@ run_cow_cost() {
 	fr=$(sk_tsv_get "$s" op cow_read faults_per_page)
 	frr=$(sk_tsv_get "$s" op cow_reread faults_per_page)
 	fp=$(sk_tsv_get "$s" op private_write faults_per_page)
-	pages=$(awk -F': ' '/^# pages:/ {print $2}' "$data")
-	reps=$(awk -F': ' '/^# reps:/ {print $2}' "$data")
-	z=$(ns "$z") cw=$(ns "$cw") rd=$(ns "$rd") rr=$(ns "$rr") pw=$(ns "$pw")
+	pages=$(sk_meta "$data" pages)
+	reps=$(sk_meta "$data" reps)
+	z=$(sk_calc "$z" %.0f) cw=$(sk_calc "$cw" %.0f) rd=$(sk_calc "$rd" %.0f) rr=$(sk_calc "$rr" %.0f) pw=$(sk_calc "$pw" %.0f)
 
 	sk_verdict_if "$fz >= 0.95 && $fz <= 1.1 && $fc >= 0.95 && $fc <= 1.1 && $fr < 0.05 && $frr < 0.05 && $fp < 0.05" \
 		"each pass measured what it claims (faults per page)" "zero, cow ~1; reads, private write ~0" \
 		"zero_fault $fz, cow_fault $fc, cow_read $fr, cow_reread $frr, private_write $fp faults/page (ru_minflt)"
 	sk_verdict_if "$cw > 1.1 * $z" "a CoW fault costs more than a demand-zero fault" "cow > 1.1 x zero" \
-		"cow $cw ns vs zero $z ns per page ($(ratio "$cw" "$z")x; median of $reps, $pages pages, CPU $cpu)" \
+		"cow $cw ns vs zero $z ns per page ($(sk_calc "$cw / $z" %.2f)x; median of $reps, $pages pages, CPU $cpu)" \
 		"copying 4 KiB costs more than zeroing it"
 	sk_verdict_if "$z > 5 * $pw" "a fault costs far more than a plain write" "zero > 5 x private write" \
-		"zero $z ns vs private write $pw ns per page ($(ratio "$z" "$pw")x)"
+		"zero $z ns vs private write $pw ns per page ($(sk_calc "$z / $pw" %.2f)x)"
 
 	sk_plot "$HERE/cow-cost.gp" summary.tsv cow-cost
 	sk_summary <<EOF
 ## What a copy-on-write fault costs (CPU $cpu)
 
-Each bar is the median over $reps repetitions of one pass over $pages fresh 4 KiB pages, in ns per page; ru_minflt proves what each pass did. The first write by a child to a page it shares with its parent costs $cw ns (one fault per page: allocate, copy 4 KiB, remap), the first write to a fresh anonymous page $z ns (allocate, zero 4 KiB, map): a CoW fault costs $(ratio "$cw" "$z")x a demand-zero fault. Without a fault a write to an already-private page costs $pw ns. A read of a shared page takes no fault but still costs $rd ns the first time, and $rr ns the second time: fork gives the child page-table entries marked "old" (accessed bit clear), so the first access to each page makes the CPU's page walker set that bit, which is slow in this VM.
+Each bar is the median over $reps repetitions of one pass over $pages fresh 4 KiB pages, in ns per page; ru_minflt proves what each pass did. The first write by a child to a page it shares with its parent costs $cw ns (one fault per page: allocate, copy 4 KiB, remap), the first write to a fresh anonymous page $z ns (allocate, zero 4 KiB, map): a CoW fault costs $(sk_calc "$cw / $z" %.2f)x a demand-zero fault. Without a fault a write to an already-private page costs $pw ns. A read of a shared page takes no fault but still costs $rd ns the first time, and $rr ns the second time: fork gives the child page-table entries marked "old" (accessed bit clear), so the first access to each page makes the CPU's page walker set that bit, which is slow in this VM.
 
 - cow_fault: $cw ns/page ($fc faults/page)
 - zero_fault: $z ns/page ($fz faults/page)
@@ -304,7 +278,7 @@ run_shared_mem() {
 	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/shared-mem" ||
 		sk_die "shared-mem failed (see $SK_LOG)"
 	local data="$SK_EXP_DIR/data.tsv" start
-	start=$(awk -F': ' '/^# start:/ {print $2}' "$data")
+	start=$(sk_meta "$data" start)
 	val() { awk -F'\t' -v m="$1" -v s="$2" '!/^#/ && $1 == m && $2 == s {print $4}' "$data"; }
 	local vp vc pp pc sp sc wrong
 	vp=$(val variable parent_after_wait) vc=$(val variable child_added_start)
@@ -343,18 +317,18 @@ run_lock() {
 	read -ra _cpus <<<"$(sk_allowed_cpus)"
 	ncpu=${#_cpus[@]}
 	sk_note "lock: workers spread over CPUs $allowed (not pinned to one CPU: the race needs parallelism)"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/lock" -t "$LOCK_TOTAL" "${q[@]}" ||
+	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/lock" -t "$LOCK_TOTAL" "${SK_QOPT[@]}" ||
 		sk_die "lock failed (see $SK_LOG)"
 	sk_note "lock: again with $LOCK_MANY increments (processes), $LOCK_MANY_PLAIN (plain ++) and $LOCK_MANY_THREADS (atomic, mutex), so that a race is certain"
 	# The wrong lock already loses in every run of the book's count, and spins
 	# for seconds at the large one: quick mode leaves it out there.
 	local many_modes=(--mode none --mode flock --mode fcntl)
 	((SK_QUICK)) || many_modes+=(--mode wrong_lock)
-	sk_run_prog "$SK_EXP_DIR/data-many.tsv" "$HERE/lock" -t "$LOCK_MANY" "${q[@]}" "${many_modes[@]}" ||
+	sk_run_prog "$SK_EXP_DIR/data-many.tsv" "$HERE/lock" -t "$LOCK_MANY" "${SK_QOPT[@]}" "${many_modes[@]}" ||
 		sk_die "lock failed (see $SK_LOG)"
-	sk_run_prog "$SK_EXP_DIR/data-many-plain.tsv" "$HERE/lock" -t "$LOCK_MANY_PLAIN" "${q[@]}" \
+	sk_run_prog "$SK_EXP_DIR/data-many-plain.tsv" "$HERE/lock" -t "$LOCK_MANY_PLAIN" "${SK_QOPT[@]}" \
 		--mode thread_plain || sk_die "lock failed (see $SK_LOG)"
-	sk_run_prog "$SK_EXP_DIR/data-many-threads.tsv" "$HERE/lock" -t "$LOCK_MANY_THREADS" "${q[@]}" \
+	sk_run_prog "$SK_EXP_DIR/data-many-threads.tsv" "$HERE/lock" -t "$LOCK_MANY_THREADS" "${SK_QOPT[@]}" \
 		--mode thread_atomic --mode thread_mutex || sk_die "lock failed (see $SK_LOG)"
 
 	# One table per mode: median lost, how many runs lost, for both totals.
@@ -433,7 +407,7 @@ run_lock() {
 	sk_summary <<EOF
 ## A race condition, and the locks that fix it
 
-$(awk -F': ' '/^# workers:/ {print $2}' "$SK_EXP_DIR/data.tsv") workers, spread over CPUs $allowed, add 1 to a shared counter $LOCK_TOTAL times in all (the book's experiment; processes read-modify-write a file, threads ++ a variable). Without a lock $nl of $LOCK_TOTAL updates were lost (median of $runs runs; $(get none "$LOCK_TOTAL" runs_with_loss) of them lost any): two workers read the same value and both wrote value+1. A lockfile taken with "check, then create" loses $wl, because the check and the create are two steps with a gap between them. open(O_CREAT|O_EXCL), flock and fcntl record locks make the read-modify-write exclusive: every run ends exactly at the total. Threads doing plain ++ lose updates too, but $LOCK_TOTAL increments are less than a microsecond of work per thread, so the threads rarely overlap (median $tl lost, $tlr of $runs runs lost any); with $LOCK_MANY_PLAIN increments $tm were lost. atomic_fetch_add and a mutex never lose one.
+$(sk_meta "$SK_EXP_DIR/data.tsv" workers) workers, spread over CPUs $allowed, add 1 to a shared counter $LOCK_TOTAL times in all (the book's experiment; processes read-modify-write a file, threads ++ a variable). Without a lock $nl of $LOCK_TOTAL updates were lost (median of $runs runs; $(get none "$LOCK_TOTAL" runs_with_loss) of them lost any): two workers read the same value and both wrote value+1. A lockfile taken with "check, then create" loses $wl, because the check and the create are two steps with a gap between them. open(O_CREAT|O_EXCL), flock and fcntl record locks make the read-modify-write exclusive: every run ends exactly at the total. Threads doing plain ++ lose updates too, but $LOCK_TOTAL increments are less than a microsecond of work per thread, so the threads rarely overlap (median $tl lost, $tlr of $runs runs lost any); with $LOCK_MANY_PLAIN increments $tm were lost. atomic_fetch_add and a mutex never lose one.
 
 - no lock: $nl lost of $LOCK_TOTAL (median), $nm of $LOCK_MANY
 - check-then-create lockfile: $wl lost of $LOCK_TOTAL (median), $wm_txt
