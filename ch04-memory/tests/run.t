@@ -23,7 +23,10 @@ fi
 
 export SHIKUMI_NO_REPORT=1
 rd=$TAP_TMP/run
-run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
+# Its own TMPDIR (meminfo and filemap make their scratch directories there), so
+# that the leftover check below cannot see other runs' directories.
+mkdir -p "$TAP_TMP/tmp1"
+TMPDIR=$TAP_TMP/tmp1 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch04-memory
 exps=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc fault-cost)
 for e in "${exps[@]}"; do
@@ -62,6 +65,7 @@ fi
 ok "run status is complete" grep -qx complete "$rd/status"
 left=$(pgrep -f "$TAP_TOP/ch04-memory/(meminfo|mmap|demand-paging|thp|pagetable|overcommit|segv|filemap|malloc|fault-cost)( |$)" || true)
 is "$left" "" "no program left running"
+is "$(find "$TAP_TMP/tmp1" -mindepth 1)" "" "no scratch directory left"
 
 # Ctrl-C in the middle of demand-paging (default: 1 s per step): run marked
 # interrupted, partial experiment kept, nothing left running.
