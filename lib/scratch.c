@@ -21,22 +21,43 @@ static void remove_scratch(void)
 		rmdir(dir);
 }
 
-const char *sk_scratch_dir(const char *base)
+static bool try_dir(const char *base)
 {
-	if (dir[0])
-		return dir;
-	if (!base || !*base)
-		base = getenv("TMPDIR");
-	if (!base || !*base)
-		base = "/var/tmp";
 	int n = snprintf(dir, sizeof(dir), "%s/shikumi-%s.XXXXXX", base, sk_prog);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		sk_die("scratch directory name too long under %s", base);
+	if (n < 0 || (size_t)n >= sizeof(dir)) {
+		dir[0] = '\0';
+		errno = ENAMETOOLONG;
+		return false;
+	}
 	if (!mkdtemp(dir)) {
 		int e = errno;
 		dir[0] = '\0';
 		errno = e;
-		sk_die_errno("mkdtemp under %s", base);
+		return false;
+	}
+	return true;
+}
+
+const char *sk_scratch_dir(const char *base)
+{
+	if (dir[0])
+		return dir;
+	if (base && *base) {
+		/* the user named it: no silent fallback */
+		if (!try_dir(base))
+			sk_die_errno("cannot create a scratch directory in %s", base);
+	} else {
+		/* $TMPDIR, then /var/tmp (disk, not tmpfs on most systems), then /tmp */
+		const char *tmpdir = getenv("TMPDIR");
+		const char *const candidates[] = {tmpdir && *tmpdir ? tmpdir : "/var/tmp", "/var/tmp", "/tmp"};
+		bool made = false;
+		for (size_t i = 0; i < SK_ARRAY_LEN(candidates) && !made; i++) {
+			made = try_dir(candidates[i]);
+			if (!made && i == 0 && tmpdir && *tmpdir)
+				sk_warn_errno("TMPDIR=%s unusable, trying /var/tmp", tmpdir);
+		}
+		if (!made)
+			sk_die_errno("cannot create a scratch directory in $TMPDIR, /var/tmp or /tmp");
 	}
 	sk_on_cleanup(remove_scratch);
 	return dir;

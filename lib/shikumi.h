@@ -302,8 +302,9 @@ uint64_t sk_hugepage_size(void);
 void sk_touch_pages(void *p, size_t len);
 
 /* ---- scratch files ------------------------------------------------------------
- * sk_scratch_dir creates BASE/shikumi-PROG.XXXXXX (BASE: the argument, else
- * $TMPDIR, else /var/tmp) and registers its removal on every exit path (see
+ * sk_scratch_dir creates BASE/shikumi-PROG.XXXXXX (BASE: the argument, which
+ * must work; else $TMPDIR, falling back to /var/tmp and /tmp) and registers
+ * its removal on every exit path (see
  * sk_on_cleanup). sk_scratch_path names a file inside it and records it, so
  * the cleanup can unlink it without walking the directory. Dies on failure. */
 const char *sk_scratch_dir(const char *base);
