@@ -20,20 +20,16 @@ source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch02-process"
 
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
-cpu="" runs=2000
+runs=2000
 while getopts ":c:r:h" opt; do
 	case $opt in
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	r) sk_check_int -r "$OPTARG" 100 100000; runs=$OPTARG ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	r) sk_check_int -r "$OPTARG" 100 100000; runs=$((10#$OPTARG)) ;;
+	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
+cpu=${SK_CPU:-$(sk_default_cpu)}
 for p in spawn-cost spawn-tiny; do
 	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
 done
@@ -62,9 +58,7 @@ hf_median() {
 		awk '/"median"/ { gsub(/[^0-9.eE+-]/, "", $2); printf "%.1f\n", $2 * 1e6; exit }' "$1"
 	fi
 }
-our_median() {   # FILE METHOD -> median us_per_op
-	"$SK_TOP/scripts/summarize" -b method -v us_per_op "$1" | awk -F'\t' -v m="$2" '$1 == m {print $3}'
-}
+our_median() { sk_median_of "$1" method "$2" us_per_op; }   # FILE METHOD -> us
 
 measure() {
 	local t
@@ -92,14 +86,14 @@ for t in "${tinies[@]}"; do
 	peer=$(hf_median "$tmp/hf-$t.json")
 	for m in posix_spawn fork_exec; do
 		ours=$(our_median "$tmp/ours-$t.tsv" "$m")
-		printf '%-42s %12s %12s %8s\n' "$m $t vs hyperfine -N" "$ours" "$peer" "$(awk -v a="$ours" -v b="$peer" 'BEGIN {printf "%.2f", a / b}')"
+		printf '%-42s %12s %12s %8s\n' "$m $t vs hyperfine -N" "$ours" "$peer" "$(sk_calc "$ours / $peer" %.2f)"
 	done
 done
 fork_ours=$(our_median "$tmp/ours-${tinies[0]}.tsv" fork)
 if [[ -n $lat_proc ]]; then
 	lp=$(awk '/fork\+exit/ {print $(NF - 1); exit}' "$tmp/lat_proc.txt")
 	if [[ -n $lp ]]; then
-		printf '%-42s %12s %12s %8s\n' "fork+_exit+wait vs lat_proc fork" "$fork_ours" "$lp" "$(awk -v a="$fork_ours" -v b="$lp" 'BEGIN {printf "%.2f", a / b}')"
+		printf '%-42s %12s %12s %8s\n' "fork+_exit+wait vs lat_proc fork" "$fork_ours" "$lp" "$(sk_calc "$fork_ours / $lp" %.2f)"
 	else
 		echo "lat_proc fork: no result (see $tmp/lat_proc.txt)"
 	fi

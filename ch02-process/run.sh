@@ -22,7 +22,7 @@
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots).
 #   The core-dump case needs core_pattern to name a plain file (else noted).
 # eg,
-#   ./run.sh -q              # quick: ~10 s
+#   ./run.sh -q              # quick: ~3 s (full: ~10 s)
 #   ./run.sh -c 1 -s 4G      # fork cost up to a 4 GiB parent, pinned to CPU 1
 set -euo pipefail
 SK_PROG=ch02-process/run.sh
@@ -47,46 +47,35 @@ Examples:
 EOF
 }
 
-cpu="" rundir="" max_size="" runs=""
-while getopts ":qc:o:s:n:h" opt; do
+max_size="" runs=""
+while getopts ":qc:o:hs:n:" opt; do
 	case $opt in
-	q) SK_QUICK=1 ;;
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	o) rundir=$OPTARG ;;
 	s) max_size=$OPTARG ;;
-	n) sk_check_int -n "$OPTARG" 2 100; runs=$OPTARG ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	n) sk_check_int -n "$OPTARG" 2 100; runs=$((10#$OPTARG)) ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
 runs=${runs:-$( ((SK_QUICK)) && echo 4 || echo 8)}
-for p in fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost spawn-tiny; do
-	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
-done
-sk_have taskset || sk_die "taskset not found (install util-linux)"
-sc_args=()
-((SK_QUICK)) && sc_args+=(-q)
+size_args=()
 if [[ -n $max_size ]]; then
-	# Checked here, before anything runs: a number with K/M/G, >= 1M, and at
+	# Checked here, before anything runs: a number with K/M/G/T, >= 1M, and at
 	# most half of MemAvailable (spawn-cost checks the same again).
 	[[ $max_size =~ ^([0-9]{1,12})([KkMmGgTt]?)$ ]] ||
 		sk_usage_error "bad VALUE for -s: '$max_size': not a size (e.g. 512M, 2G)"
 	mult=1
 	case ${BASH_REMATCH[2]} in [Kk]) mult=2^10 ;; [Mm]) mult=2^20 ;; [Gg]) mult=2^30 ;; [Tt]) mult=2^40 ;; esac
-	bytes=$(awk "BEGIN { printf \"%.0f\", ${BASH_REMATCH[1]} * $mult }")
+	bytes=$(sk_calc "${BASH_REMATCH[1]} * $mult" %.0f)
 	sk_cmp "$bytes >= 2^20" || sk_usage_error "bad VALUE for -s: '$max_size': out of range: at least 1M"
 	limit=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024 / 2}' /proc/meminfo)
 	sk_cmp "$bytes <= $limit" ||
 		sk_usage_error "bad VALUE for -s: '$max_size': exceeds half of MemAvailable (limit $((limit / 1024 / 1024)) MiB)"
-	sc_args+=(-s "$max_size")
+	size_args=(-s "$max_size")
 fi
-
-sk_run_init "$CHAPTER" "$rundir"
+sk_driver_ready "$CHAPTER" fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost spawn-tiny
+cpu=$SK_CPU
+sc_args=("${SK_QOPT[@]}" "${size_args[@]}")
 
 # ---------------------------------------------------------------------------
 # 1. fork: one call, two returns; and why fflush comes first
@@ -190,7 +179,7 @@ run_wait_status() {
 	((rc == 0 || rc == 1)) || sk_die "wait-status failed (see $SK_LOG)"
 	[[ -f $SK_EXP_DIR/data.tsv ]] || sk_die "wait-status wrote no data (see $SK_LOG)"
 	local d="$SK_EXP_DIR/data.tsv" core_note
-	core_note=$(awk -F': ' '/^# core:/ {sub(/^# core: /, ""); print; exit}' "$d")
+	core_note=$(sk_meta "$d" core)
 	# one verdict per case: decoded == expected for every waitpid of that case
 	check_case() {
 		local case=$1 check=$2 expected=$3 got ok
@@ -314,8 +303,8 @@ run_signals() {
 	step_ok() { [[ $(sk_tsv_get "$d" step "$1" match) == 1 ]]; }
 	obs() { sk_tsv_get "$d" step "$1" observed; }
 	local ign cgt
-	ign=$(awk '/^# sig_ign_hex:/ {print $3}' "$d")
-	cgt=$(awk '/^# sig_cgt_hex:/ {print $3}' "$d")
+	ign=$(sk_meta "$d" sig_ign_hex)
+	cgt=$(sk_meta "$d" sig_cgt_hex)
 	if step_ok send_sigint && step_ok sigign_has_sigint; then
 		sk_verdict "SIGINT ignored" "child alive, SigIgn has bit 2" "$(obs send_sigint); SigIgn $ign" PASS
 	else
@@ -454,7 +443,7 @@ run_spawn_cost() {
 	local small big m lo hi r exec_path
 	small=$(awk -F'\t' 'NR > 1 {print $2}' "$s" | sort -n | head -1)
 	big=$(awk -F'\t' 'NR > 1 {print $2}' "$s" | sort -n | tail -1)
-	exec_path=$(awk '/^# exec_path:/ {print $3}' "$d")
+	exec_path=$(sk_meta "$d" exec_path)
 	med() { awk -F'\t' -v m="$1" -v b="$2" '$1 == m && $2 == b {print $4}' "$s"; }
 	local fs fb vs vb ps pb ts tb es eb
 	fs=$(med fork "$small") fb=$(med fork "$big")
@@ -463,8 +452,8 @@ run_spawn_cost() {
 	ps=$(med posix_spawn "$small") pb=$(med posix_spawn "$big")
 	ts=$(med pthread "$small") tb=$(med pthread "$big")
 	local hs hb
-	hs=$(awk -v b="$small" 'BEGIN {printf "%g MiB", b / 1048576}')
-	hb=$(awk -v b="$big" 'BEGIN {printf "%g MiB", b / 1048576}')
+	hs=$(sk_calc "$small / 1048576" "%g MiB")
+	hb=$(sk_calc "$big / 1048576" "%g MiB")
 	sk_verdict_if "$fb >= 3 * $fs" "fork cost grows with the parent's memory" ">= 3x from $hs to $hb" \
 		"fork: $fs us at $hs, $fb us at $hb ($(sk_calc "$fb / $fs")x)" "page tables are copied, then torn down at exit"
 	for m in vfork:"$vs":"$vb" posix_spawn:"$ps":"$pb" pthread:"$ts":"$tb"; do
