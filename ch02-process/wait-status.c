@@ -18,7 +18,6 @@
  */
 #include "common.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -28,7 +27,7 @@
 
 static struct sk_tsv tsv;
 static int nmismatch;
-static char core_dir[64];
+static const char *core_dir;   /* scratch directory for the core dump */
 static bool core_expected;
 static char core_note[400];
 
@@ -93,10 +92,38 @@ static pid_t sleeper(void)
 	return pid;
 }
 
+/* Unlink every file in core_dir. Async-signal-safe (raw getdents64,
+ * unlinkat): it also runs as a cleanup hook on SIGINT/SIGTERM. */
+static void empty_core_dir(void)
+{
+	if (!core_dir)
+		return;
+	int fd = open(core_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 {
+				uint64_t d_ino;
+				int64_t d_off;
+				unsigned short d_reclen;
+				unsigned char d_type;
+				char d_name[];
+			} *e = (void *)(buf + off);
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(fd, e->d_name, 0);
+			off += e->d_reclen;
+		}
+	}
+	close(fd);
+}
+
 /* Does core_pattern write a file in the crashing process's cwd? Only then do
- * we let the child dump (into our temp dir, removed afterwards): a pipe
- * ("|/usr/lib/systemd/systemd-coredump ...") or an absolute path would leave
- * something elsewhere on the system. */
+ * we let the child dump, into our scratch directory (removed on every exit
+ * path, Ctrl-C included): a pipe ("|/usr/lib/systemd/systemd-coredump ...")
+ * or an absolute path would leave something elsewhere on the system. */
 static void decide_core(void)
 {
 	char pat[256];
@@ -114,73 +141,14 @@ static void decide_core(void)
 		snprintf(core_note, sizeof(core_note), "hard RLIMIT_CORE is 0: no core possible");
 		return;
 	}
-	snprintf(core_dir, sizeof(core_dir), "/tmp/wait-status.XXXXXX");
-	if (!mkdtemp(core_dir)) {
-		snprintf(core_note, sizeof(core_note), "mkdtemp failed: no dump tried");
-		core_dir[0] = '\0';
-		return;
-	}
+	core_dir = sk_scratch_dir(NULL);
+	/* The kernel names the core file (core_pattern's %p, %e...), so it cannot
+	 * be registered with sk_scratch_path: this hook removes whatever is in the
+	 * directory, before the scratch cleanup (registered first, run last)
+	 * removes the directory itself. */
+	sk_on_cleanup(empty_core_dir);
 	core_expected = true;
 	snprintf(core_note, sizeof(core_note), "core_pattern '%.100s', dumped into %s (removed)", pat, core_dir);
-}
-
-/* Async-signal-safe removal of core_dir and whatever the dump left in it
- * (raw getdents64, unlinkat, rmdir): used on SIGINT/SIGTERM too. */
-static void remove_core_dir_raw(void)
-{
-	if (!core_dir[0])
-		return;
-	int fd = open(core_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		char buf[4096] __attribute__((aligned(8)));
-		long n;
-		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-			for (long off = 0; off < n;) {
-				struct linux_dirent64 {
-					uint64_t d_ino;
-					int64_t d_off;
-					unsigned short d_reclen;
-					unsigned char d_type;
-					char d_name[];
-				} *e = (void *)(buf + off);
-				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-					unlinkat(fd, e->d_name, 0);
-				off += e->d_reclen;
-			}
-		}
-		close(fd);
-	}
-	rmdir(core_dir);
-}
-
-static pid_t main_pid;
-
-static void on_fatal_signal(int sig)
-{
-	/* A child that got the signal before sk_fork reset its handlers must
-	 * not clean up its parent's things. */
-	if (getpid() == main_pid) {
-		sk_children_reap_all();   /* kill() and waitpid() only */
-		remove_core_dir_raw();
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void remove_core_dir(void)
-{
-	if (!core_dir[0])
-		return;
-	DIR *d = opendir(core_dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	rmdir(core_dir);
-	core_dir[0] = '\0';
 }
 
 static void usage(void)
@@ -215,17 +183,7 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
-	main_pid = getpid();
 	sk_children_guard();
-	/* The guard's job, plus removing the core-dump directory. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sigfillset(&sa.sa_mask);
-	int fatal[] = {SIGINT, SIGTERM, SIGHUP};
-	for (size_t i = 0; i < SK_ARRAY_LEN(fatal); i++)
-		if (sigaction(fatal[i], &sa, NULL))
-			sk_die_errno("sigaction");
 	decide_core();
 
 	sk_tsv_open(&tsv, out);
@@ -275,7 +233,7 @@ int main(int argc, char **argv)
 	}
 	expect("core", "raise", pid, 0,
 	       core_expected ? "killed by SIGQUIT (core dumped)" : "killed by SIGQUIT");
-	remove_core_dir();
+	empty_core_dir();   /* the directory goes at exit */
 
 	pid = sleeper();
 	kill(pid, SIGSTOP);
