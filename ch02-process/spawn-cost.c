@@ -181,7 +181,8 @@ static void usage(void)
 	printf("  -x, --exec PATH        program that fork_exec and posix_spawn start (default:\n"
 	       "                         spawn-tiny-static next to this program, else spawn-tiny)\n"
 	       "      --thp              back the parent memory with transparent huge pages\n"
-	       "                         (MADV_HUGEPAGE; default MADV_NOHUGEPAGE: 4 KiB pages)\n"
+	       "                         (MADV_HUGEPAGE, start aligned to the huge-page size;\n"
+	       "                         default MADV_NOHUGEPAGE: 4 KiB pages)\n"
 	       "  -r, --reps REPS        repetitions per point, 5..1000 (default %d)\n"
 	       "  -t, --target TARGET_MS length of one repetition [ms], 1..10000 (default %d)\n"
 	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
@@ -294,7 +295,7 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&tsv, "max_size_bytes", "%llu", (unsigned long long)max_size);
 	sk_tsv_meta(&tsv, "exec_path", "%s", tiny_path);
 	sk_tsv_meta(&tsv, "parent_memory", "private anonymous, every page touched, %s",
-		    thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE (4 KiB pages)");
+		    thp ? "MADV_HUGEPAGE, aligned to the huge-page size" : "MADV_NOHUGEPAGE (4 KiB pages)");
 	char thpbuf[32];
 	sk_tsv_meta(&tsv, "thp_enabled", "%s", sk_thp_mode(thpbuf, sizeof(thpbuf)));
 	sk_tsv_meta(&tsv, "what", "wall time per creation incl. reaping [us]; no overhead subtracted");
