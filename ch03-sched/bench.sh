@@ -19,20 +19,18 @@ HERE="$SK_TOP/ch03-sched"
 LOOPS_1CPU=300000     # ~1 s at ~3 us per round trip
 LOOPS_2CPU=30000      # ~1 s at ~30 us per round trip (idle vCPU wake-ups)
 
-cpu="" cpu2="" rounds=5
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+cpu2="" rounds=5
 while getopts ":c:C:n:h" opt; do
 	case $opt in
-	c) sk_check_cpulist -c "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU"; cpu=$OPTARG ;;
-	C) sk_check_cpulist -C "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -C: '$OPTARG': one CPU"; cpu2=$OPTARG ;;
-	n) sk_check_int -n "$OPTARG" 1 100; rounds=$OPTARG ;;
-	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	C) sk_check_cpulist -C "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -C: '$OPTARG': one CPU, not a list"; cpu2=$((10#$OPTARG)) ;;
+	n) sk_check_int -n "$OPTARG" 1 100; rounds=$((10#$OPTARG)) ;;
+	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
+cpu=${SK_CPU:-$(sk_default_cpu)}
 cpu2=${cpu2:-$(sk_other_cpu "$cpu")}
 [[ $cpu2 != "$cpu" ]] || sk_usage_error "bad VALUE for -C: '$cpu2': must differ from -c"
 [[ -x $HERE/ctxsw-cost ]] || sk_die "ctxsw-cost is not built: run make"
@@ -62,7 +60,7 @@ bench_placement() {
 	mo=$(med "${ours[@]}")
 	if ((have_perf)); then
 		mt=$(med "${theirs[@]}")
-		ratio=$(sk_calc "$mo / $mt")
+		ratio=$(sk_calc "$mo / $mt" %.2f)
 		verdict=$(sk_cmp "$ratio >= 0.85 && $ratio <= 1.15" && echo "within 0.85-1.15" || echo "OUTSIDE 0.85-1.15")
 		printf '%s (taskset -c %s, %d round trips, median of %d): ours %s us, perf %s us; ratio ours/perf = %s (%s)\n' \
 			"$label" "$cpus" "$loops" "$rounds" "$mo" "$mt" "$ratio" "$verdict"

@@ -18,7 +18,7 @@
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), root or
 #   CAP_SYS_NICE for the rt experiment.
 # eg,
-#   ./run.sh -q              # quick: ~30 s
+#   ./run.sh -q              # quick: ~13 s (full: ~45 s)
 #   ./run.sh -c 1 -k 10      # pinned to CPU 1, nice 10 against nice 0
 set -euo pipefail
 SK_PROG=ch03-sched/run.sh
@@ -47,36 +47,20 @@ Examples:
 EOF
 }
 
-cpu="" rundir="" maxn=4 total="" nicek=5
-while getopts ":qc:o:n:t:k:h" opt; do
+maxn=4 total="" nicek=5
+while getopts ":qc:o:hn:t:k:" opt; do
 	case $opt in
-	q) SK_QUICK=1 ;;
-	c) sk_check_cpulist -c "$OPTARG"; cpu=$OPTARG ;;
-	o) rundir=$OPTARG ;;
 	n) sk_check_int -n "$OPTARG" 2 8; maxn=$((10#$OPTARG)) ;;
 	t) sk_check_int -t "$OPTARG" 10 10000; total=$((10#$OPTARG)) ;;
 	k) sk_check_int -k "$OPTARG" 1 19; nicek=$((10#$OPTARG)) ;;
-	h) usage; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-[[ -z $cpu || $cpu =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$cpu': one CPU, not a list"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
 total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
-for p in sched cpuperf ctxsw-cost timeacct; do
-	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"
-done
-sk_have taskset || sk_die "taskset not found (install util-linux)"
-QOPT=()
-((SK_QUICK)) && QOPT=(-q)
-
-sk_run_init "$CHAPTER" "$rundir"
-
-# meta FILE KEY: the value of a '# key: value' preamble line.
-meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
+sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct
+cpu=$SK_CPU
 
 # Kernel facts for the slice verdict: scheduler, HZ, the slice it should grant.
 kernel_facts() {
@@ -115,13 +99,16 @@ kernel_facts
 
 # ---- other load --------------------------------------------------------------
 # A measurement of sharing is masked when something else burns the same CPUs.
-# Each such run is repeated (up to QUIET_TRIES times) while other processes
-# used more than QUIET_PCT % of the CPUs; a check that still fails on a busy
-# machine is a SKIP that says so, not a FAIL.
+# quietly compares what the CPUs were busy with during a run (/proc/stat) with
+# the CPU time our own processes report, and measures again (QUIET_TRIES runs
+# at most) while the others used more than QUIET_PCT % of those CPUs. A check
+# that still fails on a busy machine is a SKIP that says so (judge), not a FAIL.
 QUIET_PCT=10
 QUIET_TRIES=3
+OTHERS_PCT=0
 
-# cpu_busy_ms CPU...: non-idle time of these CPUs so far [ms] (/proc/stat).
+# cpu_busy_ms CPU...: non-idle time of these CPUs so far [ms] (/proc/stat:
+# user, nice, system, irq, softirq, and steal: time the hypervisor gave away).
 cpu_busy_ms() {
 	awk -v list=" $* " -v hz="$(getconf CLK_TCK)" '
 		$1 ~ /^cpu[0-9]+$/ { c = substr($1, 4); if (index(list, " " c " ")) s += $2 + $3 + $4 + $7 + $8 + $9 }
@@ -129,47 +116,37 @@ cpu_busy_ms() {
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# quiet_begin CPU...; ...run...; quiet_end OURS_MS: sets OTHERS_PCT, the share
-# of these CPUs' time that other processes used meanwhile; returns 1 if above
-# QUIET_PCT.
-quiet_begin() { Q_CPUS=("$@"); Q_B0=$(cpu_busy_ms "$@"); Q_T0=$(now_ms); }
-quiet_end() {
-	local b1 t1
-	b1=$(cpu_busy_ms "${Q_CPUS[@]}") t1=$(now_ms)
-	OTHERS_PCT=$(awk -v b="$((b1 - Q_B0))" -v o="$1" -v w="$((t1 - Q_T0))" -v n="${#Q_CPUS[@]}" \
-		'BEGIN { p = (b - o) / ((w > 0 ? w : 1) * n) * 100; if (p < 0) p = 0; printf "%.0f\n", p }')
-	sk_note "other processes used ${OTHERS_PCT} % of CPU(s) ${Q_CPUS[*]} during the run"
-	((OTHERS_PCT <= QUIET_PCT))
-}
-
-# sum_cols "COLS" FILE...: the sum of these columns over all rows, plus each
-# file's '# self_cpu_ms' (the program's own CPU time): our CPU time [ms].
+# sum_cols "COLS" FILE...: our CPU time [ms] from the programs' output: the sum
+# of these columns over all rows, plus each file's '# self_cpu_ms' (the
+# parent's own: calibration, bookkeeping).
 sum_cols() {
 	local cols=$1 f total=0 part
 	shift
 	for f in "$@"; do
 		part=$(awk -F'\t' -v cols=" $cols " '/^#/ { next } !h { for (i = 1; i <= NF; i++) if (index(cols, " " $i " ")) c[i] = 1; h = 1; next }
 			{ for (i in c) s += $i } END { printf "%.0f\n", s }' "$f")
-		total=$(sk_calc "$total + $part + 0$(meta "$f" self_cpu_ms)")
+		total=$(sk_calc "$total + $part + 0$(sk_meta "$f" self_cpu_ms)")
 	done
 	echo "$total"
 }
 
-# run_quiet OUT "COLS" CPUS... -- CMD...: run CMD into OUT, repeating while
-# others used > QUIET_PCT % of CPUS; COLS are OUT's columns that sum to our own
-# CPU time [ms]. Sets OTHERS_PCT. Returns CMD's exit code.
-run_quiet() {
-	local out=$1 cols=$2 cpus=() try rc
-	shift 2
-	while [[ $1 != -- ]]; do cpus+=("$1"); shift; done
-	shift
+# quietly "CPUS" MEASURE OURS: call the function MEASURE (it runs the programs
+# and dies if one fails), then OURS (prints the CPU time [ms] they used). Sets
+# OTHERS_PCT, the share of CPUS' time that the rest of the machine used
+# meanwhile; measures again while that is above QUIET_PCT.
+quietly() {
+	local -a cpus
+	local measure=$2 ours=$3 try b0 t0 busy wall
+	read -ra cpus <<<"$1"
 	for ((try = 1; try <= QUIET_TRIES; try++)); do
-		quiet_begin "${cpus[@]}"
-		rc=0
-		sk_run_prog "$out" "$@" || rc=$?
-		((rc == 0)) || return "$rc"
-		quiet_end "$(sum_cols "$cols" "$out")" && return 0
-		((try < QUIET_TRIES)) && sk_warn "machine busy: measuring again"
+		b0=$(cpu_busy_ms "${cpus[@]}") t0=$(now_ms)
+		"$measure"
+		busy=$(($(cpu_busy_ms "${cpus[@]}") - b0)) wall=$(($(now_ms) - t0))
+		OTHERS_PCT=$(sk_calc "100 * ($busy - $("$ours")) / ($((wall > 0 ? wall : 1)) * ${#cpus[@]})" %.0f)
+		((OTHERS_PCT >= 0)) || OTHERS_PCT=0
+		sk_note "other processes used ${OTHERS_PCT} % of CPU(s) ${cpus[*]} during the run"
+		((OTHERS_PCT <= QUIET_PCT)) && return 0
+		((try == QUIET_TRIES)) || sk_warn "CPU(s) ${cpus[*]} busy: measuring again"
 	done
 	return 0
 }
@@ -192,20 +169,19 @@ judge() {
 # ---------------------------------------------------------------------------
 run_slices() {
 	sk_exp_begin slices
-	local n d=$SK_EXP_DIR try wfiles
-	for ((try = 1; try <= QUIET_TRIES; try++)); do
-		quiet_begin "$cpu"
-		wfiles=()
+	local n d=$SK_EXP_DIR
+	# run sched for N = 1..maxn (all of them again if the CPU was busy)
+	slices_measure() {
+		local n
 		for ((n = 1; n <= maxn; n++)); do
 			sk_note "sched $n $total $RESOLUTION_MS pinned to CPU $cpu"
 			sk_run_prog "$d/trace-$n.tsv" sk_pin "$cpu" "$HERE/sched" -w "$d/workers-$n.tsv" -R "$d/runs-$n.tsv" \
 				"$n" "$total" "$RESOLUTION_MS" || sk_die "sched $n failed (see $SK_LOG)"
-			wfiles+=("$d/workers-$n.tsv")
 		done
-		# the workers' CPU time, plus each parent's calibration (in its trace)
-		quiet_end "$(sk_calc "$(sum_cols "user_ms sys_ms" "${wfiles[@]}") + $(sum_cols "" "$d"/trace-*.tsv)")" && break
-		((try < QUIET_TRIES)) && sk_warn "CPU $cpu busy: measuring again"
-	done
+	}
+	# the workers' CPU time, plus each parent's (in its trace)
+	slices_ours() { sk_calc "$(sum_cols "user_ms sys_ms" "$d"/workers-*.tsv) + $(sum_cols "" "$d"/trace-*.tsv)"; }
+	quietly "$cpu" slices_measure slices_ours
 	# Long format, one file per kind, with an nproc column in front.
 	local kind files
 	for kind in trace workers runs; do
@@ -225,10 +201,10 @@ run_slices() {
 	mv "$d/trace.tsv" "$d/data.tsv"
 
 	local single ratios="" ok_ratio=1 inter="" ok_inter=1 med p10 p90 runs ovh hz_note base_read
-	single=$(meta "$d/raw/trace-1.tsv" last_finish_ms)
+	single=$(sk_meta "$d/raw/trace-1.tsv" last_finish_ms)
 	for ((n = 2; n <= maxn; n++)); do
 		local last r minruns
-		last=$(meta "$d/raw/trace-$n.tsv" last_finish_ms)
+		last=$(sk_meta "$d/raw/trace-$n.tsv" last_finish_ms)
 		r=$(sk_calc "$last / $single")
 		ratios+="${ratios:+, }N=$n: ${r}x"
 		sk_cmp "$r >= 0.75 * $n && $r <= 1.35 * $n" || ok_ratio=0
@@ -237,17 +213,12 @@ run_slices() {
 		((minruns >= 3)) || ok_inter=0
 	done
 	# Pooled slice statistics over N >= 2 (N = 1 has only foreign interruptions).
-	read -r med p10 p90 runs < <(awk -F'\t' '
-		/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
-		$c["nproc"] >= 2 && $c["complete"] == 1 { v[++n] = $c["run_ms"] }
-		END {
-			if (!n) { print "nan nan nan 0"; exit }
-			for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-			hi = int(n * 0.9); if (hi < 1) hi = 1
-			printf "%.2f %.2f %.2f %d\n", v[int((n + 1) / 2)], v[int(n * 0.1) + 1], v[hi], n
-		}' "$d/runs.tsv")
-	ovh=$(meta "$d/raw/trace-1.tsv" record_overhead_pct_of_resolution)
-	base_read=$(meta "$d/raw/trace-1.tsv" base_slice_ns)
+	read -r runs med p10 p90 < <(awk -F'\t' -v OFS='\t' '
+		/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; print "pool", "run_ms"; next }
+		$c["nproc"] >= 2 && $c["complete"] == 1 { print "n2up", $c["run_ms"] }' "$d/runs.tsv" |
+		sk_summarize -b pool -v run_ms | awk -F'\t' 'NR == 2 { printf "%d %.2f %.2f %.2f\n", $2, $3, $4, $5; f = 1 } END { if (!f) print "0 nan nan nan" }')
+	ovh=$(sk_meta "$d/raw/trace-1.tsv" record_overhead_pct_of_resolution)
+	base_read=$(sk_meta "$d/raw/trace-1.tsv" base_slice_ns)
 	hz_note="HZ=${HZ:-unknown}${TICK_MS:+ (tick ${TICK_MS} ms)}"
 	local expected_txt="$SCHEDULER base slice ${BASE_SLICE_MS} ms ($BASE_SLICE_SRC; debugfs base_slice_ns: $base_read) -> ~${EXPECTED_SLICE_MS} ms at $hz_note"
 	local lo hi
@@ -257,7 +228,7 @@ run_slices() {
 		"$ratios (single worker: $single ms)" "CPU $cpu, $total ms of work each"
 	if ((ok_inter)); then
 		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" PASS \
-			"a run = time between two off-CPU gaps > $(meta "$d/raw/trace-1.tsv" gap_threshold_us) us"
+			"a run = time between two off-CPU gaps > $(sk_meta "$d/raw/trace-1.tsv" gap_threshold_us) us"
 	else
 		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" FAIL \
 			"a worker ran to completion in one go?"
@@ -266,7 +237,7 @@ run_slices() {
 		"$lo..$hi ms; $expected_txt" "median $med ms (p10 $p10, p90 $p90, $runs runs, N=2..$maxn)" \
 		"Linux $(uname -r); the book's CFS gave ~12 ms for 2 processes"
 	sk_verdict_if "$ovh < 1" "recording a sample does not distort the trace" "< 1 % of the ${RESOLUTION_MS} ms resolution" \
-		"${ovh} % ($(meta "$d/raw/trace-1.tsv" record_overhead_ns_per_sample) ns per sample; clock checks $(meta "$d/raw/trace-1.tsv" gap_check_overhead_pct) % of the work)"
+		"${ovh} % ($(sk_meta "$d/raw/trace-1.tsv" record_overhead_ns_per_sample) ns per sample; clock checks $(sk_meta "$d/raw/trace-1.tsv" gap_check_overhead_pct) % of the work)"
 
 	sk_plot "$HERE/progress.gp" data.tsv progress "$maxn"
 	sk_plot "$HERE/progress.gp" data.tsv progress-zoom "$maxn" 50
@@ -282,7 +253,7 @@ Each worker does $total ms of busy work and records its progress after every ${R
 - single worker: $single ms for $total ms of work (${single_runs} complete runs: interruptions by other tasks)
 - finish time / single: $ratios
 - slice: median $med ms, p10 $p10, p90 $p90 ($runs runs); expected ~${EXPECTED_SLICE_MS} ms
-- kernel: base_slice_ns $base_read, sched_latency_ns $(meta "$d/raw/trace-1.tsv" sched_latency_ns), $hz_note
+- kernel: base_slice_ns $base_read, sched_latency_ns $(sk_meta "$d/raw/trace-1.tsv" sched_latency_ns), $hz_note
 - recording overhead: ${ovh} % of the resolution
 - other processes used ${OTHERS_PCT} % of CPU $cpu during the runs
 EOF
@@ -308,10 +279,10 @@ run_nice() {
 	w1=$(sk_tsv_get "$d/workers.tsv" proc 1 weight)
 	f0=$(sk_tsv_get "$d/workers.tsv" proc 0 finish_ms)
 	f1=$(sk_tsv_get "$d/workers.tsv" proc 1 finish_ms)
-	cs=$(meta "$d/data.tsv" cgroup)
+	cs=$(sk_meta "$d/data.tsv" cgroup)
 	sk_verdict_if "$s0 >= $e0 - 10 && $s0 <= $e0 + 10" "CPU share follows the nice weights" \
 		"nice 0: ${e0} % +/- 10 (weights $w0 vs $w1)" "nice 0: ${s0} %, nice $nicek: ${s1} % (while both ran)" \
-		"both forked by one parent: same autogroup ($(meta "$d/data.tsv" sched_autogroup_enabled)) and cgroup $cs"
+		"both forked by one parent: same autogroup ($(sk_meta "$d/data.tsv" sched_autogroup_enabled)) and cgroup $cs"
 	sk_verdict_if "$f0 < $f1" "the nice-0 worker finishes first" "nice 0 < nice $nicek" \
 		"nice 0 at $f0 ms, nice $nicek at $f1 ms"
 	sk_plot "$HERE/nice.gp" data.tsv nice "$nicek"
@@ -322,7 +293,7 @@ Two workers forked by one parent share CPU $cpu, the second at nice $nicek. The 
 
 - share while both ran: nice 0 ${s0} % (weights predict ${e0} %), nice $nicek ${s1} % (predict ${e1} %)
 - finish: nice 0 at $f0 ms, nice $nicek at $f1 ms
-- autogroup: $(meta "$d/data.tsv" sched_autogroup_enabled); cgroup: $cs
+- autogroup: $(sk_meta "$d/data.tsv" sched_autogroup_enabled); cgroup: $cs
 EOF
 	sk_exp_end
 }
@@ -335,9 +306,9 @@ run_cpuperf() {
 	local d=$SK_EXP_DIR nall
 	nall=$(sk_allowed_cpus | wc -w)
 	sk_note "cpuperf: mode one on CPU $cpu, mode all on CPUs $(sk_allowed_cpus | tr ' ' ,)"
-	# shellcheck disable=SC2046
-	run_quiet "$d/data.tsv" "cpu_ms" $(sk_allowed_cpus) -- "$HERE/cpuperf" "${QOPT[@]}" -c "$cpu" ||
-		sk_die "cpuperf failed (see $SK_LOG)"
+	cpuperf_measure() { sk_run_prog "$d/data.tsv" "$HERE/cpuperf" "${SK_QOPT[@]}" -c "$cpu" || sk_die "cpuperf failed (see $SK_LOG)"; }
+	cpuperf_ours() { sum_cols cpu_ms "$d/data.tsv"; }
+	quietly "$(sk_allowed_cpus)" cpuperf_measure cpuperf_ours
 	local v
 	{
 		printf 'mode\tnproc\twhat\tn\tmedian\tp10\tp90\tmin\tmax\tmean\n'
@@ -346,7 +317,7 @@ run_cpuperf() {
 		done
 	} | sk_atomic_write "$d/summary.tsv"
 	local maxn1
-	maxn1=$(meta "$d/data.tsv" max_n)
+	maxn1=$(sk_meta "$d/data.tsv" max_n)
 	get() { awk -F'\t' -v m="$1" -v n="$2" -v w="$3" '$1 == m && $2 == n && $3 == w { print $5; exit }' "$d/summary.tsv"; }
 	local t1 tn thr_min thr_max
 	t1=$(get one 1 avg_turnaround_ms)
@@ -359,7 +330,7 @@ run_cpuperf() {
 	judge "$rt >= 0.75 && $rt <= 1.35" "on one CPU turnaround grows linearly with N" \
 		"turnaround(N=$maxn1) / turnaround(1) ~ $maxn1 (0.75..1.35 x)" "$t1 ms -> $tn ms ($(sk_calc "$tn / $t1")x)"
 	local a1 ac a2c
-	if [[ $(meta "$d/data.tsv" mode_all) == run ]]; then
+	if [[ $(sk_meta "$d/data.tsv" mode_all) == run ]]; then
 		a1=$(get all 1 throughput_per_s)
 		ac=$(get all "$nall" throughput_per_s)
 		a2c=$(get all "$maxn1" throughput_per_s)
@@ -381,7 +352,7 @@ run_cpuperf() {
 	sk_summary <<EOF
 ## Turnaround and throughput against the number of processes
 
-N identical processes, each with $(meta "$d/data.tsv" work_ms) ms of work, start together; each notes when it finishes. Pinned to CPU $cpu (mode one) they share one CPU: the average turnaround grows from $t1 ms to $tn ms at N = $maxn1 while throughput stays at $thr_min..$thr_max processes/s, because the CPU only changes who waits. Free on all $nall allowed CPUs (mode all) throughput grows from $a1 to $ac processes/s at N = $nall and then stays (N = $maxn1: $a2c): more processes than CPUs only lengthen each turnaround. Medians of $(meta "$d/data.tsv" reps) repetitions.
+N identical processes, each with $(sk_meta "$d/data.tsv" work_ms) ms of work, start together; each notes when it finishes. Pinned to CPU $cpu (mode one) they share one CPU: the average turnaround grows from $t1 ms to $tn ms at N = $maxn1 while throughput stays at $thr_min..$thr_max processes/s, because the CPU only changes who waits. Free on all $nall allowed CPUs (mode all) throughput grows from $a1 to $ac processes/s at N = $nall and then stays (N = $maxn1: $a2c): more processes than CPUs only lengthen each turnaround. Medians of $(sk_meta "$d/data.tsv" reps) repetitions.
 
 - one CPU: turnaround $t1 ms (N=1) -> $tn ms (N=$maxn1); throughput $thr_min..$thr_max /s
 - all CPUs: throughput $a1 (N=1), $ac (N=$nall), $a2c (N=$maxn1) /s
@@ -396,19 +367,17 @@ EOF
 run_time() {
 	sk_exp_begin time
 	local d=$SK_EXP_DIR
-	# shellcheck disable=SC2046
-	run_quiet "$d/data.tsv" "user_ms sys_ms" $(sk_allowed_cpus) -- "$HERE/timeacct" "${QOPT[@]}" -c "$cpu" ||
-		sk_die "timeacct failed (see $SK_LOG)"
+	time_measure() { sk_run_prog "$d/data.tsv" "$HERE/timeacct" "${SK_QOPT[@]}" -c "$cpu" || sk_die "timeacct failed (see $SK_LOG)"; }
+	time_ours() { sum_cols "user_ms sys_ms" "$d/data.tsv"; }
+	quietly "$(sk_allowed_cpus)" time_measure time_ours
+	local kind col
 	{
 		printf 'kind\treal_ms\tuser_ms\tsys_ms\n'
-		awk -F'\t' -v OFS='\t' '
-			/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
-			{ k = $c["kind"]; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-			  cnt[k]++; r[k, cnt[k]] = $c["real_ms"]; u[k, cnt[k]] = $c["user_ms"]; s[k, cnt[k]] = $c["sys_ms"] }
-			function med(a, k, m,    i, j, t, v) { for (i = 1; i <= m; i++) v[i] = a[k, i]
-				for (i = 2; i <= m; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-				return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2 }
-			END { for (i = 1; i <= n; i++) { k = order[i]; printf "%s\t%.1f\t%.1f\t%.1f\n", k, med(r, k, cnt[k]), med(u, k, cnt[k]), med(s, k, cnt[k]) } }' "$d/data.tsv"
+		for kind in $(sk_tsv_col "$d/data.tsv" kind | awk '!seen[$0]++'); do
+			printf '%s' "$kind"
+			for col in real_ms user_ms sys_ms; do printf '\t%.1f' "$(sk_median_of "$d/data.tsv" kind "$kind" "$col")"; done
+			printf '\n'
+		done
 	} | sk_atomic_write "$d/summary.tsv"
 	local s="$d/summary.tsv" br bu bs sr su ss yr yu ys
 	br=$(sk_tsv_get "$s" kind busy real_ms) bu=$(sk_tsv_get "$s" kind busy user_ms) bs=$(sk_tsv_get "$s" kind busy sys_ms)
@@ -419,12 +388,12 @@ run_time() {
 	judge "($su + $ss) < 0.05 * $sr" "a sleeping process uses no CPU" "user+sys < 5 % of real" \
 		"real $sr ms, user $su ms, sys $ss ms"
 	judge "$ys > $yu" "a syscall-heavy process spends its time in the kernel" "sys > user" \
-		"real $yr ms, user $yu ms, sys $ys ms" "read() of $(meta "$d/data.tsv" read_bytes) B from /dev/zero"
+		"real $yr ms, user $yu ms, sys $ys ms" "read() of $(sk_meta "$d/data.tsv" read_bytes) B from /dev/zero"
 	local b2r="" b2u="" b2s=""
-	if [[ $(meta "$d/data.tsv" busy2) == run ]]; then
+	if [[ $(sk_meta "$d/data.tsv" busy2) == run ]]; then
 		b2r=$(sk_tsv_get "$s" kind busy2 real_ms) b2u=$(sk_tsv_get "$s" kind busy2 user_ms) b2s=$(sk_tsv_get "$s" kind busy2 sys_ms)
 		judge "$b2u / $b2r >= 1.25" "two busy processes on two CPUs: user > real" "user >= 1.25 x real (ideally 2 x)" \
-			"real $b2r ms, user $b2u ms ($(sk_calc "$b2u / $b2r")x)" "CPUs $cpu and $(meta "$d/data.tsv" cpu2)"
+			"real $b2r ms, user $b2u ms ($(sk_calc "$b2u / $b2r")x)" "CPUs $cpu and $(sk_meta "$d/data.tsv" cpu2)"
 	else
 		sk_verdict "two busy processes on two CPUs: user > real" ">= 2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed"
 	fi
@@ -432,7 +401,7 @@ run_time() {
 	sk_summary <<EOF
 ## real, user and sys: what \`time\` reports
 
-Each kind of process runs for $(meta "$d/data.tsv" duration_ms) ms of wall time; real is measured around fork and wait4, user and sys come from the rusage wait4 returns (what \`time\` prints). A busy loop is charged user time for its whole life (real $br ms, user $bu ms); a sleeping process is charged nothing (user+sys $(sk_calc "$su + $ss") ms of $sr ms); a process that reads /dev/zero in a loop is charged mostly sys ($ys ms sys, $yu ms user), because the kernel does the copying. Two busy processes on two CPUs are charged ${b2u:-?} ms of user time in ${b2r:-?} ms: CPU time adds up over CPUs, so user can exceed real.
+Each kind of process runs for $(sk_meta "$d/data.tsv" duration_ms) ms of wall time; real is measured around fork and wait4, user and sys come from the rusage wait4 returns (what \`time\` prints). A busy loop is charged user time for its whole life (real $br ms, user $bu ms); a sleeping process is charged nothing (user+sys $(sk_calc "$su + $ss") ms of $sr ms); a process that reads /dev/zero in a loop is charged mostly sys ($ys ms sys, $yu ms user), because the kernel does the copying. Two busy processes on two CPUs are charged ${b2u:-?} ms of user time in ${b2r:-?} ms: CPU time adds up over CPUs, so user can exceed real.
 
 - busy: real $br, user $bu, sys $bs ms
 - sleep: real $sr, user $su, sys $ss ms
@@ -450,7 +419,7 @@ run_ctxsw() {
 	sk_exp_begin ctxsw
 	local d=$SK_EXP_DIR other
 	other=$(sk_other_cpu "$cpu")
-	sk_run_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${QOPT[@]}" -c "$cpu" ${other:+-C "$other"} ||
+	sk_run_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+-C "$other"} ||
 		sk_die "ctxsw-cost failed (see $SK_LOG)"
 	sk_summarize -b placement -v ns_per_roundtrip "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
 	local s="$d/summary.tsv" self same cross sw
@@ -472,7 +441,7 @@ run_ctxsw() {
 	sk_summary <<EOF
 ## The cost of a context switch
 
-Two processes pass a word back and forth over two pipes (perf bench sched pipe's method). Pinned to the same CPU, every round trip is two context switches plus two pipe writes and two reads: $same ns. The same pipe traffic inside one process costs $self ns, so one switch costs about $sw ns. With the processes on two different CPUs ($cpu and ${other:-none}) nobody switches, but each message must wake a sleeping CPU: $cross ns per round trip. On a virtual machine an idle vCPU has to be woken by the hypervisor, which makes the cross-CPU case slower, not faster; on bare metal with shallow idle states it can be faster than switching. Medians of $(meta "$d/data.tsv" reps) repetitions; see bench.sh for the comparison with perf.
+Two processes pass a word back and forth over two pipes (perf bench sched pipe's method). Pinned to the same CPU, every round trip is two context switches plus two pipe writes and two reads: $same ns. The same pipe traffic inside one process costs $self ns, so one switch costs about $sw ns. With the processes on two different CPUs ($cpu and ${other:-none}) nobody switches, but each message must wake a sleeping CPU: $cross ns per round trip. On a virtual machine an idle vCPU has to be woken by the hypervisor, which makes the cross-CPU case slower, not faster; on bare metal with shallow idle states it can be faster than switching. Medians of $(sk_meta "$d/data.tsv" reps) repetitions; see bench.sh for the comparison with perf.
 
 - one process (no switch): $self ns per round trip
 - same CPU: $same ns per round trip, ~$sw ns per switch
@@ -506,8 +475,8 @@ EOF
 	f0=$(sk_tsv_get "$d/workers.tsv" proc 0 finish_ms)
 	f1=$(sk_tsv_get "$d/workers.tsv" proc 1 finish_ms)
 	s1=$(sk_tsv_get "$d/workers.tsv" proc 1 share_pct)
-	rtr=$(meta "$d/data.tsv" sched_rt_runtime_us)
-	rtp=$(meta "$d/data.tsv" sched_rt_period_us)
+	rtr=$(sk_meta "$d/data.tsv" sched_rt_runtime_us)
+	rtp=$(sk_meta "$d/data.tsv" sched_rt_period_us)
 	first1=$(awk -F'\t' '/^#/ { next } !h { h = 1; next } $1 == 1 { print $2; exit }' "$d/data.tsv")
 	if [[ $rtr =~ ^[0-9]+$ && $rtp =~ ^[0-9]+$ ]]; then
 		share_lim=$(sk_calc "100 * (1 - $rtr / $rtp)")
