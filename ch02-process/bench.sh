@@ -10,7 +10,7 @@
 #   -c CPU    CPU to pin to (default: the last allowed CPU)
 #   -r RUNS   hyperfine runs per program, 100..100000 (default 2000)
 # REQUIREMENTS: hyperfine (peer); optional: lmbench's lat_proc (PATH or
-#   LMBENCH_BIN=dir), jq. Takes /tmp/shikumi-measure.lock while measuring.
+#   LMBENCH_BIN=dir), jq. Measures under $SHIKUMI_LOCK when set (see scripts/lib.sh).
 # eg,
 #   ./bench.sh -c 1
 set -euo pipefail
@@ -75,11 +75,13 @@ measure() {
 		sk_pin "$cpu" "$lat_proc" fork >"$tmp/lat_proc.txt" 2>&1 || true
 	fi
 }
-sk_note "waiting for /tmp/shikumi-measure.lock"
-exec 9>/tmp/shikumi-measure.lock
-flock 9
+if [[ -n ${SHIKUMI_LOCK:-} ]]; then
+	sk_note "waiting for $SHIKUMI_LOCK"
+	exec 9>"$SHIKUMI_LOCK"
+	flock 9
+fi
 measure
-flock -u 9
+[[ -z ${SHIKUMI_LOCK:-} ]] || flock -u 9
 
 printf '\n%-42s %12s %12s %8s\n' "what (CPU $cpu, medians)" "ours [us]" "peer [us]" "ours/peer"
 for t in "${tinies[@]}"; do

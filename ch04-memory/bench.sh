@@ -22,7 +22,6 @@ SK_PROG=ch04-memory/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch04-memory"
-LOCK=/tmp/shikumi-measure.lock
 
 usage() {
 	cat <<EOF
@@ -55,11 +54,10 @@ pages_big=$((size_mib * 1048576 / ps)) pages_small=$((small_mib * 1048576 / ps))
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ch04-bench.XXXXXX")
 sk_cleanup_push "rm -rf '$tmp'"
 fc=("$HERE/fault-cost" --mode first_touch_4k)
-locked() { flock "$LOCK" "$@"; }
 
 # 1. ours
 sk_note "ours: fault-cost first_touch_4k, $size_mib MiB x $reps, CPU $cpu"
-locked taskset -c "$cpu" "${fc[@]}" -s "${size_mib}M" -r "$reps" -o "$tmp/ours.tsv" 2>/dev/null
+sk_locked taskset -c "$cpu" "${fc[@]}" -s "${size_mib}M" -r "$reps" -o "$tmp/ours.tsv" 2>/dev/null
 ours=$(sk_median_of "$tmp/ours.tsv" mode first_touch_4k ns_per_page)
 ours_f=$(sk_median_of "$tmp/ours.tsv" mode first_touch_4k ns_per_fault)
 ours_faults=$(awk -F'\t' '!/^#/ && $1 == "first_touch_4k" { s += $4 } END { print s }' "$tmp/ours.tsv")
@@ -69,7 +67,7 @@ perf_line="perf not installed (linux-perf): no kernel fault count"
 perf_ratio="NaN"
 if sk_have perf && perf stat -e page-faults -x, true >/dev/null 2>&1; then
 	for sz in "$size_mib" "$small_mib"; do
-		locked taskset -c "$cpu" perf stat -e page-faults -x, -o "$tmp/perf-$sz.csv" \
+		sk_locked taskset -c "$cpu" perf stat -e page-faults -x, -o "$tmp/perf-$sz.csv" \
 			"${fc[@]}" -s "${sz}M" -r "$reps" -o "$tmp/run-$sz.tsv" 2>/dev/null
 	done
 	pf_big=$(awk -F, '$3 == "page-faults" {print $1}' "$tmp/perf-$size_mib.csv")
@@ -86,7 +84,7 @@ fi
 # 3. hyperfine: whole runs at two sizes
 hf_ns="NaN"
 if sk_have hyperfine; then
-	locked taskset -c "$cpu" hyperfine -N --style basic --warmup 2 --runs 10 --export-json "$tmp/hf.json" \
+	sk_locked taskset -c "$cpu" hyperfine -N --style basic --warmup 2 --runs 10 --export-json "$tmp/hf.json" \
 		"${fc[*]} -s ${size_mib}M -r 1" "${fc[*]} -s ${small_mib}M -r 1" >"$tmp/hf.txt" 2>&1 ||
 		sk_warn "hyperfine failed: $(tail -n 3 "$tmp/hf.txt")"
 	if [[ -s $tmp/hf.json ]]; then
@@ -100,7 +98,7 @@ fi
 # 4. perf bench mem memset: zeroing 4 KiB at memset bandwidth
 zero_ns="NaN"
 if sk_have perf; then
-	bw=$(locked taskset -c "$cpu" perf bench mem memset -s "${size_mib}MB" -l 5 -f default 2>/dev/null |
+	bw=$(sk_locked taskset -c "$cpu" perf bench mem memset -s "${size_mib}MB" -l 5 -f default 2>/dev/null |
 		awk '/bytes\/sec|B\/sec/ { for (i = 1; i < NF; i++) if ($i ~ /^[0-9.]+$/) { v = $i; u = $(i + 1) } } END { print v, u }')
 	read -r v u <<<"$bw"
 	case ${u:-} in

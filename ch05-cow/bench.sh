@@ -18,7 +18,6 @@ SK_PROG=ch05-cow/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch05-cow"
-LOCK=/tmp/shikumi-measure.lock
 
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
@@ -38,7 +37,7 @@ sk_have perf || { sk_note "perf not installed (Debian: apt-get install linux-per
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shikumi-bench.XXXXXX")
 sk_cleanup_push "rm -rf '$tmp'"
-flock "$LOCK" taskset -c "$cpu" perf stat -x, -e page-faults -o "$tmp/perf.csv" \
+sk_locked taskset -c "$cpu" perf stat -x, -e page-faults -o "$tmp/perf.csv" \
 	"$HERE/cow-cost" -s "$size" -r "$reps" -o "$tmp/cost.tsv" 2>"$tmp/err" ||
 	{ cat "$tmp/err" >&2; sk_die "perf stat cow-cost failed"; }
 perf_faults=$(awk -F, '$3 == "page-faults" {print $1}' "$tmp/perf.csv")

@@ -104,6 +104,13 @@ sk_check_cpulist() {
 	done
 }
 
+# sk_locked CMD...: run CMD holding the measurement lock named by $SHIKUMI_LOCK
+# (a file path), so that people sharing a machine do not benchmark at the same
+# time: SHIKUMI_LOCK=/tmp/shikumi.lock make bench. Without it, just run CMD.
+sk_locked() {
+	if [[ -n ${SHIKUMI_LOCK:-} ]]; then flock "$SHIKUMI_LOCK" "$@"; else "$@"; fi
+}
+
 sk_pin() {
 	local cpu=$1
 	shift
@@ -372,7 +379,9 @@ sk_plot() {
 # ---- standard driver options -----------------------------------------------------
 
 # The common options of every driver, inside its getopts loop (the optstring
-# must start with ":qc:o:h"; the driver's own options come first in the case):
+# starts with ":qc:o:h"; a script without a run directory, like a bench.sh,
+# leaves q and o out so that they are rejected; the driver's own options come
+# first in the case):
 #   while getopts ":qc:o:hd:" opt; do
 #       case $opt in
 #       d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
@@ -441,7 +450,7 @@ sk_median_of() {
 sk_std_usage() {
 	cat <<EOF
   -q            quick mode: small sizes, short runs (what make run and the tests use)
-  -c CPULIST    CPU(s) to pin to (default: $(sk_default_cpu), from the allowed set)
+  -c CPU        the CPU to pin to (default: $(sk_default_cpu), the last of the allowed set)
   -o RUNDIR     write into RUNDIR/<chapter>/ (default: a new results/<stamp>-<host>/)
   -h            this help
 EOF
