@@ -9,8 +9,10 @@
 #   2. stability: the full curve three times back to back; the chase medians
 #      at the L1, L2 and DRAM plateaus must vary by < 5 % ((max-min)/median).
 #      The spread is printed in ns and in core cycles (ns x the clock the same
-#      run estimated): a spread in ns that vanishes in cycles is the host
-#      changing the guest's clock, not the measurement
+#      run estimated, at its start and end): a spread in ns that vanishes in
+#      cycles is the host changing the guest's clock, not the measurement;
+#      L2/L1 (sizes measured in the same rounds) is clock-free however the
+#      clock moved during a run
 #   -h      this help
 #   3. latency against an external curve (compare-latency.sh): THEIRS if given
 #      (-r, e.g. lmbench's `lat_mem_rd -t 1024 64` output), else the lmbench
@@ -133,14 +135,21 @@ END {
 			csp = spread(ca, cb, cc); cab = sp_abs; if (csp >= 5 && k < 3) bad_cy = 1
 			cyc = sprintf("%7.1f %7.1f %7.1f %8.2f %6.1f%%", ca, cb, cc, cab, csp)
 			why = sp < 5 ? "within 5 %" : csp < 5 ? "the clock (cycles stay within 5 %)" : \
-				(k == 3 ? "DRAM: not core-clocked, judge it in ns" : "not (only) the clock: cycles vary too")
+				(k == 1 ? "the clock, moving between its estimates (an L1 hit is a fixed number of cycles)" : \
+				 k == 3 ? "DRAM: not core-clocked, judge it in ns" : "not (only) the clock: cycles vary too (see L2 / L1)")
 		} else { cyc = sprintf("%7s %7s %7s %8s %7s", "-", "-", "-", "-", "-"); why = sp < 5 ? "within 5 %" : "?" }
 		printf "   %-5s | %7.2f %7.2f %7.2f %8.2f %6.1f%% | %s | %s\n", name[k], a, b, c, ab, sp, cyc, why
+	}
+	# L1 and L2 sizes are measured in the same rounds (interleaved over the
+	# whole run), so their ratio is free of the clock, however it moved.
+	if (v[1, 1] && v[2, 1] && v[3, 1]) {
+		ra = v[1, 2] / v[1, 1]; rb = v[2, 2] / v[2, 1]; rc = v[3, 2] / v[3, 1]
+		printf "   L2 / L1 latency, clock-free (same rounds): %.2f, %.2f, %.2f: spread %.1f %%\n", ra, rb, rc, spread(ra, rb, rc)
 	}
 	for (r = 1; r <= 3; r++)
 		if (g0[r] && g1[r] && (g1[r] - g0[r] > 0.03 * g0[r] || g0[r] - g1[r] > 0.03 * g0[r]))
 			printf "   note: the clock moved by %.0f %% during run %d: its cycles (mean clock) are approximate\n", (g1[r] - g0[r]) / g0[r] * 100, r
-	printf "   -> spread < 5 %% at every plateau, in ns: %s\n", bad_ns ? "FAIL (see the last column: the host clock, a neighbour on the host, or the other vCPU)" : "PASS"
+	printf "   -> spread < 5 %% at every plateau, in ns: %s\n", bad_ns ? "FAIL (the last column says why: the host clock, or the measurement)" : "PASS"
 	if (have) printf "   -> in cycles at the core-clocked plateaus (L1, L2): %s\n", bad_cy ? "FAIL (the measurement varied, not only the clock)" : "PASS"
 	if (have) print "   (L1 and L2 run at the core clock: their cycles should not move with it; DRAM latency is mostly memory time, in ns)"
 }' "$dir/plateaus.txt"
