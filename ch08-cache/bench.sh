@@ -22,15 +22,14 @@
 #      function), same sizes, same CPU: our/perf ratios (perf prints GiB/s)
 #   -c CPU  pin everything to CPU (default: the suite's default CPU)
 #   -k DIR  keep the data files in DIR (default: a temporary directory)
-# Every timed step holds /tmp/shikumi-measure.lock so no other shikumi
-# measurement runs at the same time.
+# With SHIKUMI_LOCK=FILE every timed step holds that lock (flock), so that
+# people sharing a machine do not measure at the same time.
 set -euo pipefail
 SK_PROG=ch08-cache/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 # shellcheck disable=SC2016  # the bash -c scripts expand their own "$1"...
 HERE="$SK_TOP/ch08-cache"
-LOCK=/tmp/shikumi-measure.lock
 theirs="" keep=""
 [[ ${1:-} == --help ]] && set -- -h
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -54,18 +53,17 @@ else
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/ch08-bench.XXXXXX")
 	sk_cleanup_push "rm -rf '$dir'"
 fi
-locked() { flock "$LOCK" "$@"; }
 say() { printf '%s\n' "$*"; }
 
 say "== ch08 bench on CPU $cpu ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), data in $dir"
 
 # 1. time of the curve -------------------------------------------------------
 say "-- 1. cache-stride wall time (pinned to CPU $cpu)"
-quick_s=$(locked bash -c 't0=$(date +%s.%N); taskset -c "$1" "$2/cache-stride" -q -o "$3/quick.tsv" 2>/dev/null
+quick_s=$(sk_locked bash -c 't0=$(date +%s.%N); taskset -c "$1" "$2/cache-stride" -q -o "$3/quick.tsv" 2>/dev/null
 	t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" "BEGIN { printf \"%.1f\", b - a }"' _ "$cpu" "$HERE" "$dir")
 # The three full runs back to back under one lock: the first one is also timed.
 full_times=()
-locked bash -c '
+sk_locked bash -c '
 	for i in 1 2 3; do
 		t0=$(date +%s.%N)
 		taskset -c "$1" "$2/cache-stride" -o "$3/full$i.tsv" 2>/dev/null
@@ -224,11 +222,11 @@ else
 	for spec in "copy memcpy 32K 32KB 20000" "copy memcpy 1M 1MB 2000" "copy memcpy 256M 256MB 8" \
 		"write memset 32K 32KB 40000" "write memset 1M 1MB 4000" "write memset 256M 256MB 10"; do
 		read -r op fn sz psz loops <<<"$spec"
-		ours=$(locked taskset -c "$cpu" "$HERE/membw" --op "$op" -T 1 --min "$sz" --max "$sz" -r 5 2>/dev/null |
+		ours=$(sk_locked taskset -c "$cpu" "$HERE/membw" --op "$op" -T 1 --min "$sz" --max "$sz" -r 5 2>/dev/null |
 			awk -F'\t' '/^#/ || $1 == "op" { next } { print $5 }' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 		# perf prints GiB/s as "GB/sec": convert to 10^9 bytes/s; median of 5 runs
 		theirs_bw=$(for _ in 1 2 3 4 5; do
-			locked taskset -c "$cpu" perf bench mem "$fn" -f default -s "$psz" -l "$loops" 2>/dev/null |
+			sk_locked taskset -c "$cpu" perf bench mem "$fn" -f default -s "$psz" -l "$loops" 2>/dev/null |
 				awk '/GB\/sec/ { printf "%.3f\n", $1 * 1.073741824 } /MB\/sec/ { printf "%.3f\n", $1 * 1.048576 / 1000 }'
 		done | sort -g | sed -n 3p)
 		awk -v op="$op" -v sz="$sz" -v a="$ours" -v b="$theirs_bw" 'BEGIN {
