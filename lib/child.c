@@ -112,7 +112,8 @@ void sk_children_guard(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigfillset(&sa.sa_mask);
-	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	/* SIGPIPE too: a program piped into head must still clean up. */
+	int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
 	for (size_t i = 0; i < SK_ARRAY_LEN(sigs); i++)
 		if (sigaction(sigs[i], &sa, NULL))
 			sk_die_errno("sigaction %d", sigs[i]);
@@ -136,6 +137,7 @@ pid_t sk_fork(void)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
 	} else if (pid > 0) {
 		sk_child_add(pid);
 	}

@@ -85,6 +85,7 @@ const char *sk_fs_type(const char *path, char *buf, size_t len)
 	switch ((unsigned long)st.f_type) {
 	case 0xEF53: snprintf(buf, len, "ext4"); break;
 	case 0x01021994: snprintf(buf, len, "tmpfs"); break;
+	case 0x858458f6: snprintf(buf, len, "ramfs"); break;
 	case 0x58465342: snprintf(buf, len, "xfs"); break;
 	case 0x9123683E: snprintf(buf, len, "btrfs"); break;
 	case 0x794C7630: snprintf(buf, len, "overlay"); break;

@@ -275,7 +275,7 @@ void sk_child_forget(pid_t pid);          /* after a successful waitpid */
 void sk_children_kill_all(int sig);
 void sk_children_reap_all(void);
 /* Cleanup hooks: fn runs once, on every way out: normal exit (atexit),
- * sk_die/sk_skip, and SIGINT/SIGTERM/SIGHUP/SIGQUIT (after the children are
+ * sk_die/sk_skip, and SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE (after the children are
  * reaped; sk_on_cleanup installs the guard). In the signal case fn must be
  * async-signal-safe: unlink, rmdir, close, write, kill are; free, printf are not.
  * Hooks run in reverse order of registration. At most 16. */
@@ -309,7 +309,7 @@ void sk_touch_pages(void *p, size_t len);
  * the cleanup can unlink it without walking the directory. Dies on failure. */
 const char *sk_scratch_dir(const char *base);
 const char *sk_scratch_path(const char *name);   /* at most 32 files */
-/* Filesystem type name of PATH ("ext4", "tmpfs", "xfs", "btrfs", "overlay",
+/* Filesystem type name of PATH ("ext4", "tmpfs", "ramfs", "xfs", "btrfs", "overlay",
  * "nfs", or "0x..." for others); NULL with errno on failure. */
 const char *sk_fs_type(const char *path, char *buf, size_t len);
 
