@@ -79,8 +79,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (ncpus == 0)
 		sk_usage_error("missing --cpu (try '%s --help')", sk_prog);
 	if (duration_ms && duration_ms < interval_ms)

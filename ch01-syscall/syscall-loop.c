@@ -35,8 +35,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 
 	uint64_t start = sk_now_ns(), end = start + (uint64_t)duration_ms * 1000000u, calls = 0;
 	for (;;) {

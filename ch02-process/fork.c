@@ -79,8 +79,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (demo >= 0 && out)
 		sk_usage_error("--buffering writes text to stdout; it takes no -o");
 	sk_children_guard();

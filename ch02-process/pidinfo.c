@@ -46,8 +46,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	char exe[256], comm[64];
 	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
 	struct sk_tsv tsv;

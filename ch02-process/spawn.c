@@ -53,8 +53,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (!prog && !(prog = ch02_sibling("pidinfo", pbuf, sizeof(pbuf))))
 		sk_die("pidinfo not found next to this program: run make (or give -x)");
 	sk_children_guard();

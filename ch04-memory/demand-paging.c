@@ -116,8 +116,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (quick && !interval_given)
 		interval_ms = QUICK_INTERVAL_MS;
 	if (!size_given)

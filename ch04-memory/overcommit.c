@@ -93,8 +93,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (quick && !touch_given)
 		touch = QUICK_TOUCH;
 	if (!touch_given)

@@ -74,8 +74,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (quick && !max_given)
 		max = QUICK_MAX;
 	if (!max_given)

@@ -188,8 +188,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (M4_ASAN)
 		sk_note("built with AddressSanitizer: each child replaces ASan's SIGSEGV handler with its own "
 			"(allowed by default; ASAN_OPTIONS=allow_user_segv_handler=0 would forbid it)");

@@ -227,8 +227,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (quick && !reps_given)
 		reps = QUICK_REPS;
 	/* Parent and child together hold 2 x SIZE at the end: SIZE <= MemAvailable/2

@@ -284,8 +284,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 
 	/* The caps: MemAvailable/4 always; the default also stops at 4x LLC and
 	 * 512 MiB (64 MiB quick). */

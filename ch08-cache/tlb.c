@@ -144,8 +144,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	size_t page = (size_t)sk_page_size(), line = (size_t)sk_cache_line_size();
 	if (!ppo)
 		ppo = quick ? QUICK_PPO : DEFAULT_PPO;

@@ -207,8 +207,7 @@ int main(int argc, char **argv)
 		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+	sk_no_operands(argc, argv);
 	if (!reps)
 		reps = quick ? QUICK_REPS : DEFAULT_REPS;
 	if (!interval_ms)

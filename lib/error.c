@@ -164,3 +164,9 @@ void sk_usage_hint(void)
 		fprintf(stderr, "%s: usage error (try '%s --help')\n", sk_prog, sk_prog);
 	exit(SK_EXIT_USAGE);
 }
+
+void sk_no_operands(int argc, char **argv)
+{
+	if (optind < argc)
+		sk_usage_error("unexpected argument '%s' (try '%s --help')", argv[optind], sk_prog);
+}

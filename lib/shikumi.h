@@ -68,8 +68,11 @@ SK_NORETURN void sk_usage_error(const char *fmt, ...) SK_PRINTF(1, 2);
 SK_NORETURN void sk_skip(const char *fmt, ...) SK_PRINTF(1, 2);
 /* Report a bad option value and exit 2: "prog: bad VALUE for NAME: why". */
 SK_NORETURN void sk_bad_arg(const char *name, const char *value, const char *why);
-/* Called by getopt loops for '?' and extra operands: exit 2 with a hint. */
+/* Called by getopt loops for '?' and ':': exit 2 with a hint naming the option. */
 SK_NORETURN void sk_usage_hint(void);
+/* After the getopt loop of a program that takes no operands: exit 2 naming
+ * the first one left, if any. */
+void sk_no_operands(int argc, char **argv);
 
 /* ---- strict parsing ------------------------------------------------------
  * The *_r forms return NULL on success or a short reason ("not a number",
