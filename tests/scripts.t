@@ -42,6 +42,18 @@ else
 	skip "gnuplot missing"; skip "gnuplot missing"; skip "gnuplot missing"
 fi
 
+if command -v gnuplot >/dev/null; then
+	# plots.tsv: script (relative to the suite, or absolute), data, output base, subtitle
+	printf '%s\t%s\t%s\t%s\n' "$TAP_TMP/demo.gp" data.tsv demo "sub title" >"$rd/ch01-syscall/demo/plots.tsv"
+	ln -sfn "$(basename "$rd")" "$TAP_TMP/results/latest"
+	rm -f "$rd/ch01-syscall/demo/demo.png"
+	run_exit 0 "replot through the latest symlink" "$S/replot" "$TAP_TMP/results/latest"
+	like "$ERR" "1 graphs redrawn" "replot redraws the recorded graph"
+	ok "replot wrote the PNG again" test -s "$rd/ch01-syscall/demo/demo.png"
+else
+	skip "gnuplot missing"; skip "gnuplot missing"; skip "gnuplot missing"
+fi
+
 run_exit 0 "report renders the fake run" "$S/report" "$rd"
 ok "report.md has the machine section" grep -q '^## Machine' "$rd/report.md"
 ok "report.md has the verdict" grep -q 'it works' "$rd/report.md"
