@@ -78,7 +78,8 @@ printf 'x\ty\tz\tFAIL\tn\n' >>"$rd/ch01-syscall/demo/verdict.tsv"
 run_exit 1 "check-results: a FAIL fails" "$S/check-results" "$rd"
 run_exit 2 "check-results needs a run dir" "$S/check-results"
 
-run_exit 0 "compare two runs" "$S/compare" "$rd" "$rd"
+ln -sfn "$(basename "$rd")" "$TAP_TMP/results/latest"
+run_exit 0 "compare two runs (one through a symlink)" "$S/compare" "$rd" "$TAP_TMP/results/latest"
 like "$OUT" 'a +2 +2 +1.00' "compare prints the ratio"
 
 run_exit 2 "run-all rejects an unknown chapter" "$S/run-all" ch99-nothing
