@@ -7,6 +7,7 @@
 #   ok CONDITION-CMD... -- "description"    is GOT WANT "desc"    like TEXT REGEX "desc"
 #   run_exit CODE "desc" CMD...   (runs CMD, checks the exit code, keeps $OUT and $ERR)
 #   bad_args PROG "desc-prefix" ARGS...   (one malformed argument vector -> exit 2 + message)
+#   interrupt_when GLOB SECONDS CMD...   (Ctrl-C in the middle; exit code in $RC)
 #   bin PATH   -> the program to test: PATH in place, or build/asan/PATH when
 #                 SHIKUMI_VARIANT=asan (tests/asan.t re-runs marked tests that way)
 #   done_testing
@@ -115,6 +116,27 @@ bad_args() {
 	if [[ $ERR == *"Sanitizer"* || $ERR == *"runtime error:"* ]]; then
 		fail "$name $*: sanitizer report" "${ERR:0:1500}"
 	fi
+}
+
+# interrupt_when GLOB SECONDS CMD...: "Ctrl-C in the middle". Starts CMD as a
+# terminal would, in its own process group (without job control a background
+# job ignores SIGINT), waits until a path matching GLOB exists (up to 10 s;
+# "" = do not wait), then SECONDS more, sends SIGINT to the whole group and
+# waits. CMD's exit code is in $RC; its output is discarded.
+interrupt_when() {
+	local glob=$1 secs=$2 pid
+	shift 2
+	set -m
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	set +m
+	if [[ -n $glob ]]; then
+		for _ in $(seq 100); do compgen -G "$glob" >/dev/null && break; sleep 0.1; done
+	fi
+	sleep "$secs"
+	kill -INT -- "-$pid" 2>/dev/null || true
+	RC=0
+	wait "$pid" || RC=$?
 }
 
 # help_ok PROG: -h and --help print usage on stdout and exit 0.

@@ -54,15 +54,8 @@ ok "start-up time verdict is SKIP without hyperfine" grep -q $'^start-up time\t.
 # Job control gives the driver its own process group, as a terminal would, and
 # keeps SIGINT from being ignored in a background job.
 rd2=$TAP_TMP/run2
-set -m
-"$drv" -q -d 5 -o "$rd2" >/dev/null 2>&1 &
-pid=$!
-set +m
-sleep 1.5
-kill -INT -- "-$pid"
-rc=0
-wait "$pid" || rc=$?
-cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+interrupt_when "" 1.5 "$drv" -q -d 5 -o "$rd2"
+cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch01-syscall/user-vs-system.interrupted"
 sleep 0.3

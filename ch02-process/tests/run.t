@@ -49,16 +49,8 @@ is "$left" "" "no ch02 process left after the run"
 # Ctrl-C in the middle of spawn-cost (full mode: 1 MiB .. 1 GiB): children
 # killed and reaped, partial experiment kept, run marked interrupted.
 rd2=$TAP_TMP/run2
-set -m
-"$drv" -n 2 -o "$rd2" >/dev/null 2>&1 &
-pid=$!
-set +m
-for _ in $(seq 100); do [[ -d $rd2/ch02-process/.spawn-cost.partial ]] && break; sleep 0.1; done
-sleep 1
-kill -INT -- "-$pid"
-rc=0
-wait "$pid" || rc=$?
-cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+interrupt_when "$rd2/ch02-process/.spawn-cost.partial" 1 "$drv" -n 2 -o "$rd2"
+cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch02-process/spawn-cost.interrupted"
 sleep 0.3

@@ -66,15 +66,8 @@ ok "run status is complete" grep -qx complete "$rd/status"
 
 # Ctrl-C in the middle: workers killed, partial experiment kept, run marked interrupted.
 rd2=$TAP_TMP/run2
-set -m
-"$drv" -q -t 3000 -o "$rd2" >/dev/null 2>&1 &
-pid=$!
-set +m
-sleep 1.5
-kill -INT -- "-$pid"
-rc=0
-wait "$pid" || rc=$?
-cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+interrupt_when "" 1.5 "$drv" -q -t 3000 -o "$rd2"
+cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch03-sched/slices.interrupted"
 sleep 0.3

@@ -70,19 +70,8 @@ is "$(find "$TAP_TMP/tmp1" -mindepth 1)" "" "no scratch directory left"
 # Ctrl-C in the middle of demand-paging (default: 1 s per step): run marked
 # interrupted, partial experiment kept, nothing left running.
 rd2=$TAP_TMP/run2
-set -m
-"$drv" -o "$rd2" >/dev/null 2>&1 &
-pid=$!
-set +m
-for _ in $(seq 100); do
-	[[ -d $rd2/ch04-memory/.demand-paging.partial ]] && break
-	sleep 0.1
-done
-sleep 1
-kill -INT -- "-$pid"
-rc=0
-wait "$pid" || rc=$?
-cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+interrupt_when "$rd2/ch04-memory/.demand-paging.partial" 1 "$drv" -o "$rd2"
+cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch04-memory/demand-paging.interrupted"
 sleep 0.3

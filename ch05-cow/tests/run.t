@@ -73,15 +73,8 @@ is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 # the driver its own process group, as a terminal would.
 rd2=$TAP_TMP/run2
 mkdir -p "$TAP_TMP/tmp2"
-set -m
-TMPDIR=$TAP_TMP/tmp2 "$drv" -o "$rd2" >/dev/null 2>&1 &
-pid=$!
-set +m
-sleep 2
-kill -INT -- "-$pid"
-rc=0
-wait "$pid" || rc=$?
-cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+interrupt_when "" 2 env TMPDIR="$TAP_TMP/tmp2" "$drv" -o "$rd2"
+cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -n "$(compgen -G "$rd2/ch05-cow/*.interrupted")"
 sleep 0.3

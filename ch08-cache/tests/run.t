@@ -80,16 +80,8 @@ is "$left" "" "no program left running"
 
 # Ctrl-C during writeback's watch: scratch removed, run marked interrupted.
 rd2=$TAP_TMP/run2
-set -m
-"$drv" -q -e writeback -o "$rd2" -d "$TAP_TMP/scratch" >/dev/null 2>&1 &
-pid=$!
-set +m
-for _ in $(seq 100); do compgen -G "$TAP_TMP/scratch/*/writeback.dat" >/dev/null && break; sleep 0.1; done
-sleep 0.5
-kill -INT -- "-$pid"
-rc=0
-wait "$pid" || rc=$?
-cmp_ok "$rc" "!=" 0 "interrupted run exits non-zero"
+interrupt_when "$TAP_TMP/scratch/*/writeback.dat" 0.5 "$drv" -q -e writeback -o "$rd2" -d "$TAP_TMP/scratch"
+cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 sleep 0.3
 is "$(ls -A "$TAP_TMP/scratch")" "" "no scratch files left after Ctrl-C"
