@@ -74,6 +74,56 @@ SK_NORETURN void sk_usage_hint(void);
  * the first one left, if any. */
 void sk_no_operands(int argc, char **argv);
 
+/* ---- standard options ------------------------------------------------------
+ * Every program lists its own options in a table and lets sk_getopt add the
+ * standard ones it asks for. One meaning per letter across the suite:
+ *   -h help          -q quick           -o output FILE     -r repetitions (>= 5)
+ *   -t target ms of one timed repetition                   -s SIZE
+ *   -b block SIZE    -n count (processes, workers, items)  -d duration [ms]
+ *   -D scratch DIR   -c CPU             -i interval [ms]   -H use THP
+ *   -T threads       -p points per octave                  -m mode/method
+ *   -x program to exec
+ * Anything else is long-only: key SK_LONG(n).
+ *
+ *   static const struct sk_opt opts[] = {
+ *       {'s', "size", "SIZE", "buffer size (default 64M)"},
+ *       {SK_LONG(1), "backing", "4k|thp", "page backing (default both)"},
+ *       {0}};
+ *   struct sk_std std = {0};
+ *   while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+ *       switch (c) { case 's': ...; break; case SK_LONG(1): ...; break; }
+ *   sk_no_operands(argc, argv);
+ * usage() prints its own lines with sk_opts_usage(stdout, opts) and the
+ * standard ones with sk_std_usage(stdout, flags). -h exits 0 after usage();
+ * unknown options and missing values exit 2 (sk_usage_hint). */
+#define SK_STR_(x) #x
+#define SK_STR(x) SK_STR_(x)
+#define SK_MIN_REPS 5
+#define SK_MAX_TARGET_MS 10000
+#define SK_LONG(n) (256 + (n))
+enum { SK_STD_Q = 1, SK_STD_O = 2, SK_STD_R = 4, SK_STD_T = 8,
+       SK_STD_ALL = SK_STD_Q | SK_STD_O | SK_STD_R | SK_STD_T };
+struct sk_opt {
+	int key;            /* a letter, or SK_LONG(n); 0 ends the table */
+	const char *name;   /* long name, without "--" */
+	const char *arg;    /* operand name shown in usage ("SIZE"), NULL for a flag */
+	const char *help;   /* one line, with the default */
+};
+struct sk_std {
+	bool quick;
+	const char *out;    /* NULL = stdout */
+	int reps;           /* 0 = not given */
+	int target_ms;      /* 0 = not given */
+};
+/* Next program option (its key; optarg as getopt sets it), -1 at the end. */
+int sk_getopt(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
+	      struct sk_std *std, void (*usage)(void));
+void sk_opts_usage(FILE *f, const struct sk_opt *opts);
+void sk_std_usage(FILE *f, unsigned flags);
+/* The value given, else the quick or normal default (reps never below 5). */
+int sk_std_reps(const struct sk_std *s, int normal, int quick);
+int sk_std_target_ms(const struct sk_std *s, int normal, int quick);
+
 /* ---- strict parsing ------------------------------------------------------
  * The *_r forms return NULL on success or a short reason ("not a number",
  * "trailing junk", "out of range 1..64") and never exit; the plain forms

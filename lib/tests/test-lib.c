@@ -318,6 +318,76 @@ static void test_busy(void)
 	ok(ms > 10 && ms < 200, "20 ms of busy work takes 10..200 ms (%.1f)", ms);
 }
 
+static const struct sk_opt test_opts[] = {
+	{'s', "size", "SIZE", "a size"},
+	{SK_LONG(1), "backing", "KIND", "long-only"},
+	{'v', "verbose", NULL, "a flag"},
+	{0}};
+static void test_usage(void) { }
+
+/* Parse argv in a child (bad input exits); the child's exit code is returned,
+ * and what it saw comes back through a pipe as one line. */
+static int getopt_child(char *const *argv, int argc, char *seen, size_t len)
+{
+	int fd[2];
+	if (pipe(fd))
+		return -1;
+	pid_t pid = sk_fork();
+	if (pid == 0) {
+		close(fd[0]);
+		freopen("/dev/null", "w", stderr);
+		optind = 0;
+		struct sk_std std = {0};
+		uint64_t size = 0;
+		const char *backing = "-";
+		bool verbose = false;
+		int c;
+		while ((c = sk_getopt(argc, (char **)argv, test_opts, SK_STD_ALL, &std, test_usage)) != -1) {
+			switch (c) {
+			case 's': size = sk_parse_size(optarg, "--size", 1, SK_GIB); break;
+			case SK_LONG(1): backing = optarg; break;
+			case 'v': verbose = true; break;
+			}
+		}
+		sk_no_operands(argc, (char **)argv);
+		dprintf(fd[1], "q=%d o=%s r=%d t=%d s=%llu b=%s v=%d reps=%d", std.quick, std.out ? std.out : "-",
+			std.reps, std.target_ms, (unsigned long long)size, backing, verbose,
+			sk_std_reps(&std, 11, 3));
+		_exit(0);
+	}
+	close(fd[1]);
+	ssize_t n = read(fd[0], seen, len - 1);
+	seen[n > 0 ? n : 0] = '\0';
+	close(fd[0]);
+	int st = sk_wait(pid, NULL);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_getopt(void)
+{
+	char seen[256];
+	char *a1[] = {"p", "-q", "-r", "7", "-s", "4K", "--backing", "thp", "-o", "x.tsv", "-v", "-t", "30", NULL};
+	int rc = getopt_child(a1, 13, seen, sizeof(seen));
+	ok(rc == 0 && !strcmp(seen, "q=1 o=x.tsv r=7 t=30 s=4096 b=thp v=1 reps=7"), "sk_getopt: standard and own options (%s)", seen);
+	char *a2[] = {"p", "-q", NULL};
+	rc = getopt_child(a2, 2, seen, sizeof(seen));
+	ok(rc == 0 && strstr(seen, "reps=5"), "sk_std_reps: quick default 3 is raised to 5 (%s)", seen);
+	char *a3[] = {"p", "-r", "3", NULL};
+	ok(getopt_child(a3, 3, seen, sizeof(seen)) == 2, "sk_getopt: --reps below 5 exits 2");
+	char *a4[] = {"p", "-t", "0", NULL};
+	ok(getopt_child(a4, 3, seen, sizeof(seen)) == 2, "sk_getopt: --target 0 exits 2");
+	char *a5[] = {"p", "-z", NULL};
+	ok(getopt_child(a5, 2, seen, sizeof(seen)) == 2, "sk_getopt: unknown option exits 2");
+	char *a6[] = {"p", "--backing", NULL};
+	ok(getopt_child(a6, 2, seen, sizeof(seen)) == 2, "sk_getopt: a missing value exits 2");
+	char *a7[] = {"p", "stray", NULL};
+	ok(getopt_child(a7, 2, seen, sizeof(seen)) == 2, "sk_getopt: an operand exits 2");
+	char *a8[] = {"p", "-h", NULL};
+	ok(getopt_child(a8, 2, seen, sizeof(seen)) == 0 && !seen[0], "sk_getopt: -h calls usage and exits 0");
+	char *a9[] = {"p", "-o", "", NULL};
+	ok(getopt_child(a9, 3, seen, sizeof(seen)) == 2, "sk_getopt: an empty -o exits 2");
+}
+
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
@@ -335,6 +405,7 @@ int main(int argc, char **argv)
 	test_children();
 	test_scratch();
 	test_busy();
+	test_getopt();
 	printf("1..%d\n", n_test);
 	return n_fail ? 1 : 0;
 }
