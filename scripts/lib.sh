@@ -26,6 +26,7 @@ SK_CMDLINE="$0${*:+ $*}"   # sourced without arguments: these are the driver's o
 SK_RUN_DIR=""      # results/<stamp>-<host>[-label]
 SK_CH_DIR=""       # $SK_RUN_DIR/<chapter>
 SK_EXP_NAME=""
+SK_CHAPTER=""    # chNN-topic (sk_driver_ready)
 SK_EXP_DIR=""      # staging dir of the experiment being run
 SK_LOG=/dev/null
 SK_OWN_RUN=0       # 1 if this driver created the run dir (and finishes it)
@@ -273,7 +274,7 @@ sk_exp_begin() {
 	rm -rf "$SK_EXP_DIR"
 	mkdir -p "$SK_EXP_DIR"
 	SK_LOG="$SK_EXP_DIR/log.txt"
-	printf 'check\texpected\tobserved\tresult\tnote\n' >"$SK_EXP_DIR/verdict.tsv"
+	printf 'check\texpected\tobserved\tresult\tnote\tid\n' >"$SK_EXP_DIR/verdict.tsv"
 	sk_note "== $SK_EXP_NAME"
 }
 
@@ -286,25 +287,98 @@ sk_exp_end() {
 	SK_EXP_DIR="" SK_LOG=/dev/null
 }
 
-# sk_verdict CHECK EXPECTED OBSERVED RESULT NOTE
+# sk_verdict [-i ID] CHECK EXPECTED OBSERVED RESULT NOTE: one row of verdict.tsv
+# (columns: check expected observed result note id). ID is the row's stable name
+# (kebab-case; default: derived from CHECK). Prefer sk_check, which derives
+# EXPECTED and RESULT from one condition.
 sk_verdict() {
+	local id=""
+	if [[ ${1:-} == -i ]]; then id=$2; shift 2; fi
 	local check=$1 expected=$2 observed=$3 result=$4 note=${5:-}
 	case $result in PASS | FAIL | SKIP) ;; *) sk_die "internal: verdict result '$result'" ;; esac
-	printf '%s\t%s\t%s\t%s\t%s\n' "$check" "$expected" "$observed" "$result" "$note" >>"$SK_EXP_DIR/verdict.tsv"
+	[[ -n $id ]] || id=$(sk_slug "$check")
+	[[ $id =~ ^[a-z0-9][a-z0-9-]*$ ]] || sk_die "internal: verdict id '$id' is not kebab-case"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(sk__field "$check")" "$(sk__field "$expected")" \
+		"$(sk__field "$observed")" "$result" "$(sk__field "$note")" "$id" >>"$SK_EXP_DIR/verdict.tsv"
 	[[ $result == FAIL ]] && SK_FAILS=$((SK_FAILS + 1))
 	printf '  %-4s %s: %s (expected %s)%s\n' "$result" "$check" "$observed" "$expected" "${note:+; $note}" | tee -a "$SK_LOG" >&2
 }
+# One TSV field: tabs and newlines become spaces.
+sk__field() { local f=${1//$'\t'/ }; printf '%s' "${f//$'\n'/ }"; }
 
-# sk_verdict_if CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the awk condition holds.
+# sk_slug TEXT: kebab-case id ("Loop runs in user mode" -> loop-runs-in-user-mode).
+sk_slug() {
+	printf '%s' "$1" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//' | cut -c1-60 | sed -E 's/-+$//'
+}
+
+# sk_is_number VALUE: a finite decimal number (not "", nan, inf, "abc", "1.2.3").
+sk_is_number() { [[ $1 =~ ^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$ ]]; }
+
+# sk_check ID CHECK CONDITION [NAME=VALUE ...] [--observed TEXT] [--note TEXT] [--absent REASON]
+#   The verdict of one phenomenon, written once: CONDITION is an awk expression
+#   over the NAMEs ('getppid_ns >= 10 * call_ns'); it decides PASS or FAIL and is
+#   itself the expected text. The observed text lists the values (or --observed).
+#   A missing, empty or non-numeric value is FAIL "no value for NAME", or SKIP
+#   with REASON when --absent says the value may legitimately be missing.
+sk_check() {
+	(($# >= 3)) || sk_die "internal: sk_check ID CHECK CONDITION [NAME=VALUE...]"
+	local id=$1 check=$2 cond=$3 observed="" note="" absent="" name value missing="" vals=""
+	shift 3
+	local -a args=()
+	while (($#)); do
+		case $1 in
+		--observed | --note | --absent)
+			(($# >= 2)) || sk_die "internal: sk_check $id: $1 needs a value"
+			case $1 in --observed) observed=$2 ;; --note) note=$2 ;; --absent) absent=$2 ;; esac
+			shift 2
+			;;
+		*=*)
+			name=${1%%=*} value=${1#*=}
+			[[ $name =~ ^[a-z_][a-z0-9_]*$ ]] || sk_die "internal: sk_check $id: bad name '$name'"
+			sk_is_number "$value" || missing+="${missing:+, }$name${value:+ ('$value')}"
+			args+=(-v "$name=$value")
+			vals+="${vals:+, }$name = $value"
+			shift
+			;;
+		*) sk_die "internal: sk_check $id: unexpected argument '$1'" ;;
+		esac
+	done
+	if [[ -n $missing ]]; then
+		if [[ -n $absent ]]; then
+			sk_verdict -i "$id" "$check" "$cond" "no value for $missing" SKIP "$absent"
+		else
+			sk_verdict -i "$id" "$check" "$cond" "no value for $missing" FAIL "$note"
+		fi
+		return 0
+	fi
+	local rc=0
+	awk "${args[@]}" "BEGIN { exit !($cond) }" 2>>"$SK_LOG" || rc=$?
+	case $rc in
+	0) sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" PASS "$note" ;;
+	1) sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" FAIL "$note" ;;
+	*) sk_die "internal: sk_check $id: awk cannot evaluate '$cond'" ;;
+	esac
+}
+
+# sk_verdict_if CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the awk condition
+# holds. Older form of sk_check: the values are pasted into CONDITION, so a word
+# left in it ("nan", an empty operand's neighbour) makes it FAIL, never PASS.
 sk_verdict_if() {
-	local cond=$1
+	local cond=$1 rest
 	shift
-	if sk_cmp "$cond"; then sk_verdict "$1" "$2" "$3" PASS "${4:-}"; else sk_verdict "$1" "$2" "$3" FAIL "${4:-}"; fi
+	rest=$(printf '%s' "$cond" | sed -E 's/(^|[^A-Za-z_0-9.])[0-9]*[.]?[0-9]+([eE][+-]?[0-9]+)?/\1/g')
+	if [[ $rest =~ [A-Za-z_] ]]; then
+		sk_verdict "$1" "$2" "$3" FAIL "non-numeric value in '$cond'${4:+; $4}"
+	elif sk_cmp "$cond" 2>/dev/null; then
+		sk_verdict "$1" "$2" "$3" PASS "${4:-}"
+	else
+		sk_verdict "$1" "$2" "$3" FAIL "${4:-}"
+	fi
 }
 
 # sk_skip_exp REASON: the whole experiment is skipped (missing privilege/feature).
 sk_skip_exp() {
-	sk_verdict "$SK_EXP_NAME" "runs" "skipped" SKIP "$1"
+	sk_verdict -i "$SK_EXP_NAME-runs" "$SK_EXP_NAME" "runs" "skipped" SKIP "$1"
 }
 
 # sk_summary: stdin -> summary.md (first line '## title', then paragraphs and '- ' lists).
@@ -320,6 +394,37 @@ sk_run_prog() {
 	{ "$@" 2>&1 1>"$out.tmp.$$" | tee -a "$SK_LOG" >&2; } || rc=$?
 	if ((rc == 0)); then mv -f "$out.tmp.$$" "$out"; else rm -f "$out.tmp.$$"; fi
 	return "$rc"
+}
+
+# sk_prog OUTFILE CMD...: run a program of the experiment (as sk_run_prog). Exit
+# 0: returns 0. Exit 4 with "prog: SKIP: reason" on stderr: a SKIP verdict with
+# that reason, returns 4 (callers: `sk_prog ... || return 0`). Anything else:
+# the driver dies, naming the program and the log.
+sk_prog() {
+	local out=$1 rc=0 mark reason prog i
+	shift
+	mark=$(wc -l <"$SK_LOG" 2>/dev/null) || mark=0
+	sk_run_prog "$out" "$@" || rc=$?
+	((rc == 0)) && return 0
+	# The program: the first word after the wrappers (sk_pin CPU, taskset -c CPU, env, nice).
+	local -a w=("$@")
+	i=0
+	while ((i < ${#w[@]})); do
+		case ${w[i]} in
+		sk_pin) i=$((i + 2)) ;;
+		taskset) if [[ ${w[i + 1]:-} == -c ]]; then i=$((i + 3)); else i=$((i + 2)); fi ;;
+		env | nice | setpriv | timeout) i=$((i + 1)) ;;
+		*) break ;;
+		esac
+	done
+	prog=$(basename "${w[i]:-$1}")
+	if ((rc == 4)); then
+		reason=$(tail -n +"$((mark + 1))" "$SK_LOG" 2>/dev/null | sed -n 's/^[^ ]*: SKIP: //p' | tail -n 1)
+		sk_verdict -i "$(sk_slug "$prog")-runs" "$prog runs" "runs" "skipped" SKIP \
+			"${reason:-$prog exited 4 (skipped) and gave no reason}"
+		return 4
+	fi
+	sk_die "$prog failed with exit code $rc (see $SK_LOG)"
 }
 
 # sk_point_latest RUN_DIR: results/latest -> RUN_DIR, for runs under results/ only
@@ -376,6 +481,69 @@ sk_plot() {
 		sk_warn "plot $out failed (see $SK_LOG)"
 }
 
+# ---- declared experiments ----------------------------------------------------------
+
+# A driver declares its experiments as data, before parsing its options:
+#   sk_experiment NAME FUNCTION "one-line description" [NEEDS...]
+# NEEDS: "root" (effective uid 0), "cmd:TOOL" (a command on PATH, see sk_have),
+# or a program of the chapter that must be built. -e NAME (repeatable) selects
+# some; sk_run_experiments runs the selected ones in declared order, each between
+# sk_exp_begin and sk_exp_end, and writes <chapter>/experiments.tsv (the order the
+# report follows). An experiment whose needs are missing is published as SKIP.
+declare -a SK_EXP_NAMES=() SK_EXP_FUNCS=() SK_EXP_DESCS=() SK_EXP_NEEDS=() SK_SELECTED=()
+sk_experiment() {
+	(($# >= 3)) || sk_die "internal: sk_experiment NAME FUNCTION DESCRIPTION [NEEDS...]"
+	[[ $1 =~ ^[a-z0-9][a-z0-9-]*$ ]] || sk_die "internal: experiment name '$1' is not kebab-case"
+	SK_EXP_NAMES+=("$1") SK_EXP_FUNCS+=("$2") SK_EXP_DESCS+=("$3")
+	shift 3
+	SK_EXP_NEEDS+=("$*")
+}
+
+# sk_select_experiment NAME (the -e option): exit 2 naming the valid ones.
+sk_select_experiment() {
+	local n
+	for n in "${SK_EXP_NAMES[@]}"; do
+		if [[ $n == "$1" ]]; then
+			[[ " ${SK_SELECTED[*]} " == *" $1 "* ]] || SK_SELECTED+=("$1")
+			return 0
+		fi
+	done
+	sk_usage_error "bad VALUE for -e: '$1': not an experiment of this chapter; one of: ${SK_EXP_NAMES[*]}"
+}
+
+# sk_exp_missing_need NEEDS...: print what is missing (nothing if all is there).
+sk_exp_missing_need() {
+	local need
+	for need in "$@"; do
+		case $need in
+		root) ((EUID == 0)) || { echo "needs root (running as uid $EUID)"; return; } ;;
+		cmd:*) sk_have "${need#cmd:}" || { echo "${need#cmd:} is not installed (scripts/install-deps)"; return; } ;;
+		*) [[ -x $SK_TOP/$SK_CHAPTER/$need ]] || { echo "$SK_CHAPTER/$need is not built (make)"; return; } ;;
+		esac
+	done
+}
+
+sk_run_experiments() {
+	local i name why
+	((${#SK_EXP_NAMES[@]})) || sk_die "internal: no experiment declared (sk_experiment)"
+	for i in "${!SK_EXP_NAMES[@]}"; do
+		printf '%s\t%s\n' "${SK_EXP_NAMES[i]}" "${SK_EXP_DESCS[i]}"
+	done | sk_atomic_write "$SK_CH_DIR/experiments.tsv"
+	for i in "${!SK_EXP_NAMES[@]}"; do
+		name=${SK_EXP_NAMES[i]}
+		((${#SK_SELECTED[@]} == 0)) || [[ " ${SK_SELECTED[*]} " == *" $name "* ]] || continue
+		sk_exp_begin "$name"
+		# shellcheck disable=SC2086 # NEEDS is a word list
+		why=$(sk_exp_missing_need ${SK_EXP_NEEDS[i]})
+		if [[ -n $why ]]; then
+			sk_skip_exp "$why"
+		else
+			"${SK_EXP_FUNCS[i]}"
+		fi
+		sk_exp_end
+	done
+}
+
 # ---- standard driver options -----------------------------------------------------
 
 # The common options of every driver, inside its getopts loop (the optstring
@@ -404,6 +572,7 @@ sk_std_opt() {
 		SK_CPU=$((10#$OPTARG))
 		;;
 	o) SK_RUNDIR=$OPTARG ;;
+	e) sk_select_experiment "$OPTARG" ;;
 	h) usage; exit 0 ;;
 	:) sk_usage_error "option -$OPTARG needs a value" ;;
 	*) sk_usage_error "unknown option -$OPTARG" ;;
@@ -419,6 +588,7 @@ sk_no_operands() { (($# == 0)) || sk_usage_error "unexpected argument '$1'"; }
 sk_driver_ready() {
 	local chapter=$1 p
 	shift
+	SK_CHAPTER=$chapter
 	SK_CPU=${SK_CPU:-$(sk_default_cpu)}
 	for p in "$@"; do
 		[[ -x $SK_TOP/$chapter/$p ]] || sk_die "$SK_TOP/$chapter/$p is not built: run make"
@@ -452,6 +622,13 @@ sk_std_usage() {
   -q            quick mode: small sizes, short runs (what make run and the tests use)
   -c CPU        the CPU to pin to (default: $(sk_default_cpu), the last of the allowed set)
   -o RUNDIR     write into RUNDIR/<chapter>/ (default: a new results/<stamp>-<host>/)
-  -h            this help
 EOF
+	if ((${#SK_EXP_NAMES[@]})); then
+		echo "  -e NAME       run only this experiment (repeatable; default: all, in this order):"
+		local i
+		for i in "${!SK_EXP_NAMES[@]}"; do
+			printf '                  %-18s %s\n' "${SK_EXP_NAMES[i]}" "${SK_EXP_DESCS[i]}"
+		done
+	fi
+	echo "  -h            this help"
 }

@@ -166,18 +166,18 @@ tsv_ok() {
 	if [[ -z $why ]]; then pass "$desc"; else fail "$desc" "$why"; fi
 }
 
-# verdict_ok FILE CHECK: the experiment's verdict row CHECK is PASS, or SKIP
-# (reported as a TAP skip with the reason).
+# verdict_ok FILE ID: the experiment's verdict row ID (its id column; for older
+# 5-column files, its check text) is PASS, or SKIP (a TAP skip with the reason).
 verdict_ok() {
-	local file=$1 check=$2 row result note
-	row=$(awk -F'\t' -v c="$check" '$1 == c { print; exit }' "$file" 2>/dev/null)
-	if [[ -z $row ]]; then fail "verdict '$check' present" "no such row in $file"; return; fi
+	local file=$1 id=$2 row result note
+	row=$(awk -F'\t' -v c="$id" '($6 == c || $1 == c) && NR > 1 { print; exit }' "$file" 2>/dev/null)
+	if [[ -z $row ]]; then fail "verdict '$id' present" "no such row in $file"; return; fi
 	result=$(cut -f4 <<<"$row")
 	note=$(cut -f5 <<<"$row")
 	case $result in
-	PASS) pass "verdict: $check ($(cut -f3 <<<"$row"))" ;;
-	SKIP) skip "verdict $check: $note" ;;
-	*) fail "verdict: $check" "$row" ;;
+	PASS) pass "verdict $id: $(cut -f1 <<<"$row") ($(cut -f3 <<<"$row"))" ;;
+	SKIP) skip "verdict $id: $note" ;;
+	*) fail "verdict $id" "$row" ;;
 	esac
 }
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# skeleton.t - the experiment skeleton of scripts/lib.sh: verdicts written once
+# (sk_check: missing, empty and non-numeric values never PASS), sk_verdict_if
+# on pasted-in junk, sk_prog turning "prog: SKIP: reason" + exit 4 into a SKIP
+# verdict, declared experiments and -e.
+source "$(dirname "$0")/tap.sh"
+
+# A driver-like shell: lib.sh sourced, an experiment directory open.
+lib() {
+	bash -c '
+		set -euo pipefail
+		SK_PROG=skeleton.t
+		source "$1/scripts/lib.sh"
+		SK_RUN_DIR=$2 SK_CH_DIR=$2/ch00-test
+		mkdir -p "$SK_CH_DIR"
+		sk_exp_begin demo
+		eval "$3"
+		sk_exp_end
+	' lib "$TAP_TOP" "$TAP_TMP/run" "$1" 2>"$TAP_TMP/err"
+}
+row() { awk -F'\t' -v id="$1" '$6 == id' "$TAP_TMP/run/ch00-test/demo/verdict.tsv"; }
+result() { row "$1" | cut -f4; }
+
+lib 'sk_check good "two is more than one" "a > b" a=2 b=1
+     sk_check bad "one is more than two" "a > b" a=1 b=2
+     sk_check empty "empty value" "a >= 0" a=
+     sk_check nan "nan value" "a >= 0" a=nan
+     sk_check junk "junk value" "a >= 0" a=abc
+     sk_check inf "inf value" "a >= 0" a=inf
+     sk_check twodots "malformed number" "a >= 0" a=1.2.3
+     sk_check maybe "value may be absent" "a >= 0" a= --absent "tool missing"
+     sk_check sci "scientific notation" "a < 1" a=1e-05 --observed "tiny" --note "a note"'
+is "$(head -n 1 "$TAP_TMP/run/ch00-test/demo/verdict.tsv")" $'check\texpected\tobserved\tresult\tnote\tid' "verdict.tsv header has the id column"
+is "$(result good)" PASS "sk_check: a true condition is PASS"
+is "$(row good | cut -f2)" "a > b" "sk_check: the expected text is the condition"
+is "$(row good | cut -f3)" "a = 2, b = 1" "sk_check: the observed text lists the values"
+is "$(result bad)" FAIL "sk_check: a false condition is FAIL"
+for id in empty nan junk inf twodots; do
+	is "$(result $id)" FAIL "sk_check: $id value is FAIL, never PASS"
+	like "$(row $id | cut -f3)" "^no value for a" "sk_check: $id says 'no value for a'"
+done
+is "$(result maybe)" SKIP "sk_check --absent: a missing value is SKIP"
+is "$(row maybe | cut -f5)" "tool missing" "sk_check --absent: the reason is the note"
+is "$(row sci | cut -f3-5)" $'tiny\tPASS\ta note' "sk_check: 1e-05 is a number; --observed and --note are kept"
+
+lib 'sk_verdict_if "nan >= 0" "pasted nan" ">= 0" "nan"
+     sk_verdict_if " >= 0" "pasted empty" ">= 0" ""
+     sk_verdict_if "1.5e3 > 2 && 3 >= 2" "pasted numbers" "yes" "1.5e3"'
+is "$(result pasted-nan)" FAIL "sk_verdict_if: 'nan >= 0' is FAIL (awk would read nan as 0)"
+is "$(result pasted-empty)" FAIL "sk_verdict_if: an empty operand is FAIL"
+is "$(result pasted-numbers)" PASS "sk_verdict_if: numbers with exponents still PASS"
+
+# sk_prog: exit 4 + "prog: SKIP: reason" -> SKIP verdict with the reason.
+cat >"$TAP_TMP/skipper" <<'EOF'
+#!/bin/sh
+echo "skipper: SKIP: needs the frobnicator (/sys/frob not found)" >&2
+exit 4
+EOF
+cat >"$TAP_TMP/failer" <<'EOF'
+#!/bin/sh
+echo "failer: open /x: ENOENT" >&2
+exit 1
+EOF
+chmod +x "$TAP_TMP/skipper" "$TAP_TMP/failer"
+lib "sk_prog \"\$SK_EXP_DIR/data.tsv\" taskset -c 0 $TAP_TMP/skipper || echo \"rc=\$?\" >&2"
+is "$(result skipper-runs)" SKIP "sk_prog: exit 4 becomes a SKIP verdict"
+is "$(row skipper-runs | cut -f5)" "needs the frobnicator (/sys/frob not found)" "sk_prog: the SKIP reason is the program's own"
+like "$(cat "$TAP_TMP/err")" "rc=4" "sk_prog returns 4 after a SKIP"
+RC=0
+lib "sk_prog \"\$SK_EXP_DIR/data.tsv\" $TAP_TMP/failer" || RC=$?
+is "$RC" 1 "sk_prog: another failure ends the driver (exit 1)"
+like "$(cat "$TAP_TMP/err")" "failer failed with exit code 1" "sk_prog: the message names the program"
+
+# Declared experiments and -e.
+cat >"$TAP_TMP/drv" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+SK_PROG=drv
+source "$TAP_TOP/scripts/lib.sh"
+one() { sk_check one-ran "one ran" "x == 1" x=1; }
+two() { sk_check two-ran "two ran" "x == 1" x=1; }
+sk_experiment first one "the first"
+sk_experiment second two "the second"
+sk_experiment needy one "needs a tool" cmd:no-such-tool-here
+usage() { echo "Usage: drv"; sk_std_usage; }
+while getopts ":qc:o:he:" opt; do sk_std_opt "\$opt"; done
+shift \$((OPTIND - 1)); sk_no_operands "\$@"
+sk_run_init ch00-test "\$SK_RUNDIR"
+SK_CHAPTER=ch00-test
+sk_run_experiments
+EOF
+chmod +x "$TAP_TMP/drv"
+bad_args "$TAP_TMP/drv" -e nope
+like "$ERR" "one of: first second needy" "-e with an unknown name lists the valid ones"
+run_exit 0 "drv -h" "$TAP_TMP/drv" -h
+like "$OUT" "second +the second" "-h lists the declared experiments"
+SHIKUMI_NO_REPORT=1 run_exit 0 "drv -e second -e needy" "$TAP_TMP/drv" -e second -e needy -o "$TAP_TMP/r2"
+ok "-e: the named experiment ran" test -f "$TAP_TMP/r2/ch00-test/second/verdict.tsv"
+ok "-e: the others did not" test ! -e "$TAP_TMP/r2/ch00-test/first"
+like "$(cat "$TAP_TMP/r2/ch00-test/needy/verdict.tsv")" "SKIP	no-such-tool-here is not installed" "a missing need is a SKIP with the reason"
+is "$(cut -f1 "$TAP_TMP/r2/ch00-test/experiments.tsv" | tr '\n' ' ')" "first second needy " "experiments.tsv keeps the declared order"
+done_testing
