@@ -2,7 +2,7 @@
 # ch01-syscall/run.sh - system calls: user time vs kernel time, what one call
 # costs, and what a C library costs at start-up (dynamic vs static).
 #
-# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-d DURATION_S]
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-d DURATION_S]
 # Experiments, each in RUNDIR/ch01-syscall/<name>/:
 #   user-vs-system  loop and syscall-loop pinned to CPU while cpu-sample reads
 #                   that CPU's /proc/stat line every 250 ms: %user/%system/%idle
@@ -25,9 +25,13 @@ CHAPTER=ch01-syscall
 
 SAMPLE_INTERVAL_MS=250     # issue: 100-250 ms; /proc/stat ticks are 10 ms, so 250 ms = 25 ticks
 
+sk_experiment user-vs-system run_user_vs_system "%user vs %system of a loop and a getppid loop" loop syscall-loop cpu-sample
+sk_experiment syscall-cost run_syscall_cost "ns per function call, syscall, vDSO call, write, open+close" syscall-cost
+sk_experiment hello run_hello "static vs dynamic hello: size, syscalls, start-up time" hello
+
 usage() {
 	cat <<EOF
-Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-d DURATION_S]
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-d DURATION_S]
 System calls: user vs system time, the cost of one call, static vs dynamic start-up.
 
 $(sk_std_usage)
@@ -40,7 +44,7 @@ EOF
 }
 
 duration=""
-while getopts ":qc:o:hd:" opt; do
+while getopts ":qc:o:he:d:" opt; do
 	case $opt in
 	d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
 	*) sk_std_opt "$opt" ;;
@@ -49,7 +53,7 @@ done
 shift $((OPTIND - 1))
 sk_no_operands "$@"
 duration=${duration:-$( ((SK_QUICK)) && echo 2 || echo 5)}
-sk_driver_ready "$CHAPTER" loop syscall-loop syscall-cost cpu-sample hello
+sk_driver_ready "$CHAPTER"
 cpu=$SK_CPU
 
 # ---------------------------------------------------------------------------
@@ -57,7 +61,6 @@ cpu=$SK_CPU
 #    syscall loop?
 # ---------------------------------------------------------------------------
 run_user_vs_system() {
-	sk_exp_begin user-vs-system
 	local sampler_cpu prog ms=$((duration * 1000))
 	sampler_cpu=$(sk_other_cpu "$cpu")
 	sampler_cpu=${sampler_cpu:-$cpu}   # one CPU only: the sampler sleeps almost always
@@ -114,11 +117,13 @@ run_user_vs_system() {
 		sar_note="sar not installed (sysstat): no cross-check"
 	fi
 
-	sk_verdict_if "$lu >= 90" "loop runs in user mode" ">= 90 %user" \
-		"${lu} %user, ${ls} %system, ${li} %idle (median of ${SAMPLE_INTERVAL_MS} ms samples, CPU $cpu)" "$sar_note"
-	sk_verdict_if "$ss >= 20 && $ss >= 10 * ($ls + 1)" "syscall-loop spends a large share in the kernel" \
-		">= 20 %system" "${su} %user, ${ss} %system, ${si} %idle (CPU $cpu)" \
-		"the rest is the user-mode half of each call: libc wrapper, entry/exit stubs"
+	sk_check loop-user "loop runs in user mode" 'user_pct >= 90' user_pct="$lu" \
+		--observed "${lu} %user, ${ls} %system, ${li} %idle (median of ${SAMPLE_INTERVAL_MS} ms samples, CPU $cpu)" \
+		--note "$sar_note"
+	sk_check syscall-loop-kernel "syscall-loop spends a large share in the kernel" \
+		'sys_pct >= 20 && sys_pct >= 10 * (loop_sys_pct + 1)' sys_pct="$ss" loop_sys_pct="$ls" \
+		--observed "${su} %user, ${ss} %system, ${si} %idle (CPU $cpu); the loop alone: ${ls} %system" \
+		--note "the rest is the user-mode half of each call: libc wrapper, entry/exit stubs"
 
 	sk_plot "$HERE/user-vs-system.gp" data.tsv user-vs-system
 	sk_summary <<EOF
@@ -130,16 +135,13 @@ A loop that never leaves user mode and a loop that calls getppid() without pause
 - syscall-loop: ${su} %user, ${ss} %system, ${si} %idle
 - ${sar_note}
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 2. syscall-cost: ns per operation
 # ---------------------------------------------------------------------------
 run_syscall_cost() {
-	sk_exp_begin syscall-cost
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/syscall-cost" "${SK_QOPT[@]}" ||
-		sk_die "syscall-cost failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/syscall-cost" "${SK_QOPT[@]}" || return 0
 	sk_summarize -b op -v ns_per_op "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
 	local s="$SK_EXP_DIR/summary.tsv" fn gp sgp vdso sclk wr oc
 	fn=$(sk_tsv_get "$s" op function_call median)
@@ -150,12 +152,13 @@ run_syscall_cost() {
 	wr=$(sk_tsv_get "$s" op write_devnull median)
 	oc=$(sk_tsv_get "$s" op open_close median)
 
-	sk_verdict_if "$gp >= 10 * $fn && $gp >= 20" "a system call costs far more than a function call" \
-		"getppid >= 10 x function call" "getppid $gp ns vs function call $fn ns ($(sk_calc "$gp / ($fn > 0.01 ? $fn : 0.01)" %.0f)x)"
-	sk_verdict_if "$sclk >= 1.5 * $vdso" "the vDSO avoids the kernel entry" \
-		"syscall clock_gettime >= 1.5 x vDSO" "syscall $sclk ns vs vDSO $vdso ns ($(sk_calc "$sclk / $vdso" %.1f)x)"
-	sk_verdict_if "$gp > $vdso" "a null syscall costs more than a vDSO call" "getppid > vDSO clock_gettime" \
-		"getppid $gp ns vs vDSO $vdso ns"
+	sk_check syscall-vs-call "a system call costs far more than a function call" \
+		'getppid_ns >= 10 * call_ns && getppid_ns >= 20' getppid_ns="$gp" call_ns="$fn" \
+		--observed "getppid $gp ns vs function call $fn ns ($(sk_calc "$gp / ($fn > 0.01 ? $fn : 0.01)" %.0f)x)"
+	sk_check vdso-avoids-kernel "the vDSO avoids the kernel entry" 'syscall_ns >= 1.5 * vdso_ns' \
+		syscall_ns="$sclk" vdso_ns="$vdso" --observed "syscall $sclk ns vs vDSO $vdso ns ($(sk_calc "$sclk / ($vdso > 0.01 ? $vdso : 0.01)" %.1f)x)"
+	sk_check syscall-vs-vdso "a null syscall costs more than a vDSO call" 'getppid_ns > vdso_ns' \
+		getppid_ns="$gp" vdso_ns="$vdso"
 
 	sk_plot "$HERE/syscall-cost.gp" summary.tsv syscall-cost
 	sk_summary <<EOF
@@ -167,20 +170,18 @@ Each bar is the median of repeated, time-bounded runs (error bars: 10th to 90th 
 - clock_gettime: vDSO $vdso ns, syscall $sclk ns
 - write 1 B to /dev/null: $wr ns; open+close: $oc ns
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 3. hello: dynamic vs static
 # ---------------------------------------------------------------------------
 run_hello() {
-	sk_exp_begin hello
 	local variants=(hello) v runs=1000 warmup=50
 	((SK_QUICK)) && runs=200 warmup=20
 	if [[ -x $HERE/hello-static ]]; then
 		variants+=(hello-static)
 	else
-		sk_verdict "static build" "hello-static built" "not built" SKIP "no static libc (libc.a) for this compiler"
+		sk_verdict -i static-build "static build" "hello-static built" "not built" SKIP "no static libc (libc.a) for this compiler"
 	fi
 
 	local have_strace=0 have_hf=0
@@ -227,20 +228,16 @@ run_hello() {
 		ss=$(sk_tsv_get "$d" variant hello-static size_bytes)
 		sc=$(sk_tsv_get "$d" variant hello-static syscalls)
 		sm=$(sk_tsv_get "$d" variant hello-static startup_median_us)
-		sk_verdict_if "$ss > 10 * $ds" "a static binary carries its libc" "static >= 10 x dynamic size" \
-			"static $ss B vs dynamic $ds B ($(sk_calc "$ss / $ds" %.0f)x)"
-		if ((have_strace)); then
-			sk_verdict_if "$sc < $dc" "static start-up needs fewer system calls (no ld.so, no mmap of libc)" \
-				"static < dynamic" "static $sc vs dynamic $dc syscalls (strace -c)"
-		else
-			sk_verdict "syscall count" "static < dynamic" "strace missing" SKIP "install strace"
-		fi
-		if ((have_hf)); then
-			sk_verdict_if "$sm < $dm" "static start-up is faster (no dynamic linking)" "static < dynamic" \
-				"static $sm us vs dynamic $dm us (median of $runs, hyperfine -N, CPU $cpu)"
-		else
-			sk_verdict "start-up time" "static < dynamic" "hyperfine missing" SKIP "install hyperfine"
-		fi
+		sk_check static-size "a static binary carries its libc" 'static_bytes > 10 * dynamic_bytes' \
+			static_bytes="$ss" dynamic_bytes="$ds" \
+			--observed "static $ss B vs dynamic $ds B ($(sk_calc "$ss / $ds" %.0f)x)"
+		sk_check static-syscalls "static start-up needs fewer system calls (no ld.so, no mmap of libc)" \
+			'static_calls < dynamic_calls' static_calls="$sc" dynamic_calls="$dc" \
+			--absent "$( ((have_strace)) && echo "strace -c gave no count" || echo "install strace")"
+		sk_check static-startup "static start-up is faster (no dynamic linking)" 'static_us < dynamic_us' \
+			static_us="$sm" dynamic_us="$dm" \
+			--observed "static $sm us vs dynamic $dm us (median of $runs, hyperfine -N, CPU $cpu)" \
+			--absent "$( ((have_hf)) && echo "hyperfine gave no time" || echo "install hyperfine")"
 		((have_hf)) && sk_plot "$HERE/hello.gp" data.tsv hello
 	fi
 	sk_summary <<EOF
@@ -248,10 +245,7 @@ run_hello() {
 
 The same program linked against the shared C library and statically. The dynamic binary is $ds bytes and asks ld.so to map libc at start-up (${dc} system calls under strace); the static one is ${ss:-?} bytes, carries its libc, and makes ${sc:-?} calls. Start-up, measured by hyperfine -N without a shell, median of $runs runs: dynamic ${dm} us, static ${sm:-?} us. On a VM much of it is glibc's CPU-feature probing (CPUID traps to the hypervisor), which both pay.
 EOF
-	sk_exp_end
 }
 
-run_user_vs_system
-run_syscall_cost
-run_hello
+sk_run_experiments
 sk_run_finish

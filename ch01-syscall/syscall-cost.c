@@ -14,7 +14,6 @@
 #include "shikumi.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <sys/syscall.h>
 
 #define DEFAULT_REPS 11          /* lmbench's TRIES: enough for a stable median */
@@ -108,22 +107,25 @@ static const struct op ops[] = {
 	{"open_close", op_open_close, "open(2)+close(2) of a file (-f)"},
 };
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R | SK_STD_T)
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "op", "NAME", "only this op (repeatable); one of the list below"},
+	{'f', "file", "PATH", "file for open_close (default /usr/include/linux/types.h, else"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Time system calls against a plain function call and the vDSO; TSV to stdout.\n\n"
-	       "  -q, --quick            %d reps of %d ms (default %d reps of %d ms)\n"
-	       "  -r, --reps REPS        repetitions per op, 5..1000\n"
-	       "  -t, --target TARGET_MS length of one repetition [ms], 1..10000\n"
-	       "      --op NAME          only this op (repeatable); one of:\n",
-	       sk_prog, QUICK_REPS, QUICK_TARGET_MS, DEFAULT_REPS, DEFAULT_TARGET_MS);
+	       "Time system calls against a plain function call and the vDSO; TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	printf("%29s/etc/passwd: a real path lookup, as lmbench does)\n", "");
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: %d reps of %d ms; quick: %d reps of %d ms.\nOps:\n",
+	       DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_REPS, QUICK_TARGET_MS);
 	for (size_t i = 0; i < SK_ARRAY_LEN(ops); i++)
-		printf("                           %-22s %s\n", ops[i].name, ops[i].what);
-	printf("  -f, --file PATH        file for open_close (default /usr/include/linux/types.h,\n"
-	       "                         else /etc/passwd: a real path lookup, as lmbench does)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
-	       "Output columns: op  rep  ns_per_op\n"
+		printf("  %-22s %s\n", ops[i].name, ops[i].what);
+	printf("\nOutput columns: op  rep  ns_per_op\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
 	       "  taskset -c 1 %s --op getppid --op vdso_clock_gettime -r 21\n",
@@ -143,29 +145,18 @@ static const char *default_open_path(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int reps = DEFAULT_REPS, target_ms = DEFAULT_TARGET_MS;
-	bool quick = false, reps_given = false, target_given = false;
+	struct sk_std std = {0};
 	bool selected[SK_ARRAY_LEN(ops)] = {false};
 	int nselected = 0;
-	const char *out = NULL;
-
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},   {"reps", required_argument, NULL, 'r'},
-		{"target", required_argument, NULL, 't'}, {"op", required_argument, NULL, 'O'},
-		{"file", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0}};
 	const char *names[SK_ARRAY_LEN(ops) + 1];
 	for (size_t i = 0; i < SK_ARRAY_LEN(ops); i++)
 		names[i] = ops[i].name;
 	names[SK_ARRAY_LEN(ops)] = NULL;
 
 	int c;
-	while ((c = getopt_long(argc, argv, "qr:t:f:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 5, SK_BENCH_MAX_REPS); reps_given = true; break;
-		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); target_given = true; break;
-		case 'O': {
+		case SK_LONG(1): {
 			int i = sk_parse_choice(optarg, "--op", names);
 			if (!selected[i])
 				nselected++;
@@ -177,18 +168,13 @@ int main(int argc, char **argv)
 				sk_bad_arg("--file", optarg, "not a readable file");
 			open_path = optarg;
 			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick) {
-		if (!reps_given)
-			reps = QUICK_REPS;
-		if (!target_given)
-			target_ms = QUICK_TARGET_MS;
-	}
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
+	bool quick = std.quick;
+	const char *out = std.out;
 	if (!open_path)
 		open_path = default_open_path();
 	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);

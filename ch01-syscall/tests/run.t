@@ -12,6 +12,9 @@ bad_args "$drv" -d 0
 bad_args "$drv" -d x
 bad_args "$drv" -z
 bad_args "$drv" stray
+bad_args "$drv" -e no-such-experiment
+run_exit 0 "-h lists the experiments" "$drv" -h
+like "$OUT" "syscall-cost +ns per function call" "-h names each experiment with its description"
 
 export SHIKUMI_NO_REPORT=1
 rd=$TAP_TMP/run
@@ -24,13 +27,13 @@ for e in user-vs-system syscall-cost hello; do
 done
 tsv_ok "$d/user-vs-system/data.tsv" "program t_ms user_pct system_pct idle_pct" "user-vs-system data"
 tsv_ok "$d/syscall-cost/data.tsv" "op rep ns_per_op" "syscall-cost data"
-verdict_ok "$d/user-vs-system/verdict.tsv" "loop runs in user mode"
-verdict_ok "$d/user-vs-system/verdict.tsv" "syscall-loop spends a large share in the kernel"
-verdict_ok "$d/syscall-cost/verdict.tsv" "a system call costs far more than a function call"
-verdict_ok "$d/syscall-cost/verdict.tsv" "the vDSO avoids the kernel entry"
+verdict_ok "$d/user-vs-system/verdict.tsv" loop-user
+verdict_ok "$d/user-vs-system/verdict.tsv" syscall-loop-kernel
+verdict_ok "$d/syscall-cost/verdict.tsv" syscall-vs-call
+verdict_ok "$d/syscall-cost/verdict.tsv" vdso-avoids-kernel
 if [[ -x $TAP_TOP/ch01-syscall/hello-static ]]; then
-	verdict_ok "$d/hello/verdict.tsv" "a static binary carries its libc"
-	verdict_ok "$d/hello/verdict.tsv" "static start-up needs fewer system calls (no ld.so, no mmap of libc)"
+	verdict_ok "$d/hello/verdict.tsv" static-size
+	verdict_ok "$d/hello/verdict.tsv" static-syscalls
 else
 	skip "no static libc"
 fi
@@ -40,21 +43,24 @@ else
 	skip "gnuplot not installed"
 fi
 ok "run status is complete" grep -qx complete "$rd/status"
+is "$(cut -f1 "$d/experiments.tsv" | tr '\n' ' ')" "user-vs-system syscall-cost hello " "experiments.tsv lists the declared order"
 ok "meta.json is valid JSON-ish" grep -q '"kernel"' "$rd/meta.json"
 
 # Without the optional tools: data and verdicts still written, plots skipped with a note.
 rd3=$TAP_TMP/run3
-SHIKUMI_HIDE_TOOLS="gnuplot hyperfine strace sar" run_exit 0 "run.sh -q without gnuplot, hyperfine, strace, sar" "$drv" -q -d 1 -o "$rd3"
+SHIKUMI_HIDE_TOOLS="gnuplot hyperfine strace sar" run_exit 0 "run.sh -q -e hello -e syscall-cost without gnuplot, hyperfine, strace, sar" \
+	"$drv" -q -e hello -e syscall-cost -o "$rd3"
+ok "-e runs only the experiments named" test ! -e "$rd3/ch01-syscall/user-vs-system"
 like "$ERR" "gnuplot not installed" "missing gnuplot is noted"
 ok "no plot without gnuplot" test ! -e "$rd3/ch01-syscall/syscall-cost/syscall-cost.png"
-verdict_ok "$rd3/ch01-syscall/syscall-cost/verdict.tsv" "a system call costs far more than a function call"
-ok "start-up time verdict is SKIP without hyperfine" grep -q $'^start-up time\t.*\tSKIP\tinstall hyperfine' "$rd3/ch01-syscall/hello/verdict.tsv"
+verdict_ok "$rd3/ch01-syscall/syscall-cost/verdict.tsv" syscall-vs-call
+ok "start-up time verdict is SKIP without hyperfine" grep -qE $'\tSKIP\tinstall hyperfine\tstatic-startup$' "$rd3/ch01-syscall/hello/verdict.tsv"
 
 # Ctrl-C in the middle: children killed, partial experiment kept and marked, run marked interrupted.
 # Job control gives the driver its own process group, as a terminal would, and
 # keeps SIGINT from being ignored in a background job.
 rd2=$TAP_TMP/run2
-interrupt_when "" 1.5 "$drv" -q -d 5 -o "$rd2"
+interrupt_when "$rd2/ch01-syscall/.user-vs-system.partial" 1 "$drv" -q -d 5 -o "$rd2"
 cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch01-syscall/user-vs-system.interrupted"
