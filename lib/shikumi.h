@@ -374,4 +374,143 @@ const char *sk_fs_type(const char *path, char *buf, size_t len);
 void sk_busy(uint64_t units);
 uint64_t sk_busy_calibrate(void);          /* units per millisecond */
 
+/* ---- cgroups (lib/cgroup.c; chapters 11 and 12) ---------------------------------
+ * v1, v2 or hybrid is detected at run time; groups are created beneath the
+ * group the caller runs in (never at a hierarchy's root), removed on every
+ * exit path, and every refusal names the file that was not writable.
+ *
+ *   sk_cg_setup(SK_CG_BIT(SK_CG_CPU) | SK_CG_BIT(SK_CG_CPUACCT), argv);  // or SKIP
+ *   struct sk_cg *g = sk_cg_create("cpu-limit");                         // or SKIP/die
+ *   if (sk_cg_set_cpu_max(g, 50000, 100000)) sk_cg_die();
+ *   pid_t pid = sk_cg_fork(g);            // the child is born inside g
+ *   ... struct sk_cg_cpu_stat st; sk_cg_cpu_stat(g, &st);
+ *   sk_cg_destroy(g);                     // or leave it to the exit hook
+ *
+ * Environment: SHIKUMI_CGROUP_ROOT (default /sys/fs/cgroup) and
+ * SHIKUMI_PROC_CGROUP (default /proc/self/cgroup) point the helper at a fake
+ * tree for tests: a directory that is not on cgroupfs is treated as plain
+ * files (interface files are created when written, removed with the group).
+ * SHIKUMI_CG_TAG (default "shikumi") starts every group's name; SHIKUMI_CG_OWNER
+ * (a pid, usually the driver's) says whose descendants are "the suite's own"
+ * processes: on v2 only those are ever moved (into a leaf, and back on exit).
+ */
+enum sk_cg_ctrl { SK_CG_CPU, SK_CG_CPUACCT, SK_CG_MEMORY, SK_CG_PIDS, SK_CG_IO, SK_CG_NCTRL };
+#define SK_CG_BIT(c) (1u << (c))
+enum sk_cg_mode { SK_CG_NONE, SK_CG_V1, SK_CG_HYBRID, SK_CG_V2 };
+enum { SK_CG_OK = 0, SK_CG_FAIL = 1, SK_CG_DELEGATE = 3, SK_CG_SKIP = 4 };
+#define SK_CG_PATH 1024
+#define SK_CG_MEM_FLOOR (16 * SK_MIB)   /* smallest memory limit the suite sets */
+
+struct sk_cg_hier {          /* where one controller lives */
+	int version;              /* 0 = not available, 1 or 2 */
+	char mount[SK_CG_PATH];   /* its hierarchy's mount point */
+	char self[SK_CG_PATH];    /* the caller's group in it ("/" or "/a/b") */
+};
+struct sk_cg_sys {
+	enum sk_cg_mode mode;
+	char root[SK_CG_PATH];        /* SHIKUMI_CGROUP_ROOT */
+	char v2_mount[SK_CG_PATH];    /* "" if no v2 hierarchy */
+	char v2_self[SK_CG_PATH];     /* the caller's v2 group */
+	char v2_controllers[256];     /* the v2 root's cgroup.controllers */
+	struct sk_cg_hier h[SK_CG_NCTRL];
+};
+/* Fills s from SHIKUMI_CGROUP_ROOT and SHIKUMI_PROC_CGROUP. Returns 0, or -1
+ * (mode NONE, sk_cg_error() says why) when no cgroup hierarchy is there. */
+int sk_cg_detect(struct sk_cg_sys *s);
+const char *sk_cg_mode_name(enum sk_cg_mode m);   /* "v1" "hybrid" "v2" "none" */
+/* The v2 name ("cpu", "cpuacct", "memory", "pids", "io"); v1 calls io "blkio". */
+const char *sk_cg_ctrl_name(enum sk_cg_ctrl c);
+int sk_cg_ctrl_parse(const char *name);   /* v1 or v2 name -> enum; -1 if unknown */
+/* The message of the last failure ("write /sys/fs/cgroup/x/cpu.max: EACCES ..."). */
+const char *sk_cg_error(void);
+/* Exit with the last failure: SKIP (4) when it was a missing privilege or
+ * feature (EACCES, EPERM, EROFS, ENOENT, ENODEV, EOPNOTSUPP), else 1. */
+SK_NORETURN void sk_cg_die(void);
+
+/* Prepare to create groups with the controllers of mask (once, before any
+ * sk_cg_create): detect, check each controller is there beneath the caller's
+ * group; on v2 make the caller's group able to hand controllers to children:
+ * move the suite's own processes into a leaf of their own and enable the
+ * controllers in cgroup.subtree_control (both undone at exit). If the group
+ * holds processes that are not the suite's, re-exec argv in a delegated
+ * systemd scope (systemd-run --scope -p Delegate=yes) when systemd runs and
+ * argv is not NULL, else SKIP. Registers the exit hook that removes every
+ * group. sk_cg_setup exits 4 (SKIP) or 1 itself; sk_cg_setup_r returns
+ * SK_CG_OK, SK_CG_SKIP, SK_CG_DELEGATE or SK_CG_FAIL (reason in sk_cg_error). */
+void sk_cg_setup(unsigned mask, char **argv);
+int sk_cg_setup_r(unsigned mask);
+unsigned sk_cg_setup_mask(void);
+const struct sk_cg_sys *sk_cg_system(void);   /* what sk_cg_setup detected */
+
+struct sk_cg;   /* a group: one directory per hierarchy holding its controllers */
+/* A new group TAG-HINT-PID-N beneath the caller's group(s), with every
+ * controller of the setup mask. sk_cg_create SKIPs/dies; _r returns NULL. */
+struct sk_cg *sk_cg_create(const char *hint);
+struct sk_cg *sk_cg_create_r(const char *hint);
+const char *sk_cg_name(const struct sk_cg *g);
+const char *sk_cg_dir(const struct sk_cg *g, enum sk_cg_ctrl c);   /* NULL if not in mask */
+int sk_cg_version(const struct sk_cg *g, enum sk_cg_ctrl c);        /* 1, 2, 0 */
+/* Any interface file; the hierarchy is chosen by the file's prefix (cpu.,
+ * cpuacct., memory., pids., io./blkio.; cgroup.* -> every directory). -1 with
+ * errno and sk_cg_error() naming the path. */
+int sk_cg_write(struct sk_cg *g, const char *file, const char *fmt, ...) SK_PRINTF(3, 4);
+int sk_cg_read(const struct sk_cg *g, const char *file, char *buf, size_t len);
+/* "key value" lines (cpu.stat, memory.events, memory.stat, pids.events);
+ * one-number files with key NULL ("max" reads as -1). */
+int sk_cg_read_key(const struct sk_cg *g, const char *file, const char *key, long long *out);
+
+/* Version-neutral limits (v2 file / v1 file):
+ *   cpu.max "Q P"           / cpu.cfs_quota_us + cpu.cfs_period_us   (quota < 0: max)
+ *   cpu.weight 1..10000     / cpu.shares = weight * 1024 / 100
+ *   memory.max, swap off    / memory.limit_in_bytes (+ memsw = same where present)
+ *   memory.high             / (none: -1, ENOTSUP)
+ *   pids.max                / pids.max  (n < 0: max)
+ *   io.max "M:m KEY=V"      / blkio.throttle.{read,write}_{bps,iops}_device "M:m V"
+ *     KEY: rbps wbps riops wiops */
+int sk_cg_set_cpu_max(struct sk_cg *g, long long quota_us, long long period_us);
+int sk_cg_set_cpu_weight(struct sk_cg *g, int weight);
+int sk_cg_set_memory_max(struct sk_cg *g, uint64_t bytes);
+int sk_cg_set_memory_high(struct sk_cg *g, uint64_t bytes);
+int sk_cg_set_pids_max(struct sk_cg *g, long long n);
+int sk_cg_set_io_max(struct sk_cg *g, unsigned maj, unsigned min, const char *key, uint64_t value);
+
+/* Statistics; a field the kernel does not provide is -1. */
+struct sk_cg_cpu_stat {
+	long long usage_usec;       /* cpu.stat usage_usec / cpuacct.usage / 1000 */
+	long long nr_periods, nr_throttled;
+	long long throttled_usec;   /* cpu.stat throttled_usec / throttled_time / 1000 */
+};
+int sk_cg_cpu_stat(const struct sk_cg *g, struct sk_cg_cpu_stat *s);
+struct sk_cg_mem_stat {
+	long long current;          /* memory.current / memory.usage_in_bytes */
+	long long peak;             /* memory.peak / memory.max_usage_in_bytes */
+	long long max_events;       /* memory.events max / memory.failcnt */
+	long long high_events;      /* memory.events high (v2) */
+	long long oom, oom_kill;    /* memory.events / memory.oom_control oom_kill */
+	long long anon, file;       /* memory.stat anon, file / rss, cache */
+};
+int sk_cg_mem_stat(const struct sk_cg *g, struct sk_cg_mem_stat *s);
+struct sk_cg_pids_stat { long long current, max_events; };
+int sk_cg_pids_stat(const struct sk_cg *g, struct sk_cg_pids_stat *s);
+
+/* Move a process (0 = self) into every directory of g. */
+int sk_cg_enter(struct sk_cg *g, pid_t pid);
+/* Like sk_fork, but the child starts inside g: clone3(CLONE_INTO_CGROUP) on
+ * v2, else the parent moves the child in before letting it run. The child is
+ * registered with sk_child_add. -1 with sk_cg_error() on failure. */
+pid_t sk_cg_fork(struct sk_cg *g);
+/* Number of processes in g (the largest over its directories), -1 on error. */
+int sk_cg_nprocs(const struct sk_cg *g);
+/* Kill everything in g (cgroup.kill on v2 >= 5.14, else SIGKILL each pid) and
+ * wait until it is empty (populated 0). 0, or -1 after ~5 s. */
+int sk_cg_kill(struct sk_cg *g);
+/* Kill, then rmdir every directory (EBUSY retried). Idempotent; the exit hook
+ * does it for every group still there. */
+int sk_cg_destroy(struct sk_cg *g);
+
+/* Is BYTES a safe memory limit: >= SK_CG_MEM_FLOOR and <= MemAvailable/2?
+ * NULL if so, else the reason. The check form exits 2 ("bad VALUE for NAME"). */
+const char *sk_cg_memory_limit_unsafe(uint64_t bytes);
+void sk_cg_check_memory_limit(uint64_t bytes, const char *name, const char *value);
+
 #endif /* SHIKUMI_H */
