@@ -361,12 +361,13 @@ sk_check() {
 }
 
 # sk_verdict_if CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the awk condition
-# holds. Older form of sk_check: the values are pasted into CONDITION, so a word
-# left in it ("nan", an empty operand's neighbour) makes it FAIL, never PASS.
+# holds. Older form of sk_check: the values are pasted into CONDITION, so a bare
+# word left in it ("nan") makes it FAIL, never PASS; compare strings "quoted".
 sk_verdict_if() {
 	local cond=$1 rest
 	shift
-	rest=$(printf '%s' "$cond" | sed -E 's/(^|[^A-Za-z_0-9.])[0-9]*[.]?[0-9]+([eE][+-]?[0-9]+)?/\1/g')
+	# What is left after removing "quoted strings" and numbers must be operators only.
+	rest=$(printf '%s' "$cond" | sed -E 's/"[^"]*"//g; s/(^|[^A-Za-z_0-9.])[0-9]*[.]?[0-9]+([eE][+-]?[0-9]+)?/\1/g')
 	if [[ $rest =~ [A-Za-z_] ]]; then
 		sk_verdict "$1" "$2" "$3" FAIL "non-numeric value in '$cond'${4:+; $4}"
 	elif sk_cmp "$cond" 2>/dev/null; then

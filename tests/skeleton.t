@@ -45,10 +45,12 @@ is "$(row sci | cut -f3-5)" $'tiny\tPASS\ta note' "sk_check: 1e-05 is a number; 
 
 lib 'sk_verdict_if "nan >= 0" "pasted nan" ">= 0" "nan"
      sk_verdict_if " >= 0" "pasted empty" ">= 0" ""
-     sk_verdict_if "1.5e3 > 2 && 3 >= 2" "pasted numbers" "yes" "1.5e3"'
+     sk_verdict_if "1.5e3 > 2 && 3 >= 2" "pasted numbers" "yes" "1.5e3"
+     sk_verdict_if "\"heap\" == \"heap\" && 1 == 1" "quoted strings" "heap" "heap"'
 is "$(result pasted-nan)" FAIL "sk_verdict_if: 'nan >= 0' is FAIL (awk would read nan as 0)"
 is "$(result pasted-empty)" FAIL "sk_verdict_if: an empty operand is FAIL"
 is "$(result pasted-numbers)" PASS "sk_verdict_if: numbers with exponents still PASS"
+is "$(result quoted-strings)" PASS "sk_verdict_if: quoted strings compare"
 
 # sk_prog: exit 4 + "prog: SKIP: reason" -> SKIP verdict with the reason.
 cat >"$TAP_TMP/skipper" <<'EOF'

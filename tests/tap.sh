@@ -8,6 +8,7 @@
 #   run_exit CODE "desc" CMD...   (runs CMD, checks the exit code, keeps $OUT and $ERR)
 #   bad_args PROG "desc-prefix" ARGS...   (one malformed argument vector -> exit 2 + message)
 #   interrupt_when GLOB SECONDS CMD...   (Ctrl-C in the middle; exit code in $RC)
+#   verdict_ok FILE ID; verdicts_ok FILE [ID...]   (verdict rows by their stable id)
 #   bin PATH   -> the program to test: PATH in place, or build/asan/PATH when
 #                 SHIKUMI_VARIANT=asan (tests/asan.t re-runs marked tests that way)
 #   done_testing
@@ -179,6 +180,21 @@ verdict_ok() {
 	SKIP) skip "verdict $id: $note" ;;
 	*) fail "verdict $id" "$row" ;;
 	esac
+}
+
+# verdicts_ok FILE [ID...]: every verdict row of FILE (by its id) is PASS or SKIP
+# with a reason, and each ID named is among them (a check cannot silently vanish).
+verdicts_ok() {
+	local file=$1 id ids
+	shift
+	if [[ ! -s $file ]]; then fail "verdicts in $file" "no such file"; return; fi
+	ids=$(awk -F'\t' 'NR > 1 { print ($6 != "" ? $6 : $1) }' "$file")
+	while IFS= read -r id; do
+		[[ -n $id ]] && verdict_ok "$file" "$id"
+	done <<<"$ids"
+	for id in "$@"; do
+		if grep -qxF -- "$id" <<<"$ids"; then pass "verdict $id present"; else fail "verdict $id present" "ids: $(tr '\n' ' ' <<<"$ids")"; fi
+	done
 }
 
 done_testing() {
