@@ -3,18 +3,9 @@
 # space, demand paging, page tables, huge pages, overcommit, invalid accesses,
 # file mappings, where malloc gets memory, and what one page fault costs.
 #
-# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-s SIZE_MIB]
-# Experiments, each in RUNDIR/ch04-memory/<name>/:
-#   meminfo        free(1)'s columns before/after touching N MiB and writing an N MiB file
-#   mmap           /proc/self/maps before/after an anonymous mmap; VSZ vs RSS
-#   demand-paging  touch 100 MiB, 10 MiB per step: VSZ, RSS, faults over time
-#   thp            first touch with MADV_NOHUGEPAGE vs MADV_HUGEPAGE: faults, ns/MiB
-#   pagetable      VmPTE vs touched memory: KiB of page table per MiB
-#   overcommit     reserve 2 x MemTotal of address space; touch a little of it
-#   segv           SIGSEGV with SA_SIGINFO: si_code for NULL, read-only, non-exec
-#   filemap        MAP_SHARED write seen by read(); SIGBUS beyond end of file
-#   malloc         brk heap vs mmap by request size (strace -c counts the calls)
-#   fault-cost     ns per first-touch fault (4 KiB, THP) vs re-touch, zero page, MAP_POPULATE
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE_MIB]
+# Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
+# each in RUNDIR/ch04-memory/<name>/.
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), strace (malloc
 #   syscall counts). No root needed; thp SKIPs when THP is never/unavailable.
 # eg,
@@ -28,9 +19,20 @@ HERE="$SK_TOP/ch04-memory"
 CHAPTER=ch04-memory
 PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc fault-cost)
 
+sk_experiment meminfo run_meminfo "free(1)'s columns before/after touching N MiB and writing an N MiB file"
+sk_experiment mmap run_mmap "/proc/self/maps before/after an anonymous mmap; VSZ vs RSS"
+sk_experiment demand-paging run_demand_paging "touch 100 MiB, 10 MiB per step: VSZ, RSS, faults over time"
+sk_experiment thp run_thp "first touch with MADV_NOHUGEPAGE vs MADV_HUGEPAGE: faults, ns/MiB"
+sk_experiment pagetable run_pagetable "VmPTE vs touched memory: KiB of page table per MiB"
+sk_experiment overcommit run_overcommit "reserve 2 x MemTotal of address space; touch a little of it"
+sk_experiment segv run_segv "SIGSEGV with SA_SIGINFO: si_code for NULL, read-only, non-exec"
+sk_experiment filemap run_filemap "MAP_SHARED write seen by read(); SIGBUS beyond end of file"
+sk_experiment malloc run_malloc "brk heap vs mmap by request size (strace -c counts the calls)"
+sk_experiment fault-cost run_fault_cost "ns per first-touch fault (4 KiB, THP) vs re-touch, zero page, MAP_POPULATE"
+
 usage() {
 	cat <<EOF
-Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-s SIZE_MIB]
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE_MIB]
 Virtual memory: demand paging, page tables, huge pages, overcommit, faults and their cost.
 
 $(sk_std_usage)
@@ -44,7 +46,7 @@ EOF
 }
 
 size_mib=""
-while getopts ":qc:o:s:h" opt; do
+while getopts ":qc:o:s:he:" opt; do
 	case $opt in
 	s) sk_check_int -s "$OPTARG" 16 65536; size_mib=$((10#$OPTARG)) ;;
 	*) sk_std_opt "$opt" ;;
@@ -73,9 +75,8 @@ last_of() {
 # 1. meminfo: free's columns, and what moves them
 # ---------------------------------------------------------------------------
 run_meminfo() {
-	sk_exp_begin meminfo
 	local d="$SK_EXP_DIR/data.tsv" n_kib=$((size_mib * 1024))
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/meminfo" -s "${size_mib}M" || sk_die "meminfo failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/meminfo" -s "${size_mib}M" || return 0
 	local u0 u1 u3 c1 c2 c3 c4 a0 a1 du dc dd da
 	u0=$(sk_tsv_get "$d" stage before used_kib)
 	u1=$(sk_tsv_get "$d" stage touched used_kib)
@@ -87,13 +88,15 @@ run_meminfo() {
 	a0=$(sk_tsv_get "$d" stage before anon_kib)
 	a1=$(sk_tsv_get "$d" stage touched anon_kib)
 	du=$((u1 - u0)) dc=$((c2 - c1)) dd=$((c3 - c4)) da=$((a1 - a0))
-	sk_verdict_if "$da >= 0.75 * $n_kib && $da <= 1.5 * $n_kib" "touching memory adds anonymous pages" \
-		"AnonPages +${size_mib} MiB (0.75..1.5x: whole-system counter)" "AnonPages +$((da / 1024)) MiB; free's used +$((du / 1024)) MiB" \
-		"used comes from MemFree, which does not see pages taken from the per-CPU free lists (up to ~150 MiB per CPU here)"
-	sk_verdict_if "$dc >= 0.8 * $n_kib" "writing a file raises buff/cache" ">= +0.8 x ${size_mib} MiB" \
-		"buff/cache +$((dc / 1024)) MiB ($(sk_calc "$dc / $n_kib")x)" "the page cache keeps the written pages"
-	sk_verdict_if "$dd >= 0.8 * $n_kib" "deleting the file drops its cached pages" ">= -0.8 x ${size_mib} MiB" \
-		"buff/cache -$((dd / 1024)) MiB" "freeing the anonymous memory lowered used by $(((u1 - u3) / 1024)) MiB"
+	sk_check touching-memory-adds-anonymous-pages "touching memory adds anonymous pages" 'da >= 0.75 * n_kib && da <= 1.5 * n_kib' \
+		da="$da" n_kib="$n_kib" --observed "AnonPages +$((da / 1024)) MiB; free's used +$((du / 1024)) MiB" \
+		--note "expected AnonPages +${size_mib} MiB (0.75..1.5x: whole-system counter); used comes from MemFree, which does not see pages taken from the per-CPU free lists (up to ~150 MiB per CPU here)"
+	sk_check writing-a-file-raises-buff-cache "writing a file raises buff/cache" 'dc >= 0.8 * n_kib' \
+		dc="$dc" n_kib="$n_kib" --observed "buff/cache +$((dc / 1024)) MiB ($(sk_calc "$dc / $n_kib")x)" \
+		--note "expected >= +0.8 x ${size_mib} MiB; the page cache keeps the written pages"
+	sk_check deleting-the-file-drops-its-cached-pages "deleting the file drops its cached pages" 'dd >= 0.8 * n_kib' \
+		dd="$dd" n_kib="$n_kib" --observed "buff/cache -$((dd / 1024)) MiB" \
+		--note "expected >= -0.8 x ${size_mib} MiB; freeing the anonymous memory lowered used by $(((u1 - u3) / 1024)) MiB"
 	sk_plot "$HERE/meminfo.gp" data.tsv meminfo
 	sk_summary <<EOF
 ## What free shows, and what moves it (${size_mib} MiB)
@@ -104,29 +107,30 @@ Each group of bars is one snapshot of /proc/meminfo in free(1)'s terms: used = t
 - buff/cache: +$((dc / 1024)) MiB after writing, -$((dd / 1024)) MiB after deleting
 - these are whole-machine figures: other processes add noise of a few MiB
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 2. mmap: address space is not memory
 # ---------------------------------------------------------------------------
 run_mmap() {
-	sk_exp_begin mmap
 	local d="$SK_EXP_DIR/data.tsv" mib=100
 	((SK_QUICK)) && mib=64
 	local n_kib=$((mib * 1024))
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/mmap" -s "${mib}M" || sk_die "mmap failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/mmap" -s "${mib}M" || return 0
 	local v0 v1 r0 r1 r2 newline newsize
 	v0=$(sk_meta "$d" vsz_kib_before) v1=$(sk_meta "$d" vsz_kib_mapped)
 	r0=$(sk_meta "$d" rss_kib_before) r1=$(sk_meta "$d" rss_kib_mapped) r2=$(sk_meta "$d" rss_kib_touched)
 	newline=$(awk -F'\t' '$1 == "mapped" && $6 == 1 { print $2 "-" $3 " " $4 " " $5 " KiB"; exit }' "$d")
 	newsize=$(awk -F'\t' '$1 == "mapped" && $6 == 1 { print $5; exit }' "$d")
-	sk_verdict_if "${newsize:-0} >= $n_kib" "a new region appears in /proc/self/maps" ">= ${mib} MiB rw-p region" \
-		"${newline:-none}" "an anonymous region may be merged with a neighbour of the same kind"
-	sk_verdict_if "$v1 - $v0 >= $n_kib && $v1 - $v0 <= $n_kib + 1024 && $r1 - $r0 < 0.05 * $n_kib" \
-		"mmap grows VSZ, not RSS" "VSZ +${mib} MiB, RSS < +5%" "VSZ +$(((v1 - v0) / 1024)) MiB, RSS +$((r1 - r0)) KiB"
-	sk_verdict_if "$r2 - $r1 >= 0.9 * $n_kib" "touching the pages grows RSS" ">= +0.9 x ${mib} MiB" \
-		"RSS +$(((r2 - r1) / 1024)) MiB"
+	sk_check a-new-region-appears-in-proc-self-maps "a new region appears in /proc/self/maps" 'newsize >= n_kib' \
+		newsize="$newsize" n_kib="$n_kib" --observed "${newline:-none}" \
+		--note "expected >= ${mib} MiB rw-p region; an anonymous region may be merged with a neighbour of the same kind"
+	sk_check mmap-grows-vsz-not-rss "mmap grows VSZ, not RSS" 'v1 - v0 >= n_kib && v1 - v0 <= n_kib + 1024 && r1 - r0 < 0.05 * n_kib' \
+		v1="$v1" v0="$v0" n_kib="$n_kib" r1="$r1" r0="$r0" --observed "VSZ +$(((v1 - v0) / 1024)) MiB, RSS +$((r1 - r0)) KiB" \
+		--note "expected VSZ +${mib} MiB, RSS < +5%"
+	sk_check touching-the-pages-grows-rss "touching the pages grows RSS" 'r2 - r1 >= 0.9 * n_kib' \
+		r2="$r2" r1="$r1" n_kib="$n_kib" --observed "RSS +$(((r2 - r1) / 1024)) MiB" \
+		--note "expected >= +0.9 x ${mib} MiB"
 	sk_summary <<EOF
 ## mmap hands out address space, not memory (${mib} MiB)
 
@@ -135,16 +139,14 @@ The program printed its own /proc/self/maps before and after an anonymous privat
 - VSZ: $v0 -> $v1 KiB at mmap
 - RSS: $r0 -> $r1 KiB at mmap, $r2 KiB after touching
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 3. demand-paging: physical pages arrive on first touch
 # ---------------------------------------------------------------------------
 run_demand_paging() {
-	sk_exp_begin demand-paging
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/demand-paging" "${SK_QOPT[@]}" || sk_die "demand-paging failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/demand-paging" "${SK_QOPT[@]}" || return 0
 	local size_kib ps v0 v1 r0 r1 rl f1 fl mj0 mjl steps sus pct interval tend
 	size_kib=$(($(sk_meta "$d" size_bytes) / 1024))
 	ps=$(sk_meta "$d" page_size_bytes)
@@ -161,17 +163,21 @@ run_demand_paging() {
 	local pages=$((size_kib * 1024 / ps)) faults=$((fl - f1)) rss_ratio fault_ratio
 	rss_ratio=$(sk_calc "($rl - $r1) / $size_kib")
 	fault_ratio=$(sk_calc "$faults / $pages")
-	sk_verdict_if "$v1 - $v0 >= 0.99 * $size_kib && $r1 - $r0 < 0.05 * $size_kib" \
-		"VSZ jumps at mmap while RSS does not" "VSZ +$((size_kib / 1024)) MiB, RSS < +5%" \
-		"VSZ +$(((v1 - v0) / 1024)) MiB, RSS +$((r1 - r0)) KiB"
-	sk_verdict_if "$rss_ratio >= 0.9 && $rss_ratio <= 1.1" "RSS grows by the touched amount" "0.9..1.1 x touched" \
-		"RSS +$(((rl - r1) / 1024)) MiB for $((size_kib / 1024)) MiB touched (${rss_ratio}x)"
-	sk_verdict_if "$fault_ratio >= 0.9 && $fault_ratio <= 1.2" "minor faults ~ touched bytes / page size" \
-		"0.9..1.2 x $pages" "$faults minor faults for $pages pages of $ps B (${fault_ratio}x)" "THP off for the mapping (MADV_NOHUGEPAGE)"
-	sk_verdict_if "$mjl - $mj0 == 0" "no major faults" "0" "$((mjl - mj0))" "anonymous memory has no file to read"
-	sk_verdict_if "$sus * $steps < 0.01 * $tend * 1000" "sampling does not distort the touch rate" \
-		"sampling < 1% of the run" "${sus} us per sample (median), ${pct}% of the touch time, $(sk_calc "100 * $sus * $steps / ($tend * 1000)")% of the run" \
-		"/proc/self/status + getrusage + /proc/meminfo per step"
+	sk_check vsz-jumps-at-mmap-while-rss-does-not "VSZ jumps at mmap while RSS does not" 'v1 - v0 >= 0.99 * size_kib && r1 - r0 < 0.05 * size_kib' \
+		v1="$v1" v0="$v0" size_kib="$size_kib" r1="$r1" r0="$r0" --observed "VSZ +$(((v1 - v0) / 1024)) MiB, RSS +$((r1 - r0)) KiB" \
+		--note "expected VSZ +$((size_kib / 1024)) MiB, RSS < +5%"
+	sk_check rss-grows-by-the-touched-amount "RSS grows by the touched amount" 'rss_ratio >= 0.9 && rss_ratio <= 1.1' \
+		rss_ratio="$rss_ratio" --observed "RSS +$(((rl - r1) / 1024)) MiB for $((size_kib / 1024)) MiB touched (${rss_ratio}x)" \
+		--note "expected 0.9..1.1 x touched"
+	sk_check minor-faults-touched-bytes-page-size "minor faults ~ touched bytes / page size" 'fault_ratio >= 0.9 && fault_ratio <= 1.2' \
+		fault_ratio="$fault_ratio" --observed "$faults minor faults for $pages pages of $ps B (${fault_ratio}x)" \
+		--note "expected 0.9..1.2 x $pages; THP off for the mapping (MADV_NOHUGEPAGE)"
+	sk_check no-major-faults "no major faults" 'mjl - mj0 == 0' \
+		mjl="$mjl" mj0="$mj0" --observed "$((mjl - mj0))" \
+		--note "expected 0; anonymous memory has no file to read"
+	sk_check sampling-does-not-distort-the-touch-rate "sampling does not distort the touch rate" 'sus * steps < 0.01 * tend * 1000' \
+		sus="$sus" steps="$steps" tend="$tend" --observed "${sus} us per sample (median), ${pct}% of the touch time, $(sk_calc "100 * $sus * $steps / ($tend * 1000)")% of the run" \
+		--note "expected sampling < 1% of the run; /proc/self/status + getrusage + /proc/meminfo per step"
 	sk_plot "$HERE/demand-paging.gp" data.tsv demand-paging
 	sk_summary <<EOF
 ## Demand paging: memory arrives on first touch ($((size_kib / 1024)) MiB, $steps steps, ${interval} ms apart, CPU $cpu)
@@ -182,22 +188,14 @@ Top: the process's virtual size (VSZ) and resident size (RSS) over time; bottom:
 - minor faults: $faults for $pages pages; major faults: $((mjl - mj0))
 - sampling cost: ${sus} us per step (median), ${pct}% of the touch time
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 4. thp: one fault per 2 MiB
 # ---------------------------------------------------------------------------
 run_thp() {
-	sk_exp_begin thp
-	local d="$SK_EXP_DIR/data.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/thp" "${SK_QOPT[@]}" -s "${size_mib}M" || rc=$?
-	if ((rc == 4)); then
-		sk_skip_exp "transparent huge pages are $(tr -d '\n' </sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unavailable)"
-		sk_exp_end
-		return
-	fi
-	((rc == 0)) || sk_die "thp failed (see $SK_LOG)"
+	local d="$SK_EXP_DIR/data.tsv"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/thp" "${SK_QOPT[@]}" -s "${size_mib}M" || return 0
 	local m col
 	{
 		printf 'mode\tfaults\tns_per_mib\tanon_huge_kib\tvm_pte_kib\n'
@@ -214,10 +212,12 @@ run_thp() {
 	pn=$(sk_tsv_get "$s" mode nohugepage vm_pte_kib) ph=$(sk_tsv_get "$s" mode hugepage vm_pte_kib)
 	sk=$((size_mib * 1024))
 	ratio=$(sk_calc "$fn / ($fh > 0 ? $fh : 1)")
-	sk_verdict_if "$ah >= 0.5 * $sk" "MADV_HUGEPAGE gets huge pages" ">= half of ${size_mib} MiB in AnonHugePages" \
-		"AnonHugePages +$((${ah%.*} / 1024)) MiB (median)" "thp $(sk_meta "$d" thp_enabled), defrag $(sk_meta "$d" thp_defrag)"
-	sk_verdict_if "$ratio >= 50" "huge pages need far fewer faults" ">= 50x fewer (ideal 512x)" \
-		"$fn vs $fh faults (${ratio}x)" "one fault maps 2 MiB = 512 pages of 4 KiB"
+	sk_check madv-hugepage-gets-huge-pages "MADV_HUGEPAGE gets huge pages" 'ah >= 0.5 * sk' \
+		ah="$ah" sk="$sk" --observed "AnonHugePages +$((${ah%.*} / 1024)) MiB (median)" \
+		--note "expected >= half of ${size_mib} MiB in AnonHugePages; thp $(sk_meta "$d" thp_enabled), defrag $(sk_meta "$d" thp_defrag)"
+	sk_check huge-pages-need-far-fewer-faults "huge pages need far fewer faults" 'ratio >= 50' \
+		ratio="$ratio" --observed "$fn vs $fh faults (${ratio}x)" \
+		--note "expected >= 50x fewer (ideal 512x); one fault maps 2 MiB = 512 pages of 4 KiB"
 	sk_plot "$HERE/thp.gp" summary.tsv thp
 	sk_summary <<EOF
 ## Transparent huge pages: one fault per 2 MiB (${size_mib} MiB, CPU $cpu)
@@ -228,16 +228,14 @@ The same first touch of ${size_mib} MiB, one byte per 4 KiB page, with MADV_NOHU
 - ns per MiB: $tn vs $th
 - AnonHugePages with MADV_HUGEPAGE: $ah KiB; VmPTE growth: $pn vs $ph KiB
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 5. pagetable: KiB of page table per MiB touched
 # ---------------------------------------------------------------------------
 run_pagetable() {
-	sk_exp_begin pagetable
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagetable" "${SK_QOPT[@]}" || sk_die "pagetable failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/pagetable" "${SK_QOPT[@]}" || return 0
 	local slope ps expect untouched maxmib maxpte
 	slope=$(sk_meta "$d" slope_kib_per_mib)
 	ps=$(sk_meta "$d" page_size_bytes)
@@ -245,10 +243,12 @@ run_pagetable() {
 	untouched=$(awk -F'\t' '!/^#/ && $2 == "mapped" && $5 > m { m = $5 } END { print m + 0 }' "$d")
 	maxmib=$(last_of "$d" state touched touched_mib)
 	maxpte=$(last_of "$d" state touched vm_pte_delta_kib)
-	sk_verdict_if "$slope > 0" "page-table memory grows with touched memory" "slope > 0 (${expect} KiB/MiB for 8-byte entries)" \
-		"${slope} KiB of page table per MiB touched" "VmPTE, least squares over the touched sizes"
-	sk_verdict_if "$untouched <= 16" "an untouched mapping needs (almost) no page table" "VmPTE +<= 16 KiB" \
-		"VmPTE +${untouched} KiB for the largest untouched mapping"
+	sk_check page-table-memory-grows-with-touched-memory "page-table memory grows with touched memory" 'slope > 0' \
+		slope="$slope" --observed "${slope} KiB of page table per MiB touched" \
+		--note "VmPTE, least squares over the touched sizes"
+	sk_check an-untouched-mapping-needs-almost-no-page-table "an untouched mapping needs (almost) no page table" 'untouched <= 16' \
+		untouched="$untouched" --observed "VmPTE +${untouched} KiB for the largest untouched mapping" \
+		--note "expected VmPTE +<= 16 KiB"
 	sk_plot "$HERE/pagetable.gp" data.tsv pagetable "$expect"
 	sk_summary <<EOF
 ## Page tables grow with the memory touched (slope ${slope} KiB/MiB)
@@ -258,16 +258,14 @@ VmPTE (the process's page tables) against the memory mapped and touched, sizes d
 - slope: ${slope} KiB/MiB (expected ${expect} for 4 KiB pages and 8-byte entries)
 - ${maxmib} MiB touched: VmPTE +${maxpte} KiB
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 6. overcommit: promises are free, touching is not
 # ---------------------------------------------------------------------------
 run_overcommit() {
-	sk_exp_begin overcommit
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/overcommit" "${SK_QOPT[@]}" || sk_die "overcommit failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/overcommit" "${SK_QOPT[@]}" || return 0
 	local mode ok_nr ok_ch err_ch res_gib total_gib r0 r1 rt tkib v1
 	mode=$(sk_meta "$d" overcommit_memory)
 	res_gib=$(($(sk_meta "$d" reserve_bytes) / 1073741824))
@@ -277,21 +275,23 @@ run_overcommit() {
 	ok_ch=$(sk_tsv_get "$d" step reserve_charged ok) err_ch=$(sk_tsv_get "$d" step reserve_charged errno)
 	r0=$(sk_tsv_get "$d" step before rss_kib)
 	if [[ $mode == 2 ]]; then
-		sk_verdict_if "$ok_nr == 0" "strict overcommit refuses the reservation" "mmap fails (mode 2)" \
-			"MAP_NORESERVE of ${res_gib} GiB: $([[ $ok_nr == 1 ]] && echo succeeded || echo refused)" \
-			"vm.overcommit_memory=2: every mapping is charged against CommitLimit"
+		sk_check strict-overcommit-refuses-the-reservation "strict overcommit refuses the reservation" 'ok_nr == 0' \
+			ok_nr="$ok_nr" --observed "MAP_NORESERVE of ${res_gib} GiB: $([[ $ok_nr == 1 ]] && echo succeeded || echo refused)" \
+			--note "expected mmap fails (mode 2); vm.overcommit_memory=2: every mapping is charged against CommitLimit"
 	else
 		r1=$(sk_tsv_get "$d" step reserve_noreserve rss_kib)
 		v1=$(sk_tsv_get "$d" step reserve_noreserve vsz_kib)
 		rt=$(sk_tsv_get "$d" step touched rss_kib)
-		sk_verdict_if "$ok_nr == 1 && $r1 - $r0 < 1024" "a reservation larger than RAM succeeds and costs nothing" \
-			"mmap ok, RSS +< 1 MiB" "${res_gib} GiB reserved with ${total_gib} GiB RAM: VSZ $((v1 / 1048576)) GiB, RSS +$((r1 - r0)) KiB" \
-			"vm.overcommit_memory=$mode, MAP_NORESERVE"
-		sk_verdict_if "$rt - $r1 >= 0.9 * $tkib && $rt - $r1 <= 1.2 * $tkib" "touching is what costs" \
-			"RSS +$((tkib / 1024)) MiB (0.9..1.2x)" "RSS +$(((rt - r1) / 1024)) MiB after touching $((tkib / 1024)) MiB"
+		sk_check a-reservation-larger-than-ram-succeeds-and-costs-nothing "a reservation larger than RAM succeeds and costs nothing" 'ok_nr == 1 && r1 - r0 < 1024' \
+			ok_nr="$ok_nr" r1="$r1" r0="$r0" --observed "${res_gib} GiB reserved with ${total_gib} GiB RAM: VSZ $((v1 / 1048576)) GiB, RSS +$((r1 - r0)) KiB" \
+			--note "expected mmap ok, RSS +< 1 MiB; vm.overcommit_memory=$mode, MAP_NORESERVE"
+		sk_check touching-is-what-costs "touching is what costs" 'rt - r1 >= 0.9 * tkib && rt - r1 <= 1.2 * tkib' \
+			rt="$rt" r1="$r1" tkib="$tkib" --observed "RSS +$(((rt - r1) / 1024)) MiB after touching $((tkib / 1024)) MiB" \
+			--note "expected RSS +$((tkib / 1024)) MiB (0.9..1.2x)"
 		if [[ $mode == 0 ]]; then
-			sk_verdict_if "$ok_ch == 0" "the heuristic refuses a charged request larger than RAM + swap" \
-				"mmap without MAP_NORESERVE fails" "$([[ $ok_ch == 1 ]] && echo succeeded || echo "refused ($err_ch)")"
+			sk_check the-heuristic-refuses-a-charged-request-larger-than-ram-swap "the heuristic refuses a charged request larger than RAM + swap" 'ok_ch == 0' \
+				ok_ch="$ok_ch" --observed "$([[ $ok_ch == 1 ]] && echo succeeded || echo "refused ($err_ch)")" \
+				--note "expected mmap without MAP_NORESERVE fails"
 		fi
 	fi
 	sk_summary <<EOF
@@ -302,16 +302,14 @@ The program asked for ${res_gib} GiB of address space on a machine with ${total_
 - overcommit_memory: $mode; reserved: ${res_gib} GiB; MemTotal: ${total_gib} GiB
 - charged request: $([[ $ok_ch == 1 ]] && echo ok || echo "$err_ch"); MAP_NORESERVE: $([[ $ok_nr == 1 ]] && echo ok || echo refused)
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 7. segv: what the kernel says about a bad access
 # ---------------------------------------------------------------------------
 run_segv() {
-	sk_exp_begin segv
 	local d="$SK_EXP_DIR/data.tsv" c want got match
-	sk_run_prog "$d" "$HERE/segv" || sk_die "segv failed (see $SK_LOG)"
+	sk_prog "$d" "$HERE/segv" || return 0
 	for c in null_read unmapped_write readonly_write exec_noexec; do
 		want=$(sk_tsv_get "$d" case "$c" expected_code)
 		got=$(sk_tsv_get "$d" case "$c" si_code)
@@ -329,16 +327,14 @@ Each bad access ran in a child with a SA_SIGINFO handler; the parent reports wha
 
 $(awk -F'\t' '!/^#/ && NR > 1 && $1 != "case" { printf "- %s: %s at %s (%s)\n", $1, $3, $5, $7 }' "$d")
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 8. filemap: a shared file mapping is the page cache
 # ---------------------------------------------------------------------------
 run_filemap() {
-	sk_exp_begin filemap
 	local d="$SK_EXP_DIR/data.tsv" c
-	sk_run_prog "$d" "$HERE/filemap" || sk_die "filemap failed (see $SK_LOG)"
+	sk_prog "$d" "$HERE/filemap" || return 0
 	c=read_after_shared_store
 	sk_verdict_if "$(sk_tsv_get "$d" check $c ok) == 1" "a MAP_SHARED store is visible to read()" \
 		"$(sk_tsv_get "$d" check $c expected)" "$(sk_tsv_get "$d" check $c observed)" "no msync, no write(): the same page-cache page"
@@ -353,16 +349,14 @@ run_filemap() {
 
 A one-page file written with write(2), then mapped MAP_SHARED: a memcpy into the mapping, and read() returns the new text at once ("$(sk_tsv_get "$d" check read_after_shared_store observed)"), because the mapping and read() use the same page-cache page. A MAP_PRIVATE mapping of the same file gets a private copy on its first write: the file keeps the shared text. Mapping two pages of a one-page file and touching the second gives $(sk_tsv_get "$d" check touch_beyond_eof observed | cut -d' ' -f1), not SIGSEGV: the address is mapped, but there is no file data behind it.
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 9. malloc: brk heap vs mmap
 # ---------------------------------------------------------------------------
 run_malloc() {
-	sk_exp_begin malloc
 	local d="$SK_EXP_DIR/data.tsv" small big
-	sk_run_prog "$d" "$HERE/malloc" || sk_die "malloc failed (see $SK_LOG)"
+	sk_prog "$d" "$HERE/malloc" || return 0
 	small=$(sk_tsv_get "$d" size_bytes 16 where)
 	big=$(sk_tsv_get "$d" size_bytes 16777216 where)
 	local s128 b120
@@ -388,8 +382,9 @@ run_malloc() {
 		bs=$(sk_tsv_get "$st" label small brk) ms=$(sk_tsv_get "$st" label small mmap)
 		bl=$(sk_tsv_get "$st" label large brk) ml=$(sk_tsv_get "$st" label large mmap)
 		strace_line="10000 x 64 B: +$((bs - b0)) brk, +$((ms - m0)) mmap; 100 x 1 MiB: +$((bl - b0)) brk, +$((ml - m0)) mmap (strace -c, minus a 1-block baseline)"
-		sk_verdict_if "$ml - $m0 >= 100 && $ms - $m0 <= 2 && $bs - $b0 >= 1" "large blocks cost one mmap each, small ones share a few brk" \
-			"1 MiB x 100: >= 100 mmap; 64 B x 10000: a few brk, no mmap" "$strace_line"
+		sk_check large-blocks-cost-one-mmap-each-small-ones-share-a-few-brk "large blocks cost one mmap each, small ones share a few brk" 'ml - m0 >= 100 && ms - m0 <= 2 && bs - b0 >= 1' \
+			ml="$ml" m0="$m0" ms="$ms" bs="$bs" b0="$b0" --observed "$strace_line" \
+			--note "expected 1 MiB x 100: >= 100 mmap; 64 B x 10000: a few brk, no mmap"
 	else
 		sk_verdict "syscall counts" "strace -c" "strace missing" SKIP "install strace"
 	fi
@@ -400,16 +395,14 @@ One block of each size, all kept until the end (freeing an mmapped block would r
 
 - $strace_line
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 10. fault-cost: ns per fault
 # ---------------------------------------------------------------------------
 run_fault_cost() {
-	sk_exp_begin fault-cost
 	local d="$SK_EXP_DIR/data.tsv"
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/fault-cost" "${SK_QOPT[@]}" || sk_die "fault-cost failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/fault-cost" "${SK_QOPT[@]}" || return 0
 	sk_summarize -b mode -v ns_per_page "$d" | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
 	sk_summarize -b mode -v ns_per_fault "$d" | sk_atomic_write "$SK_EXP_DIR/summary-per-fault.tsv"
 	local s="$SK_EXP_DIR/summary.tsv" ft rt rz po th fpp thf
@@ -420,12 +413,16 @@ run_fault_cost() {
 	th=$(sk_tsv_get "$s" mode first_touch_thp median)
 	thf=$(sk_tsv_get "$SK_EXP_DIR/summary-per-fault.tsv" mode first_touch_thp median)
 	fpp=$(awk -F'\t' '!/^#/ && $1 == "first_touch_4k" { f += $4; p += $3 } END { if (p) printf "%.3f", f / p }' "$d")
-	sk_verdict_if "$ft >= 5 * $rt" "a first touch costs far more than a re-touch" ">= 5x" \
-		"first touch $ft ns/page vs re-touch $rt ns/page ($(sk_calc "$ft / $rt")x)" "medians, CPU $cpu"
-	sk_verdict_if "$fpp >= 0.95 && $fpp <= 1.05" "one fault per 4 KiB first touch" "1 fault/page" "$fpp faults/page (ru_minflt)"
+	sk_check a-first-touch-costs-far-more-than-a-re-touch "a first touch costs far more than a re-touch" 'ft >= 5 * rt' \
+		ft="$ft" rt="$rt" --observed "first touch $ft ns/page vs re-touch $rt ns/page ($(sk_calc "$ft / $rt")x)" \
+		--note "expected >= 5x; medians, CPU $cpu"
+	sk_check one-fault-per-4-kib-first-touch "one fault per 4 KiB first touch" 'fpp >= 0.95 && fpp <= 1.05' \
+		fpp="$fpp" --observed "$fpp faults/page (ru_minflt)" \
+		--note "expected 1 fault/page"
 	if [[ -n $th ]]; then
-		sk_verdict_if "$th < $ft" "THP makes first touch cheaper per page" "thp < 4 KiB ns/page" \
-			"$th vs $ft ns/page ($(sk_calc "$ft / $th")x); $thf ns per 2 MiB fault"
+		sk_check thp-makes-first-touch-cheaper-per-page "THP makes first touch cheaper per page" 'th < ft' \
+			th="$th" ft="$ft" --observed "$th vs $ft ns/page ($(sk_calc "$ft / $th")x); $thf ns per 2 MiB fault" \
+			--note "expected thp < 4 KiB ns/page"
 	else
 		sk_verdict "THP first touch" "measured" "not measured" SKIP "THP is $(tr -d '\n' </sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unavailable)"
 	fi
@@ -439,17 +436,7 @@ Each bar is the median time per 4 KiB page of one pass over a fresh mapping (err
 - read (zero page): $rz; MAP_POPULATE: $po; THP: ${th:-n/a} ns/page
 - reference on this machine (research notes): anon write fault ~1.4 us, zero-page read ~0.6 us, MAP_POPULATE ~0.9 us/page
 EOF
-	sk_exp_end
 }
 
-run_meminfo
-run_mmap
-run_demand_paging
-run_thp
-run_pagetable
-run_overcommit
-run_segv
-run_filemap
-run_malloc
-run_fault_cost
+sk_run_experiments
 sk_run_finish
