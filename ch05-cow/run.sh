@@ -2,19 +2,9 @@
 # ch05-cow/run.sh - copy-on-write after fork, what a CoW fault costs, private
 # vs shared memory, and a race condition with the locks that fix it.
 #
-# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-s SIZE]
-# Experiments, each in RUNDIR/ch05-cow/<name>/:
-#   cow          cow (MADV_NOHUGEPAGE) pinned: parent touches SIZE, forks; RSS,
-#                PSS, Shared/Private_Dirty, minor faults and system memory at
-#                four stages (before fork, child before/after writing, after exit)
-#   cow-thp      the same with MADV_HUGEPAGE: one fault per 2 MiB on the touch;
-#                the child's write splits the huge page and copies 4 KiB pages
-#   cow-cost     ns per page: CoW fault, demand-zero fault, read of a shared
-#                page, write to a private page (faults per page from ru_minflt)
-#   shared-mem   a counter in a variable / MAP_PRIVATE / MAP_SHARED page: who sees what
-#   lock         workers add 1 to a counter in a file (processes) or in memory
-#                (threads): no lock, check-then-create lockfile, O_EXCL, flock,
-#                fcntl; plain ++, atomic, mutex; lost updates counted
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE]
+# Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
+# each in RUNDIR/ch05-cow/<name>/.
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots). No root needed.
 # eg,
 #   ./run.sh -q              # quick: ~15 s
@@ -31,9 +21,15 @@ LOCK_MANY=20000             # processes: enough increments that a race is certai
 LOCK_MANY_THREADS=2000000   # threads: ++ takes ~1 ns, so many more for the same overlap
 LOCK_MANY_PLAIN=20000000    # plain ++: ~20 ms of racing, so a race happens even if a CPU is busy
 
+sk_experiment cow run_cow_4k "parent touches SIZE (4 KiB pages), forks, child writes: RSS, PSS, Private_Dirty, faults per stage"
+sk_experiment cow-thp run_cow_thp "the same with THP: the child's write splits the huge page and copies 4 KiB pages"
+sk_experiment cow-cost run_cow_cost "ns per page: CoW fault, demand-zero fault, shared read, private write"
+sk_experiment shared-mem run_shared_mem "a counter in a variable / MAP_PRIVATE / MAP_SHARED page: who sees what"
+sk_experiment lock run_lock "lost updates of a shared counter: no lock, lockfile, O_EXCL, flock, fcntl, atomic, mutex"
+
 usage() {
 	cat <<EOF
-Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-s SIZE]
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE]
 Copy-on-write after fork, CoW fault cost, private vs shared memory, races and locks.
 
 $(sk_std_usage)
@@ -47,7 +43,7 @@ EOF
 }
 
 size=""
-while getopts ":qc:o:s:h" opt; do
+while getopts ":qc:o:s:he:" opt; do
 	case $opt in
 	s) size=$OPTARG ;;
 	*) sk_std_opt "$opt" ;;
@@ -124,18 +120,13 @@ cow_stages() {
 # ---------------------------------------------------------------------------
 # 1. cow and cow-thp: what fork copies, and when
 # ---------------------------------------------------------------------------
+run_cow_4k() { run_cow nothp; }
+run_cow_thp() { run_cow thp; }
 run_cow() {
-	local variant=$1 exp=cow args=() rc=0
-	[[ $variant == thp ]] && exp=cow-thp args=(--thp)
-	sk_exp_begin "$exp"
+	local variant=$1 args=()
+	[[ $variant == thp ]] && args=(--thp)
 	sk_note "cow -s $size ${args[*]} pinned to CPU $cpu"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow" -s "$size" "${args[@]}" "${SK_QOPT[@]}" || rc=$?
-	if ((rc == 4)); then
-		sk_skip_exp "$(tail -n 1 "$SK_LOG" | sed 's/^cow: SKIP: //')"
-		sk_exp_end
-		return 0
-	fi
-	((rc == 0)) || sk_die "cow failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow" -s "$size" "${args[@]}" "${SK_QOPT[@]}" || return 0
 	cow_deltas "$SK_EXP_DIR/data.tsv" "$variant" | sk_atomic_write "$SK_EXP_DIR/deltas.tsv"
 	cow_stages "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/stages.tsv"
 
@@ -160,51 +151,48 @@ run_cow() {
 	cha=$(med child_anon_huge_after_kib)
 	local mib=$((n_kib / 1024)) rel="median of $reps repetitions"
 
-	sk_verdict_if "$fa < 0.10 * $n_kib && $fa > -0.10 * $n_kib" "after fork nothing is copied (system memory)" \
-		"system AnonPages moves < 10% of $mib MiB" \
-		"AnonPages $(sk_calc "$fa / 1024" %.1f) MiB, free's used $(sk_calc "$fu / 1024" %.1f) MiB ($rel)" \
-		"AnonPages counts each anonymous page once; the child's RSS reads $(sk_calc "$crss / 1024" %.1f) MiB all the same"
-	sk_verdict_if "$cpd < 0.05 * $n_kib" "after fork the child owns no private copy" \
-		"child Private_Dirty < 5% of $mib MiB" \
-		"Private_Dirty $cpd KiB, PSS $(sk_calc "$cpss / 1024" %.1f) MiB (half of the shared pages), RSS $(sk_calc "$crss / 1024" %.1f) MiB ($rel)"
+	sk_check after-fork-nothing-is-copied-system-memory "after fork nothing is copied (system memory)" 'fa < 0.10 * n_kib && fa > -0.10 * n_kib' \
+		fa="$fa" n_kib="$n_kib" --observed "AnonPages $(sk_calc "$fa / 1024" %.1f) MiB, free's used $(sk_calc "$fu / 1024" %.1f) MiB ($rel)" \
+		--note "expected system AnonPages moves < 10% of $mib MiB; AnonPages counts each anonymous page once; the child's RSS reads $(sk_calc "$crss / 1024" %.1f) MiB all the same"
+	sk_check after-fork-the-child-owns-no-private-copy "after fork the child owns no private copy" 'cpd < 0.05 * n_kib' \
+		cpd="$cpd" n_kib="$n_kib" --observed "Private_Dirty $cpd KiB, PSS $(sk_calc "$cpss / 1024" %.1f) MiB (half of the shared pages), RSS $(sk_calc "$crss / 1024" %.1f) MiB ($rel)" \
+		--note "expected child Private_Dirty < 5% of $mib MiB"
 	if [[ $variant == nothp ]]; then
-		sk_verdict_if "$wf >= 0.9 * $pages && $wf <= 1.2 * $pages" "child's writes take one fault per page" \
-			"0.9..1.2 x $pages faults ($mib MiB / $page B)" "$wf faults ($(sk_calc "$wf / $pages" %.2f) per page; $rel)"
+		sk_check child-s-writes-take-one-fault-per-page "child's writes take one fault per page" 'wf >= 0.9 * pages && wf <= 1.2 * pages' \
+			wf="$wf" pages="$pages" --observed "$wf faults ($(sk_calc "$wf / $pages" %.2f) per page; $rel)" \
+			--note "expected 0.9..1.2 x $pages faults ($mib MiB / $page B)"
 	else
 		# Since Linux 5.8 a write to a CoW-shared huge page splits the PMD and
 		# copies only the 4 KiB page that was written (commit 3917c80280c9).
 		local kmaj kmin
 		IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
 		if ((kmaj > 5 || (kmaj == 5 && kmin >= 8))); then
-			sk_verdict_if "$wf >= 0.9 * $pages && $wf <= 1.2 * $pages && $cha < 0.1 * $n_kib" \
-				"CoW of a huge page splits it and copies 4 KiB pages" \
-				"0.9..1.2 x $pages faults, child AnonHugePages ~ 0 after writing" \
-				"$wf faults ($(sk_calc "$wf / $pages" %.2f) per 4 KiB page), child AnonHugePages $cha KiB ($rel)" \
-				"Linux >= 5.8: no 2 MiB copy on CoW; the parent keeps its huge pages"
+			sk_check cow-of-a-huge-page-splits-it-and-copies-4-kib-pages "CoW of a huge page splits it and copies 4 KiB pages" 'wf >= 0.9 * pages && wf <= 1.2 * pages && cha < 0.1 * n_kib' \
+				wf="$wf" pages="$pages" cha="$cha" n_kib="$n_kib" --observed "$wf faults ($(sk_calc "$wf / $pages" %.2f) per 4 KiB page), child AnonHugePages $cha KiB ($rel)" \
+				--note "expected 0.9..1.2 x $pages faults, child AnonHugePages ~ 0 after writing; Linux >= 5.8: no 2 MiB copy on CoW; the parent keeps its huge pages"
 		else
 			sk_verdict "CoW of a huge page splits it and copies 4 KiB pages" "Linux >= 5.8" "$(uname -r)" SKIP \
 				"older kernels copy the whole huge page on CoW"
 		fi
 	fi
-	sk_verdict_if "$wa >= 0.8 * $n_kib && $wa <= 1.3 * $n_kib" "after the child writes, memory grows by SIZE" \
-		"system AnonPages +0.8..1.3 x $mib MiB" \
-		"AnonPages +$(sk_calc "$wa / 1024" %.1f) MiB ($(sk_calc "$wa / $n_kib" %.2f) x), free's used +$(sk_calc "$wu / 1024" %.1f) MiB ($rel)" \
-		"free's used can lag: freed pages parked on per-CPU lists do not count as free"
+	sk_check after-the-child-writes-memory-grows-by-size "after the child writes, memory grows by SIZE" 'wa >= 0.8 * n_kib && wa <= 1.3 * n_kib' \
+		wa="$wa" n_kib="$n_kib" --observed "AnonPages +$(sk_calc "$wa / 1024" %.1f) MiB ($(sk_calc "$wa / $n_kib" %.2f) x), free's used +$(sk_calc "$wu / 1024" %.1f) MiB ($rel)" \
+		--note "expected system AnonPages +0.8..1.3 x $mib MiB; free's used can lag: freed pages parked on per-CPU lists do not count as free"
 	if [[ $variant == thp ]]; then
 		local hp
 		hp=$(sk_meta "$SK_EXP_DIR/data.tsv" hpage_bytes)
 		local hpages=$((n_kib * 1024 / hp))
 		if sk_cmp "$ph >= 0.5 * $n_kib"; then
-			sk_verdict_if "$tf <= 0.1 * $pages" "with MADV_HUGEPAGE the touch takes one fault per huge page" \
-				"~ $hpages faults ($mib MiB / $((hp / 1048576)) MiB), far fewer than $pages" \
-				"$tf faults, parent AnonHugePages $(sk_calc "$ph / 1024" %.1f) MiB ($rel)"
+			sk_check with-madv-hugepage-the-touch-takes-one-fault-per-huge-page "with MADV_HUGEPAGE the touch takes one fault per huge page" 'tf <= 0.1 * pages' \
+				tf="$tf" pages="$pages" --observed "$tf faults, parent AnonHugePages $(sk_calc "$ph / 1024" %.1f) MiB ($rel)" \
+				--note "expected ~ $hpages faults ($mib MiB / $((hp / 1048576)) MiB), far fewer than $pages"
 		else
 			sk_verdict "with MADV_HUGEPAGE the touch takes one fault per huge page" ">= half of SIZE in huge pages" \
 				"AnonHugePages $ph KiB" SKIP "the kernel found no free 2 MiB blocks (fragmented memory?)"
 		fi
 	fi
 
-	sk_plot "$HERE/cow.gp" stages.tsv "$exp" "$variant"
+	sk_plot "$HERE/cow.gp" stages.tsv "$SK_EXP_NAME" "$variant"
 	local what="MADV_NOHUGEPAGE (4 KiB pages, the book's picture)"
 	[[ $variant == thp ]] && what="MADV_HUGEPAGE (2 MiB pages where the kernel can)"
 	sk_summary <<EOF
@@ -217,17 +205,14 @@ The parent mapped and touched $mib MiB, then forked (pinned to CPU $cpu, $rel). 
 - child's writes: $wf faults, AnonPages +$(sk_calc "$wa / 1024" %.1f) MiB, free's used +$(sk_calc "$wu / 1024" %.1f) MiB
 - parent's touch: $tf faults
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 2. cow-cost: ns per page for the four ways of touching a page
 # ---------------------------------------------------------------------------
 run_cow_cost() {
-	sk_exp_begin cow-cost
 	sk_note "cow-cost pinned to CPU $cpu"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow-cost" "${SK_QOPT[@]}" ||
-		sk_die "cow-cost failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/cow-cost" "${SK_QOPT[@]}" || return 0
 	local data="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
 	{
 		sk_summarize -b op -v ns_per_page "$data" | paste - <(sk_summarize -b op -v faults_per_page "$data" | cut -f3 | sed '1s/.*/faults_per_page/')
@@ -247,14 +232,15 @@ run_cow_cost() {
 	reps=$(sk_meta "$data" reps)
 	z=$(sk_calc "$z" %.0f) cw=$(sk_calc "$cw" %.0f) rd=$(sk_calc "$rd" %.0f) rr=$(sk_calc "$rr" %.0f) pw=$(sk_calc "$pw" %.0f)
 
-	sk_verdict_if "$fz >= 0.95 && $fz <= 1.1 && $fc >= 0.95 && $fc <= 1.1 && $fr < 0.05 && $frr < 0.05 && $fp < 0.05" \
-		"each pass measured what it claims (faults per page)" "zero, cow ~1; reads, private write ~0" \
-		"zero_fault $fz, cow_fault $fc, cow_read $fr, cow_reread $frr, private_write $fp faults/page (ru_minflt)"
-	sk_verdict_if "$cw > 1.1 * $z" "a CoW fault costs more than a demand-zero fault" "cow > 1.1 x zero" \
-		"cow $cw ns vs zero $z ns per page ($(sk_calc "$cw / $z" %.2f)x; median of $reps, $pages pages, CPU $cpu)" \
-		"copying 4 KiB costs more than zeroing it"
-	sk_verdict_if "$z > 5 * $pw" "a fault costs far more than a plain write" "zero > 5 x private write" \
-		"zero $z ns vs private write $pw ns per page ($(sk_calc "$z / $pw" %.2f)x)"
+	sk_check each-pass-measured-what-it-claims-faults-per-page "each pass measured what it claims (faults per page)" 'fz >= 0.95 && fz <= 1.1 && fc >= 0.95 && fc <= 1.1 && fr < 0.05 && frr < 0.05 && fp < 0.05' \
+		fz="$fz" fc="$fc" fr="$fr" frr="$frr" fp="$fp" --observed "zero_fault $fz, cow_fault $fc, cow_read $fr, cow_reread $frr, private_write $fp faults/page (ru_minflt)" \
+		--note "expected zero, cow ~1; reads, private write ~0"
+	sk_check a-cow-fault-costs-more-than-a-demand-zero-fault "a CoW fault costs more than a demand-zero fault" 'cw > 1.1 * z' \
+		cw="$cw" z="$z" --observed "cow $cw ns vs zero $z ns per page ($(sk_calc "$cw / $z" %.2f)x; median of $reps, $pages pages, CPU $cpu)" \
+		--note "expected cow > 1.1 x zero; copying 4 KiB costs more than zeroing it"
+	sk_check a-fault-costs-far-more-than-a-plain-write "a fault costs far more than a plain write" 'z > 5 * pw' \
+		z="$z" pw="$pw" --observed "zero $z ns vs private write $pw ns per page ($(sk_calc "$z / $pw" %.2f)x)" \
+		--note "expected zero > 5 x private write"
 
 	sk_plot "$HERE/cow-cost.gp" summary.tsv cow-cost
 	sk_summary <<EOF
@@ -267,16 +253,13 @@ Each bar is the median over $reps repetitions of one pass over $pages fresh 4 Ki
 - cow_read: $rd ns/page ($fr faults/page), a second read $rr ns/page
 - private_write: $pw ns/page ($fp faults/page)
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 3. shared-mem: separate after fork unless shared on purpose
 # ---------------------------------------------------------------------------
 run_shared_mem() {
-	sk_exp_begin shared-mem
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/shared-mem" ||
-		sk_die "shared-mem failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/shared-mem" || return 0
 	local data="$SK_EXP_DIR/data.tsv" start
 	start=$(sk_meta "$data" start)
 	val() { awk -F'\t' -v m="$1" -v s="$2" '!/^#/ && $1 == m && $2 == s {print $4}' "$data"; }
@@ -286,14 +269,15 @@ run_shared_mem() {
 	sp=$(val shared parent_after_wait) sc=$(val shared child_added_start)
 	wrong=$(awk -F'\t' '!/^#/ && h && $4 != $5 {n++} !/^#/ {h = 1} END {print n + 0}' "$data")
 
-	sk_verdict_if "$pp == $start + 1 && $pc == 2 * $start && $vp == $start + 1 && $vc == 2 * $start" \
-		"private memory: each process sees only its own updates" \
-		"parent $((start + 1)), child $((2 * start))" \
-		"MAP_PRIVATE: parent $pp, child $pc; global variable: parent $vp, child $vc"
-	sk_verdict_if "$sp == 2 * $start + 1 && $sc == 2 * $start + 1" \
-		"shared memory: the parent sees the child's updates" "both $((2 * start + 1))" \
-		"MAP_SHARED: parent $sp, child $sc"
-	sk_verdict_if "$wrong == 0" "every value as predicted" "0 mismatches" "$wrong mismatches in $(grep -vc '^#' "$data") rows (incl. header)"
+	sk_check private-memory-each-process-sees-only-its-own-updates "private memory: each process sees only its own updates" 'pp == start + 1 && pc == 2 * start && vp == start + 1 && vc == 2 * start' \
+		pp="$pp" start="$start" pc="$pc" vp="$vp" vc="$vc" --observed "MAP_PRIVATE: parent $pp, child $pc; global variable: parent $vp, child $vc" \
+		--note "expected parent $((start + 1)), child $((2 * start))"
+	sk_check shared-memory-the-parent-sees-the-child-s-updates "shared memory: the parent sees the child's updates" 'sp == 2 * start + 1 && sc == 2 * start + 1' \
+		sp="$sp" start="$start" sc="$sc" --observed "MAP_SHARED: parent $sp, child $sc" \
+		--note "expected both $((2 * start + 1))"
+	sk_check every-value-as-predicted "every value as predicted" 'wrong == 0' \
+		wrong="$wrong" --observed "$wrong mismatches in $(grep -vc '^#' "$data") rows (incl. header)" \
+		--note "expected 0 mismatches"
 
 	sk_summary <<EOF
 ## Private vs shared memory after fork
@@ -304,32 +288,28 @@ A counter starts at $start. After fork the parent adds 1, then the child adds $s
 - MAP_PRIVATE: parent $pp, child $pc
 - MAP_SHARED: parent $sp, child $sc
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 4. lock: lost updates and the locks that prevent them
 # ---------------------------------------------------------------------------
 run_lock() {
-	sk_exp_begin lock
 	local ncpu allowed
 	allowed=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)
 	read -ra _cpus <<<"$(sk_allowed_cpus)"
 	ncpu=${#_cpus[@]}
 	sk_note "lock: workers spread over CPUs $allowed (not pinned to one CPU: the race needs parallelism)"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/lock" -t "$LOCK_TOTAL" "${SK_QOPT[@]}" ||
-		sk_die "lock failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" "$HERE/lock" -t "$LOCK_TOTAL" "${SK_QOPT[@]}" || return 0
 	sk_note "lock: again with $LOCK_MANY increments (processes), $LOCK_MANY_PLAIN (plain ++) and $LOCK_MANY_THREADS (atomic, mutex), so that a race is certain"
 	# The wrong lock already loses in every run of the book's count, and spins
 	# for seconds at the large one: quick mode leaves it out there.
 	local many_modes=(--mode none --mode flock --mode fcntl)
 	((SK_QUICK)) || many_modes+=(--mode wrong_lock)
-	sk_run_prog "$SK_EXP_DIR/data-many.tsv" "$HERE/lock" -t "$LOCK_MANY" "${SK_QOPT[@]}" "${many_modes[@]}" ||
-		sk_die "lock failed (see $SK_LOG)"
-	sk_run_prog "$SK_EXP_DIR/data-many-plain.tsv" "$HERE/lock" -t "$LOCK_MANY_PLAIN" "${SK_QOPT[@]}" \
-		--mode thread_plain || sk_die "lock failed (see $SK_LOG)"
-	sk_run_prog "$SK_EXP_DIR/data-many-threads.tsv" "$HERE/lock" -t "$LOCK_MANY_THREADS" "${SK_QOPT[@]}" \
-		--mode thread_atomic --mode thread_mutex || sk_die "lock failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data-many.tsv" "$HERE/lock" -t "$LOCK_MANY" "${SK_QOPT[@]}" "${many_modes[@]}" || return 0
+	sk_prog "$SK_EXP_DIR/data-many-plain.tsv" "$HERE/lock" -t "$LOCK_MANY_PLAIN" "${SK_QOPT[@]}" \
+		--mode thread_plain || return 0
+	sk_prog "$SK_EXP_DIR/data-many-threads.tsv" "$HERE/lock" -t "$LOCK_MANY_THREADS" "${SK_QOPT[@]}" \
+		--mode thread_atomic --mode thread_mutex || return 0
 
 	# One table per mode: median lost, how many runs lost, for both totals.
 	{
@@ -414,12 +394,7 @@ $(sk_meta "$SK_EXP_DIR/data.tsv" workers) workers, spread over CPUs $allowed, ad
 - O_EXCL, flock, fcntl, atomic, mutex: exact in every run
 - threads, plain ++: $tl lost of $LOCK_TOTAL (median; $tlr of $runs runs lost any), $tm of $LOCK_MANY_PLAIN
 EOF
-	sk_exp_end
 }
 
-run_cow nothp
-run_cow thp
-run_cow_cost
-run_shared_mem
-run_lock
+sk_run_experiments
 sk_run_finish

@@ -9,6 +9,7 @@ for p in cow cow-cost shared-mem lock; do
 done
 
 bad_args "$drv" -c abc
+bad_args "$drv" -e nope
 bad_args "$drv" -c 9999
 bad_args "$drv" -c 0-1
 bad_args "$drv" -s abc
@@ -34,30 +35,15 @@ done
 tsv_ok "$d/cow/data.tsv" "rep stage process rss_kib pss_kib private_dirty_kib shared_dirty_kib minflt mem_available_kib used_kib" "cow data"
 tsv_ok "$d/cow-cost/data.tsv" "op rep ns_per_page faults_per_page" "cow-cost data"
 tsv_ok "$d/lock/data.tsv" "mode rep total final_count lost" "lock data"
-for c in "after fork nothing is copied (system memory)" "after fork the child owns no private copy" \
-	"child's writes take one fault per page" "after the child writes, memory grows by SIZE"; do
-	verdict_ok "$d/cow/verdict.tsv" "$c"
-done
-if grep -q $'\tSKIP\t' "$d/cow-thp/verdict.tsv" && grep -q '^cow-thp' "$d/cow-thp/verdict.tsv"; then
-	verdict_ok "$d/cow-thp/verdict.tsv" "cow-thp"
+verdicts_ok "$d/cow/verdict.tsv" after-fork-nothing-is-copied-system-memory after-fork-the-child-owns-no-private-copy child-s-writes-take-one-fault-per-page after-the-child-writes-memory-grows-by-size
+if grep -qE $'\tSKIP\t.*\t[a-z0-9-]+-runs$' "$d/cow-thp/verdict.tsv"; then
+	verdicts_ok "$d/cow-thp/verdict.tsv"   # the program skipped (no THP): SKIP with its reason
 else
-	for c in "with MADV_HUGEPAGE the touch takes one fault per huge page" \
-		"CoW of a huge page splits it and copies 4 KiB pages" "after fork the child owns no private copy"; do
-		verdict_ok "$d/cow-thp/verdict.tsv" "$c"
-	done
+	verdicts_ok "$d/cow-thp/verdict.tsv" with-madv-hugepage-the-touch-takes-one-fault-per-huge-page cow-of-a-huge-page-splits-it-and-copies-4-kib-pages after-fork-the-child-owns-no-private-copy
 fi
-for c in "each pass measured what it claims (faults per page)" "a CoW fault costs more than a demand-zero fault" \
-	"a fault costs far more than a plain write"; do
-	verdict_ok "$d/cow-cost/verdict.tsv" "$c"
-done
-for c in "private memory: each process sees only its own updates" "shared memory: the parent sees the child's updates"; do
-	verdict_ok "$d/shared-mem/verdict.tsv" "$c"
-done
-for c in "without a lock, processes lose updates" "a check-then-create lockfile still loses updates" \
-	"threads with plain ++ lose updates" "excl_lock is exact" "flock is exact" "fcntl is exact" \
-	"thread_atomic is exact" "thread_mutex is exact"; do
-	verdict_ok "$d/lock/verdict.tsv" "$c"
-done
+verdicts_ok "$d/cow-cost/verdict.tsv" each-pass-measured-what-it-claims-faults-per-page a-cow-fault-costs-more-than-a-demand-zero-fault a-fault-costs-far-more-than-a-plain-write
+verdicts_ok "$d/shared-mem/verdict.tsv" private-memory-each-process-sees-only-its-own-updates shared-memory-the-parent-sees-the-child-s-updates
+verdicts_ok "$d/lock/verdict.tsv" without-a-lock-processes-lose-updates a-check-then-create-lockfile-still-loses-updates threads-with-plain-lose-updates excl-lock-is-exact flock-is-exact fcntl-is-exact thread-atomic-is-exact thread-mutex-is-exact
 if command -v gnuplot >/dev/null; then
 	ok "plots drawn (PNG and SVG)" test -s "$d/cow/cow.png" -a -s "$d/cow-cost/cow-cost.svg" -a -s "$d/lock/lock.png"
 else
