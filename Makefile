@@ -77,6 +77,13 @@ deps:
 check: deps all asan
 	prove --timer $(TESTS)
 
+# vm: boot Debian 12's Linux 6.1 (CFS, pure cgroup v2) in a throwaway VM and run every test file
+# marked '# shikumi: vm' inside it (tests/vm/); make check does the same through tests/vm.t.
+.PHONY: check-vm
+check-vm: deps all
+	prove -v tests/vm.t
+SHELL_SCRIPTS += tests/vm/run-in-vm tests/vm/check-vm $(wildcard tests/vm/*.t)
+
 # make run [CH=ch01-syscall] [FULL=1] [LABEL=name]
 run: deps all
 	scripts/run-all $(if $(FULL),--full) $(if $(LABEL),--label $(LABEL)) $(CH)
@@ -105,6 +112,7 @@ help:
 	@echo '                  write results/<stamp>-<host>/ with data, graphs and report.html'
 	@echo '                  CH=ch01-syscall  only that chapter;  FULL=1  full sizes;  LABEL=x'
 	@echo '  make check      build (also with ASan+UBSan) and run all tests through prove'
+	@echo '  make check-vm   the tests that need a real pure-cgroup-v2 6.1 kernel, in a throwaway VM'
 	@echo '  make report     (re)write report.html and report.md for RUN=dir (default: latest)'
 	@echo '  make plots      redraw every graph of RUN=dir (default: latest) from its data'
 	@echo '  make bench      our numbers next to the peer tools (perf bench, hyperfine, fio)'
