@@ -4,21 +4,9 @@
 # signals that can and cannot be caught, where a program lands in memory
 # (ASLR), and what creating a process costs as the parent grows.
 #
-# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-s MAX_SIZE] [-n RUNS]
-# Experiments, each in RUNDIR/ch02-process/<name>/:
-#   fork         fork: parent and child report pid/ppid/return value; the
-#                stdio buffer duplicated by fork without fflush (stdout a pipe)
-#   exec         fork+execve and posix_spawn of pidinfo: same pid, new program
-#   wait-status  exit code, exit(256), SIGTERM, core dump, stop/continue decoded
-#   states       R S D T Z from /proc/PID/stat, orphan and daemon re-parenting,
-#                process groups and sessions
-#   signals      SIGINT ignored, SIGTERM caught, SIGKILL/SIGSTOP not catchable,
-#                SigIgn/SigCgt from /proc/PID/status
-#   aslr         PIE and non-PIE builds run several times: addresses of text,
-#                data, heap, stack, mmap, libc; ELF entry point vs AT_ENTRY
-#   spawn-cost   fork, vfork, fork+exec, posix_spawn, pthread_create vs parent
-#                memory 1 MiB .. MAX_SIZE (quick: up to 256 MiB), pinned; fork
-#                again with the memory in transparent huge pages
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s MAX_SIZE] [-n RUNS]
+# Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
+# each in RUNDIR/ch02-process/<name>/.
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots).
 #   The core-dump case needs core_pattern to name a plain file (else noted).
 # eg,
@@ -31,9 +19,17 @@ source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch02-process"
 CHAPTER=ch02-process
 
+sk_experiment fork run_fork "fork returns twice: parent and child report pid, ppid and the return value"
+sk_experiment exec run_exec "fork+execve and posix_spawn of pidinfo: same pid, new program"
+sk_experiment wait-status run_wait_status "exit code, exit(256), SIGTERM, core dump, stop/continue decoded"
+sk_experiment states run_states "R S D T Z from /proc/PID/stat; orphans and daemons re-parented"
+sk_experiment signals run_signals "SIGINT ignored, SIGTERM caught, SIGKILL and SIGSTOP not catchable"
+sk_experiment aslr run_aslr "PIE and non-PIE builds run several times: where text, heap, stack, libc land"
+sk_experiment spawn-cost run_spawn_cost "fork, vfork, fork+exec, posix_spawn, pthread_create vs parent memory"
+
 usage() {
 	cat <<EOF
-Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-s MAX_SIZE] [-n RUNS]
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s MAX_SIZE] [-n RUNS]
 The life of a process: fork, exec, wait, states, signals, ASLR, creation cost.
 
 $(sk_std_usage)
@@ -48,7 +44,7 @@ EOF
 }
 
 max_size="" runs=""
-while getopts ":qc:o:hs:n:" opt; do
+while getopts ":qc:o:he:s:n:" opt; do
 	case $opt in
 	s) max_size=$OPTARG ;;
 	n) sk_check_int -n "$OPTARG" 2 100; runs=$((10#$OPTARG)) ;;
@@ -81,19 +77,19 @@ sc_args=("${SK_QOPT[@]}" "${size_args[@]}")
 # 1. fork: one call, two returns; and why fflush comes first
 # ---------------------------------------------------------------------------
 run_fork() {
-	sk_exp_begin fork
-	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/fork" || sk_die "fork failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" "$HERE/fork" || return 0
 	local d="$SK_EXP_DIR/data.tsv" ppid_pid pret cpid cppid cret
 	ppid_pid=$(sk_tsv_get "$d" role parent pid)
 	pret=$(sk_tsv_get "$d" role parent fork_returned)
 	cpid=$(sk_tsv_get "$d" role child pid)
 	cppid=$(sk_tsv_get "$d" role child ppid)
 	cret=$(sk_tsv_get "$d" role child fork_returned)
-	sk_verdict_if "$pret == $cpid && $cret == 0 && $cpid != $ppid_pid" "fork returns twice" \
-		"parent gets the child's pid, child gets 0" \
-		"parent $ppid_pid got $pret, child $cpid got $cret"
-	sk_verdict_if "$cppid == $ppid_pid" "the child's parent is the caller" "child ppid == parent pid" \
-		"child ppid $cppid, parent pid $ppid_pid"
+	sk_check fork-returns-twice "fork returns twice" 'pret == cpid && cret == 0 && cpid != ppid_pid' \
+		pret="$pret" cpid="$cpid" cret="$cret" ppid_pid="$ppid_pid" --observed "parent $ppid_pid got $pret, child $cpid got $cret" \
+		--note "expected parent gets the child's pid, child gets 0"
+	sk_check the-child-s-parent-is-the-caller "the child's parent is the caller" 'cppid == ppid_pid' \
+		cppid="$cppid" ppid_pid="$ppid_pid" --observed "child ppid $cppid, parent pid $ppid_pid" \
+		--note "expected child ppid == parent pid"
 
 	# The same line printed before fork, stdout a pipe (fully buffered).
 	local mode n_no n_yes
@@ -102,10 +98,9 @@ run_fork() {
 	done
 	n_no=$(grep -c 'before fork' "$SK_EXP_DIR/buffering-no-fflush.txt" || true)
 	n_yes=$(grep -c 'before fork' "$SK_EXP_DIR/buffering-fflush.txt" || true)
-	sk_verdict_if "$n_no == 2 && $n_yes == 1" "without fflush, fork duplicates buffered output" \
-		"line printed twice without fflush, once with" \
-		"no-fflush: $n_no times, fflush: $n_yes time(s) (stdout a pipe, child ends with exit())" \
-		"on a terminal stdout is line-buffered and the bug hides"
+	sk_check without-fflush-fork-duplicates-buffered-output "without fflush, fork duplicates buffered output" 'n_no == 2 && n_yes == 1' \
+		n_no="$n_no" n_yes="$n_yes" --observed "no-fflush: $n_no times, fflush: $n_yes time(s) (stdout a pipe, child ends with exit())" \
+		--note "expected line printed twice without fflush, once with; on a terminal stdout is line-buffered and the bug hides"
 	sk_summary <<EOF
 ## fork returns twice
 
@@ -114,16 +109,14 @@ One call to fork() returned $pret (the child's pid) in the parent, pid $ppid_pid
 - parent $ppid_pid: fork returned $pret; child $cpid: fork returned $cret, ppid $cppid
 - "printed before fork" appears $n_no times without fflush, $n_yes with fflush
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 2. exec: the same pid runs another program (fork+exec and posix_spawn)
 # ---------------------------------------------------------------------------
 run_exec() {
-	sk_exp_begin exec
-	sk_run_prog "$SK_EXP_DIR/fork-exec.tsv" "$HERE/fork-exec" || sk_die "fork-exec failed (see $SK_LOG)"
-	sk_run_prog "$SK_EXP_DIR/spawn.tsv" "$HERE/spawn" || sk_die "spawn failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/fork-exec.tsv" "$HERE/fork-exec" || return 0
+	sk_prog "$SK_EXP_DIR/spawn.tsv" "$HERE/spawn" || return 0
 	{
 		cat "$SK_EXP_DIR/fork-exec.tsv"
 		grep -v '^#' "$SK_EXP_DIR/spawn.tsv" | tail -n +2
@@ -166,14 +159,12 @@ fork-exec forked pid $bpid, which reported itself as running $bexe, then called 
 - fork+exec: pid $bpid before exec ($bexe) = pid $apid after exec ($aexe)
 - posix_spawn: returned $sret, child reports pid $spid, ppid $sppid
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 3. wait-status: what waitpid says about a child
 # ---------------------------------------------------------------------------
 run_wait_status() {
-	sk_exp_begin wait-status
 	local rc=0
 	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/wait-status" || rc=$?
 	((rc == 0 || rc == 1)) || sk_die "wait-status failed (see $SK_LOG)"
@@ -206,15 +197,13 @@ Each child ended (or changed) in one way the parent caused, and waitpid returned
 
 $table
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 4. states: R S D T Z, orphans, daemons, process groups and sessions
 # ---------------------------------------------------------------------------
 run_states() {
-	sk_exp_begin states
-	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/states" || sk_die "states failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" "$HERE/states" || return 0
 	local d="$SK_EXP_DIR/data.tsv" what st letter
 	for what in running:R sleeping:S stopped:T zombie:Z; do
 		letter=${what#*:} what=${what%:*}
@@ -270,12 +259,15 @@ run_states() {
 		sk_verdict "PR_SET_CHILD_SUBREAPER catches orphans" "orphan's ppid == us" "prctl failed" SKIP \
 			"$(sk_tsv_get "$d" what orphan_subreaper note)"
 	else
-		sk_verdict_if "$sppid == $self" "PR_SET_CHILD_SUBREAPER catches orphans" "orphan's ppid == us" \
-			"orphan $spid: ppid $sppid, states is $self"
+		sk_check pr-set-child-subreaper-catches-orphans "PR_SET_CHILD_SUBREAPER catches orphans" 'sppid == self' \
+			sppid="$sppid" self="$self" --observed "orphan $spid: ppid $sppid, states is $self" \
+			--note "expected orphan's ppid == us"
 	fi
 	gpid=$(sk_tsv_get "$d" what new_pgroup pid)
 	gpgrp=$(sk_tsv_get "$d" what new_pgroup pgrp)
-	sk_verdict_if "$gpid == $gpgrp" "setpgid makes a new process group" "pgrp == pid" "pid $gpid, pgrp $gpgrp"
+	sk_check setpgid-makes-a-new-process-group "setpgid makes a new process group" 'gpid == gpgrp' \
+		gpid="$gpid" gpgrp="$gpgrp" --observed "pid $gpid, pgrp $gpgrp" \
+		--note "expected pgrp == pid"
 
 	local table
 	table=$(awk -F'\t' '/^#/ {next} !h {h=1; next} {printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7}' "$d")
@@ -288,14 +280,12 @@ Each child was put in one state and read from outside through /proc/PID/stat: a 
 |---|---|---|---|---|---|---|
 $table
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 5. signals: what can be ignored or caught, and what cannot
 # ---------------------------------------------------------------------------
 run_signals() {
-	sk_exp_begin signals
 	local rc=0
 	sk_run_prog "$SK_EXP_DIR/data.tsv" "$HERE/signals" || rc=$?
 	((rc == 0 || rc == 1)) && [[ -f $SK_EXP_DIR/data.tsv ]] || sk_die "signals failed (see $SK_LOG)"
@@ -337,20 +327,18 @@ The child set SIGINT to SIG_IGN and a handler for SIGTERM; /proc/PID/status then
 - SigIgn $ign, SigCgt $cgt
 - SIGINT: $(obs send_sigint); SIGTERM: $(obs send_sigterm); SIGKILL: $(obs send_sigkill)
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 6. aslr: PIE vs non-PIE, run after run
 # ---------------------------------------------------------------------------
 run_aslr() {
-	sk_exp_begin aslr
 	local va have_nopie=1
 	va=$(cat /proc/sys/kernel/randomize_va_space 2>/dev/null || echo "?")
-	sk_run_prog "$SK_EXP_DIR/pie.tsv" "$HERE/aslr" -n "$runs" || sk_die "aslr failed (see $SK_LOG)"
-	sk_run_prog "$SK_EXP_DIR/pie-norandomize.tsv" "$HERE/aslr" -n 2 -R || sk_die "aslr -R failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/pie.tsv" "$HERE/aslr" -n "$runs" || return 0
+	sk_prog "$SK_EXP_DIR/pie-norandomize.tsv" "$HERE/aslr" -n 2 -R || return 0
 	if [[ -x $HERE/aslr-nopie ]]; then
-		sk_run_prog "$SK_EXP_DIR/nopie.tsv" "$HERE/aslr-nopie" -n "$runs" || sk_die "aslr-nopie failed (see $SK_LOG)"
+		sk_prog "$SK_EXP_DIR/nopie.tsv" "$HERE/aslr-nopie" -n "$runs" || return 0
 	else
 		have_nopie=0
 	fi
@@ -382,8 +370,9 @@ run_aslr() {
 	rt=$(sk_tsv_get "$s" region text pie_norandomize_distinct)
 	ent_bad=$(awk -F'\t' '/^#/ {next} !h {h=1; next} $5 == "elf_entry" {e[$1 $2 $4] = $6} $5 == "at_entry" {a[$1 $2 $4] = $6}
 		END {for (k in e) if (e[k] != a[k]) n++; print n + 0}' "$d")
-	sk_verdict_if "$ent_bad == 0" "the ELF entry point is where the kernel starts the program" \
-		"e_entry (+ load base for PIE) == AT_ENTRY in every run" "$ent_bad mismatches"
+	sk_check the-elf-entry-point-is-where-the-kernel-starts-the-program "the ELF entry point is where the kernel starts the program" 'ent_bad == 0' \
+		ent_bad="$ent_bad" --observed "$ent_bad mismatches" \
+		--note "expected e_entry (+ load base for PIE) == AT_ENTRY in every run"
 	case $va in
 	0) sk_verdict "PIE text address changes across runs" "$runs distinct of $runs" "$pt distinct" SKIP \
 		"kernel.randomize_va_space=0: ASLR is off on this machine" ;;
@@ -391,13 +380,15 @@ run_aslr() {
 		"different in (almost) every run" "$pt distinct text addresses in $runs runs" "randomize_va_space=$va" ;;
 	esac
 	if ((have_nopie)); then
-		sk_verdict_if "$nt == 1" "non-PIE text address stays" "1 distinct address in $runs runs" \
-			"$nt distinct ($(sk_tsv_get "$s" region text nopie_example))"
+		sk_check non-pie-text-address-stays "non-PIE text address stays" 'nt == 1' \
+			nt="$nt" --observed "$nt distinct ($(sk_tsv_get "$s" region text nopie_example))" \
+			--note "expected 1 distinct address in $runs runs"
 	else
 		sk_verdict "non-PIE text address stays" "1 distinct address" "aslr-nopie not built" SKIP "build with make"
 	fi
-	sk_verdict_if "$rt == 1" "ADDR_NO_RANDOMIZE pins a PIE" "1 distinct text address in 2 runs" \
-		"$rt distinct ($(awk -F'\t' '$4 == 1 && $5 == "text" {print $6; exit}' "$d"))" "personality(2), as setarch -R"
+	sk_check addr-no-randomize-pins-a-pie "ADDR_NO_RANDOMIZE pins a PIE" 'rt == 1' \
+		rt="$rt" --observed "$rt distinct ($(awk -F'\t' '$4 == 1 && $5 == "text" {print $6; exit}' "$d"))" \
+		--note "expected 1 distinct text address in 2 runs; personality(2), as setarch -R"
 	sk_plot "$HERE/aslr.gp" summary.tsv aslr "$runs"
 	local table
 	table=$(awk -F'\t' '/^#/ {next} !h {h=1; next} {printf "| %s | %s | %s | %s | %s | %s |\n", $1, $5, $2, $6, $3, $4}' "$s")
@@ -410,17 +401,14 @@ The same source built as a position-independent executable (ELF type DYN) and as
 |---|---|---|---|---|---|
 $table
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 7. spawn-cost: creation cost vs parent memory
 # ---------------------------------------------------------------------------
 run_spawn_cost() {
-	sk_exp_begin spawn-cost
 	sk_note "spawn-cost pinned to CPU $cpu"
-	sk_run_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/spawn-cost" "${sc_args[@]}" ||
-		sk_die "spawn-cost failed (see $SK_LOG)"
+	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/spawn-cost" "${sc_args[@]}" || return 0
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" thp_mode have_thp=0
 	# The same fork with the parent's memory in transparent huge pages: one
 	# PMD entry per 2 MiB instead of 512 PTEs (rows appended as fork_thp).
@@ -454,27 +442,29 @@ run_spawn_cost() {
 	local hs hb
 	hs=$(sk_calc "$small / 1048576" "%g MiB")
 	hb=$(sk_calc "$big / 1048576" "%g MiB")
-	sk_verdict_if "$fb >= 3 * $fs" "fork cost grows with the parent's memory" ">= 3x from $hs to $hb" \
-		"fork: $fs us at $hs, $fb us at $hb ($(sk_calc "$fb / $fs")x)" "page tables are copied, then torn down at exit"
+	sk_check fork-cost-grows-with-the-parent-s-memory "fork cost grows with the parent's memory" 'fb >= 3 * fs' \
+		fb="$fb" fs="$fs" --observed "fork: $fs us at $hs, $fb us at $hb ($(sk_calc "$fb / $fs")x)" \
+		--note "expected >= 3x from $hs to $hb; page tables are copied, then torn down at exit"
 	for m in vfork:"$vs":"$vb" posix_spawn:"$ps":"$pb" pthread:"$ts":"$tb"; do
 		IFS=: read -r name lo hi <<<"$m"
 		r=$(sk_calc "$hi / $lo")
-		sk_verdict_if "$hi < 2 * $lo" "$name cost stays flat" "< 2x from $hs to $hb" \
-			"$name: $lo us at $hs, $hi us at $hb (${r}x)" "nothing is copied"
+		sk_check "$(sk_slug "$name")-cost-stays-flat" "$name cost stays flat" 'hi < 2 * lo' \
+			hi="$hi" lo="$lo" --observed "$name: $lo us at $hs, $hi us at $hb (${r}x)" \
+			--note "expected < 2x from $hs to $hb; nothing is copied"
 	done
 	local hbig=""
 	if ((have_thp)); then
 		hbig=$(med fork_thp "$big")
-		sk_verdict_if "$hbig * 3 < $fb" "huge pages make fork of a big parent cheap" \
-			"fork with THP < 1/3 of fork with 4 KiB pages at $hb" \
-			"fork at $hb: $fb us (4 KiB pages) vs $hbig us (THP, $(sk_calc "$fb / $hbig")x less)" \
-			"one PMD entry per 2 MiB instead of 512 PTEs"
+		sk_check huge-pages-make-fork-of-a-big-parent-cheap "huge pages make fork of a big parent cheap" 'hbig * 3 < fb' \
+			hbig="$hbig" fb="$fb" --observed "fork at $hb: $fb us (4 KiB pages) vs $hbig us (THP, $(sk_calc "$fb / $hbig")x less)" \
+			--note "expected fork with THP < 1/3 of fork with 4 KiB pages at $hb; one PMD entry per 2 MiB instead of 512 PTEs"
 	else
 		sk_verdict "huge pages make fork of a big parent cheap" "fork with THP < 1/3 of 4 KiB" "THP '$thp_mode'" SKIP \
 			"transparent huge pages unavailable or set to never"
 	fi
-	sk_verdict_if "$pb * 3 < $eb" "posix_spawn beats fork+exec for a big parent" "posix_spawn < 1/3 of fork+exec at $hb" \
-		"posix_spawn $pb us vs fork+exec $eb us at $hb"
+	sk_check posix-spawn-beats-fork-exec-for-a-big-parent "posix_spawn beats fork+exec for a big parent" 'pb * 3 < eb' \
+		pb="$pb" eb="$eb" --observed "posix_spawn $pb us vs fork+exec $eb us at $hb" \
+		--note "expected posix_spawn < 1/3 of fork+exec at $hb"
 	sk_plot "$HERE/spawn-cost.gp" summary.tsv spawn-cost
 	sk_summary <<EOF
 ## Process creation cost vs the parent's memory (CPU $cpu)
@@ -486,14 +476,7 @@ Each point is the median time to create a child and reap it (or create and join 
 - vfork: $vs -> $vb us; pthread_create+join: $ts -> $tb us
 - fork with the parent's memory in transparent huge pages (MADV_HUGEPAGE): ${hbig:-not measured} us at $hb
 EOF
-	sk_exp_end
 }
 
-run_fork
-run_exec
-run_wait_status
-run_states
-run_signals
-run_aslr
-run_spawn_cost
+sk_run_experiments
 sk_run_finish

@@ -4,17 +4,9 @@
 # processes, nice weights, real/user/sys, the cost of a context switch, and
 # a real-time task starving a normal one.
 #
-# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
-# Experiments, each in RUNDIR/ch03-sched/<name>/:
-#   slices     sched 1..MAX_NPROC workers pinned to CPU: progress vs time (the
-#              book's figure), who is on the CPU, measured slice vs the kernel's
-#   nice       two workers on CPU, nice 0 vs nice NICE: CPU share vs the weight table
-#   cpuperf    N = 1 .. 2 x CPUs identical processes, all on CPU and free on all
-#              CPUs: average turnaround and throughput
-#   time       real/user/sys of a busy, a sleeping, a syscall-heavy process and of
-#              two busy processes on two CPUs
-#   ctxsw      a word ping-ponged over pipes: same CPU, two CPUs, one process
-#   rt         a SCHED_FIFO worker against a normal one on CPU (SKIP without privilege)
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
+# Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
+# each in RUNDIR/ch03-sched/<name>/.
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), root or
 #   CAP_SYS_NICE for the rt experiment.
 # eg,
@@ -30,9 +22,16 @@ CHAPTER=ch03-sched
 RESOLUTION_MS=1            # the book's: one sample per ms of work
 SLICE_BAND_MS="0.5 30"     # a plausible slice: above an interrupt, below the old CFS periods
 
+sk_experiment slices run_slices "1..MAX_NPROC workers on one CPU: progress over time, time slices, turnaround"
+sk_experiment nice run_nice "two workers on CPU, nice 0 vs nice NICE: CPU share vs the weight table"
+sk_experiment cpuperf run_cpuperf "1 .. 2 x CPUs identical processes, on one CPU and on all: throughput, turnaround"
+sk_experiment time run_time "real/user/sys of busy, sleeping, syscall-heavy and multi-process work"
+sk_experiment ctxsw run_ctxsw "a word ping-ponged over pipes: same CPU, two CPUs, one process"
+sk_experiment rt run_rt "a SCHED_FIFO worker against a normal one on CPU (SKIP without privilege)"
+
 usage() {
 	cat <<EOF
-Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
 The process scheduler: time slices, turnaround/throughput, nice, real/user/sys,
 context-switch cost, SCHED_FIFO.
 
@@ -48,7 +47,7 @@ EOF
 }
 
 maxn=4 total="" nicek=5
-while getopts ":qc:o:hn:t:k:" opt; do
+while getopts ":qc:o:he:n:t:k:" opt; do
 	case $opt in
 	n) sk_check_int -n "$OPTARG" 2 8; maxn=$((10#$OPTARG)) ;;
 	t) sk_check_int -t "$OPTARG" 10 10000; total=$((10#$OPTARG)) ;;
@@ -168,7 +167,6 @@ judge() {
 # 1. slices: NPROC workers take turns on one CPU
 # ---------------------------------------------------------------------------
 run_slices() {
-	sk_exp_begin slices
 	local n d=$SK_EXP_DIR
 	# run sched for N = 1..maxn (all of them again if the CPU was busy)
 	slices_measure() {
@@ -233,11 +231,12 @@ run_slices() {
 		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" FAIL \
 			"a worker ran to completion in one go?"
 	fi
-	sk_verdict_if "$runs > 0 && $med >= $lo && $med <= $hi" "median slice is plausible for this kernel" \
-		"$lo..$hi ms; $expected_txt" "median $med ms (p10 $p10, p90 $p90, $runs runs, N=2..$maxn)" \
-		"Linux $(uname -r); the book's CFS gave ~12 ms for 2 processes"
-	sk_verdict_if "$ovh < 1" "recording a sample does not distort the trace" "< 1 % of the ${RESOLUTION_MS} ms resolution" \
-		"${ovh} % ($(sk_meta "$d/raw/trace-1.tsv" record_overhead_ns_per_sample) ns per sample; clock checks $(sk_meta "$d/raw/trace-1.tsv" gap_check_overhead_pct) % of the work)"
+	sk_check median-slice-is-plausible-for-this-kernel "median slice is plausible for this kernel" 'runs > 0 && med >= lo && med <= hi' \
+		runs="$runs" med="$med" lo="$lo" hi="$hi" --observed "median $med ms (p10 $p10, p90 $p90, $runs runs, N=2..$maxn)" \
+		--note "expected $lo..$hi ms; $expected_txt; Linux $(uname -r); the book's CFS gave ~12 ms for 2 processes"
+	sk_check recording-a-sample-does-not-distort-the-trace "recording a sample does not distort the trace" 'ovh < 1' \
+		ovh="$ovh" --observed "${ovh} % ($(sk_meta "$d/raw/trace-1.tsv" record_overhead_ns_per_sample) ns per sample; clock checks $(sk_meta "$d/raw/trace-1.tsv" gap_check_overhead_pct) % of the work)" \
+		--note "expected < 1 % of the ${RESOLUTION_MS} ms resolution"
 
 	sk_plot "$HERE/progress.gp" data.tsv progress "$maxn"
 	sk_plot "$HERE/progress.gp" data.tsv progress-zoom "$maxn" 50
@@ -257,14 +256,12 @@ Each worker does $total ms of busy work and records its progress after every ${R
 - recording overhead: ${ovh} % of the resolution
 - other processes used ${OTHERS_PCT} % of CPU $cpu during the runs
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 2. nice: CPU share follows the weight table
 # ---------------------------------------------------------------------------
 run_nice() {
-	sk_exp_begin nice
 	local d=$SK_EXP_DIR ntotal
 	ntotal=$( ((SK_QUICK)) && echo 200 || echo 500)
 	sk_note "sched -n $nicek 2 $ntotal $RESOLUTION_MS pinned to CPU $cpu"
@@ -280,11 +277,12 @@ run_nice() {
 	f0=$(sk_tsv_get "$d/workers.tsv" proc 0 finish_ms)
 	f1=$(sk_tsv_get "$d/workers.tsv" proc 1 finish_ms)
 	cs=$(sk_meta "$d/data.tsv" cgroup)
-	sk_verdict_if "$s0 >= $e0 - 10 && $s0 <= $e0 + 10" "CPU share follows the nice weights" \
-		"nice 0: ${e0} % +/- 10 (weights $w0 vs $w1)" "nice 0: ${s0} %, nice $nicek: ${s1} % (while both ran)" \
-		"both forked by one parent: same autogroup ($(sk_meta "$d/data.tsv" sched_autogroup_enabled)) and cgroup $cs"
-	sk_verdict_if "$f0 < $f1" "the nice-0 worker finishes first" "nice 0 < nice $nicek" \
-		"nice 0 at $f0 ms, nice $nicek at $f1 ms"
+	sk_check cpu-share-follows-the-nice-weights "CPU share follows the nice weights" 's0 >= e0 - 10 && s0 <= e0 + 10' \
+		s0="$s0" e0="$e0" --observed "nice 0: ${s0} %, nice $nicek: ${s1} % (while both ran)" \
+		--note "expected nice 0: ${e0} % +/- 10 (weights $w0 vs $w1); both forked by one parent: same autogroup ($(sk_meta "$d/data.tsv" sched_autogroup_enabled)) and cgroup $cs"
+	sk_check the-nice-0-worker-finishes-first "the nice-0 worker finishes first" 'f0 < f1' \
+		f0="$f0" f1="$f1" --observed "nice 0 at $f0 ms, nice $nicek at $f1 ms" \
+		--note "expected nice 0 < nice $nicek"
 	sk_plot "$HERE/nice.gp" data.tsv nice "$nicek"
 	sk_summary <<EOF
 ## nice 0 against nice $nicek on CPU $cpu
@@ -295,18 +293,16 @@ Two workers forked by one parent share CPU $cpu, the second at nice $nicek. The 
 - finish: nice 0 at $f0 ms, nice $nicek at $f1 ms
 - autogroup: $(sk_meta "$d/data.tsv" sched_autogroup_enabled); cgroup: $cs
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 3. cpuperf: turnaround and throughput vs number of processes
 # ---------------------------------------------------------------------------
 run_cpuperf() {
-	sk_exp_begin cpuperf
 	local d=$SK_EXP_DIR nall
 	nall=$(sk_allowed_cpus | wc -w)
 	sk_note "cpuperf: mode one on CPU $cpu, mode all on CPUs $(sk_allowed_cpus | tr ' ' ,)"
-	cpuperf_measure() { sk_run_prog "$d/data.tsv" "$HERE/cpuperf" "${SK_QOPT[@]}" -c "$cpu" || sk_die "cpuperf failed (see $SK_LOG)"; }
+	cpuperf_measure() { sk_prog "$d/data.tsv" "$HERE/cpuperf" "${SK_QOPT[@]}" -c "$cpu" || return 0; }
 	cpuperf_ours() { sum_cols cpu_ms "$d/data.tsv"; }
 	quietly "$(sk_allowed_cpus)" cpuperf_measure cpuperf_ours
 	local v
@@ -358,16 +354,14 @@ N identical processes, each with $(sk_meta "$d/data.tsv" work_ms) ms of work, st
 - all CPUs: throughput $a1 (N=1), $ac (N=$nall), $a2c (N=$maxn1) /s
 - other processes used ${OTHERS_PCT} % of the CPUs during the run
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 4. time: real vs user vs sys
 # ---------------------------------------------------------------------------
 run_time() {
-	sk_exp_begin time
 	local d=$SK_EXP_DIR
-	time_measure() { sk_run_prog "$d/data.tsv" "$HERE/timeacct" "${SK_QOPT[@]}" -c "$cpu" || sk_die "timeacct failed (see $SK_LOG)"; }
+	time_measure() { sk_prog "$d/data.tsv" "$HERE/timeacct" "${SK_QOPT[@]}" -c "$cpu" || return 0; }
 	time_ours() { sum_cols "user_ms sys_ms" "$d/data.tsv"; }
 	quietly "$(sk_allowed_cpus)" time_measure time_ours
 	local kind col
@@ -409,30 +403,28 @@ Each kind of process runs for $(sk_meta "$d/data.tsv" duration_ms) ms of wall ti
 - busy2: real ${b2r:-skipped}, user ${b2u:-}, sys ${b2s:-} ms
 - other processes used ${OTHERS_PCT} % of the CPUs during the run
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 5. ctxsw: the cost of a context switch
 # ---------------------------------------------------------------------------
 run_ctxsw() {
-	sk_exp_begin ctxsw
 	local d=$SK_EXP_DIR other
 	other=$(sk_other_cpu "$cpu")
-	sk_run_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+-C "$other"} ||
-		sk_die "ctxsw-cost failed (see $SK_LOG)"
+	sk_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+-C "$other"} || return 0
 	sk_summarize -b placement -v ns_per_roundtrip "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
 	local s="$d/summary.tsv" self same cross sw
 	self=$(sk_tsv_get "$s" placement self median)
 	same=$(sk_tsv_get "$s" placement same median)
 	cross=$(sk_tsv_get "$s" placement cross median)
 	sw=$(sk_calc "($same - $self) / 2")
-	sk_verdict_if "$same > 1.2 * $self" "two processes on one CPU pay for switching" "same-CPU round trip > 1.2 x pipe traffic alone" \
-		"same CPU $same ns, one process $self ns per round trip: ~$sw ns per switch" "CPU $cpu"
+	sk_check two-processes-on-one-cpu-pay-for-switching "two processes on one CPU pay for switching" 'same > 1.2 * self' \
+		same="$same" self="$self" --observed "same CPU $same ns, one process $self ns per round trip: ~$sw ns per switch" \
+		--note "expected same-CPU round trip > 1.2 x pipe traffic alone; CPU $cpu"
 	if [[ -n $other ]]; then
-		sk_verdict_if "$cross > 0" "a cross-CPU round trip is measured" "a number" \
-			"CPUs $cpu+$other: $cross ns per round trip ($(sk_calc "$cross / $same")x the same-CPU one)" \
-			"each wake-up crosses CPUs (IPI; on a VM an idle vCPU exits and re-enters)"
+		sk_check a-cross-cpu-round-trip-is-measured "a cross-CPU round trip is measured" 'cross > 0' \
+			cross="$cross" --observed "CPUs $cpu+$other: $cross ns per round trip ($(sk_calc "$cross / $same")x the same-CPU one)" \
+			--note "expected a number; each wake-up crosses CPUs (IPI; on a VM an idle vCPU exits and re-enters)"
 	else
 		sk_verdict "a cross-CPU round trip is measured" "2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed"
 		cross=nan
@@ -447,30 +439,24 @@ Two processes pass a word back and forth over two pipes (perf bench sched pipe's
 - same CPU: $same ns per round trip, ~$sw ns per switch
 - different CPUs: $cross ns per round trip
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 6. rt: SCHED_FIFO starves a normal task (bounded, RT throttling aware)
 # ---------------------------------------------------------------------------
 run_rt() {
-	sk_exp_begin rt
-	local d=$SK_EXP_DIR rtotal rc=0
+	local d=$SK_EXP_DIR rtotal
 	rtotal=$( ((SK_QUICK)) && echo 1200 || echo 2500)
 	sk_note "sched --fifo 2 $rtotal $RESOLUTION_MS pinned to CPU $cpu (worker 0 SCHED_FIFO, bounded by RLIMIT_RTTIME)"
-	sk_run_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" --fifo -w "$d/workers.tsv" -R "$d/runs.tsv" \
-		2 "$rtotal" "$RESOLUTION_MS" || rc=$?
-	if ((rc == 4)); then
-		sk_skip_exp "SCHED_FIFO not permitted (needs root or CAP_SYS_NICE, and an RT budget in this cgroup)"
+	if ! sk_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" --fifo -w "$d/workers.tsv" -R "$d/runs.tsv" \
+		2 "$rtotal" "$RESOLUTION_MS"; then
 		sk_summary <<EOF
 ## SCHED_FIFO against a normal task: skipped
 
 Setting SCHED_FIFO needs root or CAP_SYS_NICE (and, with RT group scheduling, a cpu.rt_runtime_us budget in the cgroup). Run as root to see the normal worker starve.
 EOF
-		sk_exp_end
 		return 0
 	fi
-	((rc == 0)) || sk_die "sched --fifo failed (see $SK_LOG)"
 	local f0 f1 s1 rtr rtp first1 share_lim
 	f0=$(sk_tsv_get "$d/workers.tsv" proc 0 finish_ms)
 	f1=$(sk_tsv_get "$d/workers.tsv" proc 1 finish_ms)
@@ -483,11 +469,12 @@ EOF
 	else
 		share_lim=5
 	fi
-	sk_verdict_if "$s1 <= $share_lim + 10" "a SCHED_FIFO task starves a normal one" \
-		"normal worker's share while the FIFO one runs <= $(sk_calc "$share_lim + 10") %" \
-		"normal worker: ${s1} % of the CPU until the FIFO worker finished at $f0 ms; its first ms of work done at $first1 ms" \
-		"RT throttling: sched_rt_runtime_us=$rtr of $rtp leaves ~${share_lim} % to others"
-	sk_verdict_if "$f0 < $f1" "the real-time worker finishes first" "FIFO < normal" "FIFO at $f0 ms, normal at $f1 ms"
+	sk_check a-sched-fifo-task-starves-a-normal-one "a SCHED_FIFO task starves a normal one" 's1 <= share_lim + 10' \
+		s1="$s1" share_lim="$share_lim" --observed "normal worker: ${s1} % of the CPU until the FIFO worker finished at $f0 ms; its first ms of work done at $first1 ms" \
+		--note "expected normal worker's share while the FIFO one runs <= $(sk_calc "$share_lim + 10") %; RT throttling: sched_rt_runtime_us=$rtr of $rtp leaves ~${share_lim} % to others"
+	sk_check the-real-time-worker-finishes-first "the real-time worker finishes first" 'f0 < f1' \
+		f0="$f0" f1="$f1" --observed "FIFO at $f0 ms, normal at $f1 ms" \
+		--note "expected FIFO < normal"
 	sk_plot "$HERE/nice.gp" data.tsv rt "fifo"
 	sk_summary <<EOF
 ## SCHED_FIFO against a normal task on CPU $cpu
@@ -497,13 +484,7 @@ Worker 0 runs under SCHED_FIFO (priority 1), worker 1 under the normal policy, b
 - normal worker's share while the FIFO worker ran: ${s1} % (reserve ~${share_lim} %)
 - finish: FIFO $f0 ms, normal $f1 ms
 EOF
-	sk_exp_end
 }
 
-run_slices
-run_nice
-run_cpuperf
-run_time
-run_ctxsw
-run_rt
+sk_run_experiments
 sk_run_finish

@@ -298,6 +298,8 @@ sk_verdict() {
 	case $result in PASS | FAIL | SKIP) ;; *) sk_die "internal: verdict result '$result'" ;; esac
 	[[ -n $id ]] || id=$(sk_slug "$check")
 	[[ $id =~ ^[a-z0-9][a-z0-9-]*$ ]] || sk_die "internal: verdict id '$id' is not kebab-case"
+	! grep -qF -- $'\t'"$id" "$SK_EXP_DIR/verdict.tsv" 2>/dev/null ||
+		! cut -f6 "$SK_EXP_DIR/verdict.tsv" | grep -qxF -- "$id" || sk_die "internal: verdict id '$id' used twice in $SK_EXP_NAME"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(sk__field "$check")" "$(sk__field "$expected")" \
 		"$(sk__field "$observed")" "$result" "$(sk__field "$note")" "$id" >>"$SK_EXP_DIR/verdict.tsv"
 	[[ $result == FAIL ]] && SK_FAILS=$((SK_FAILS + 1))

@@ -52,6 +52,10 @@ is "$(result pasted-empty)" FAIL "sk_verdict_if: an empty operand is FAIL"
 is "$(result pasted-numbers)" PASS "sk_verdict_if: numbers with exponents still PASS"
 is "$(result quoted-strings)" PASS "sk_verdict_if: quoted strings compare"
 
+RC=0
+lib 'sk_check same "one" "a > 0" a=1; sk_check same "two" "a > 0" a=1' || RC=$?
+is "$RC" 1 "a verdict id used twice in one experiment is an internal error"
+
 # sk_prog: exit 4 + "prog: SKIP: reason" -> SKIP verdict with the reason.
 cat >"$TAP_TMP/skipper" <<'EOF'
 #!/bin/sh

@@ -15,6 +15,7 @@ bad_args "$drv" -s 60T
 bad_args "$drv" -n 1
 bad_args "$drv" -n x
 bad_args "$drv" -z
+bad_args "$drv" -e nope
 bad_args "$drv" stray
 run timeout 20 "$drv" -s 60T
 like "$ERR" "limit [0-9]+ MiB" "-s beyond MemAvailable/2 names the limit"
@@ -27,10 +28,7 @@ for e in fork exec wait-status states signals aslr spawn-cost; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
 	ok "$e: summary.md written" test -s "$d/$e/summary.md"
-	# every verdict of the experiment: PASS, or SKIP with its reason
-	while IFS=$'\t' read -r check _; do
-		verdict_ok "$d/$e/verdict.tsv" "$check"
-	done < <(tail -n +2 "$d/$e/verdict.tsv")
+	verdicts_ok "$d/$e/verdict.tsv"   # every verdict: PASS, or SKIP with its reason
 done
 tsv_ok "$d/spawn-cost/data.tsv" "method parent_mem_bytes rep us_per_op" "spawn-cost data"
 tsv_ok "$d/states/data.tsv" "what pid ppid pgrp session tty_nr state" "states data"

@@ -18,6 +18,7 @@ bad_args "$drv" -t x
 bad_args "$drv" -k 0
 bad_args "$drv" -k 20
 bad_args "$drv" -z
+bad_args "$drv" -e nope
 bad_args "$drv" stray
 
 export SHIKUMI_NO_REPORT=1
@@ -34,28 +35,15 @@ tsv_ok "$d/slices/workers.tsv" "nproc proc voluntary_ctxsw involuntary_ctxsw cpu
 tsv_ok "$d/cpuperf/data.tsv" "mode nproc rep avg_turnaround_ms throughput_per_s" "cpuperf data"
 tsv_ok "$d/time/data.tsv" "kind rep real_ms user_ms sys_ms" "time data"
 tsv_ok "$d/ctxsw/data.tsv" "placement rep ns_per_roundtrip" "ctxsw data"
-v() { verdict_ok "$d/$1/verdict.tsv" "$2"; }
-v slices "N workers on one CPU finish at ~N x the single-worker time"
-v slices "workers interleave on one CPU"
-v slices "median slice is plausible for this kernel"
-v slices "recording a sample does not distort the trace"
-v nice "CPU share follows the nice weights"
-v nice "the nice-0 worker finishes first"
-v cpuperf "on one CPU throughput stays flat"
-v cpuperf "on one CPU turnaround grows linearly with N"
-v cpuperf "on all CPUs throughput grows until N = CPUs"
-v cpuperf "on all CPUs throughput flattens beyond N = CPUs"
-v time "a busy process: real ~ user, sys ~ 0"
-v time "a sleeping process uses no CPU"
-v time "a syscall-heavy process spends its time in the kernel"
-v time "two busy processes on two CPUs: user > real"
-v ctxsw "two processes on one CPU pay for switching"
-v ctxsw "a cross-CPU round trip is measured"
-if grep -q $'\tSKIP\t' "$d/rt/verdict.tsv"; then
-	v rt rt
+verdicts_ok "$d/slices/verdict.tsv" n-workers-on-one-cpu-finish-at-n-x-the-single-worker-time workers-interleave-on-one-cpu median-slice-is-plausible-for-this-kernel recording-a-sample-does-not-distort-the-trace
+verdicts_ok "$d/nice/verdict.tsv" cpu-share-follows-the-nice-weights the-nice-0-worker-finishes-first
+verdicts_ok "$d/cpuperf/verdict.tsv" on-one-cpu-throughput-stays-flat on-one-cpu-turnaround-grows-linearly-with-n on-all-cpus-throughput-grows-until-n-cpus on-all-cpus-throughput-flattens-beyond-n-cpus
+verdicts_ok "$d/time/verdict.tsv" a-busy-process-real-user-sys-0 a-sleeping-process-uses-no-cpu a-syscall-heavy-process-spends-its-time-in-the-kernel two-busy-processes-on-two-cpus-user-real
+verdicts_ok "$d/ctxsw/verdict.tsv" two-processes-on-one-cpu-pay-for-switching a-cross-cpu-round-trip-is-measured
+if grep -qE $'\tSKIP\t.*\t[a-z0-9-]+-runs$' "$d/rt/verdict.tsv"; then
+	verdicts_ok "$d/rt/verdict.tsv"   # no privilege for SCHED_FIFO: SKIP with sched's reason
 else
-	v rt "a SCHED_FIFO task starves a normal one"
-	v rt "the real-time worker finishes first"
+	verdicts_ok "$d/rt/verdict.tsv" a-sched-fifo-task-starves-a-normal-one the-real-time-worker-finishes-first
 fi
 if command -v gnuplot >/dev/null; then
 	ok "plots drawn (PNG and SVG)" test -s "$d/slices/progress.png" -a -s "$d/slices/timeline.svg" -a -s "$d/cpuperf/cpuperf.png"
@@ -66,7 +54,7 @@ ok "run status is complete" grep -qx complete "$rd/status"
 
 # Ctrl-C in the middle: workers killed, partial experiment kept, run marked interrupted.
 rd2=$TAP_TMP/run2
-interrupt_when "" 1.5 "$drv" -q -t 3000 -o "$rd2"
+interrupt_when "$rd2/ch03-sched/.slices.partial" 1 "$drv" -q -t 3000 -o "$rd2"
 cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch03-sched/slices.interrupted"
