@@ -122,7 +122,7 @@ bad_args() {
 # interrupt_when GLOB SECONDS CMD...: "Ctrl-C in the middle". Starts CMD as a
 # terminal would, in its own process group (without job control a background
 # job ignores SIGINT), waits until a path matching GLOB exists (up to 10 s;
-# "" = do not wait), then SECONDS more, sends SIGINT to the whole group and
+# "" = do not wait; up to 30 s on a loaded machine), then SECONDS more, sends SIGINT to the whole group and
 # waits. CMD's exit code is in $RC; its output is discarded.
 interrupt_when() {
 	local glob=$1 secs=$2 pid
@@ -132,7 +132,7 @@ interrupt_when() {
 	pid=$!
 	set +m
 	if [[ -n $glob ]]; then
-		for _ in $(seq 100); do compgen -G "$glob" >/dev/null && break; sleep 0.1; done
+		for _ in $(seq 300); do compgen -G "$glob" >/dev/null && break; sleep 0.1; done
 	fi
 	sleep "$secs"
 	kill -INT -- "-$pid" 2>/dev/null || true
