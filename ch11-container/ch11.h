@@ -187,7 +187,7 @@ static inline bool ch11_rootless_enter(void)
 struct ch11_answers {
 	int n;
 	struct {
-		char view[16], item[48], value[256];
+		char view[24], item[48], value[256];
 	} row[32];
 };
 static inline void ch11_answer(struct ch11_answers *a, const char *view, const char *item, const char *fmt, ...)

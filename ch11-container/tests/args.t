@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# args.t - every ch11 program: --help, malformed arguments exit 2 with a
+# one-line message, quick runs produce well-formed TSV (or SKIP exit 4).
+# shikumi: asan
+source "$(dirname "$0")/../../tests/tap.sh"
+
+progs=(ns-show ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time mini-container container-check
+	chroot-lab mount-lab ns-cost)
+for p in "${progs[@]}"; do
+	[[ -x $(bin "ch11-container/$p") ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
+done
+for p in "${progs[@]}"; do help_ok "$(bin "ch11-container/$p")"; done
+
+show=$(bin ch11-container/ns-show) mc=$(bin ch11-container/mini-container) cc=$(bin ch11-container/container-check)
+cost=$(bin ch11-container/ns-cost) clab=$(bin ch11-container/chroot-lab) mlab=$(bin ch11-container/mount-lab)
+# malformed arguments
+bad_args "$show" -p abc
+bad_args "$show" -p 0
+bad_args "$show" -p 99999999999
+bad_args "$show" -p 4194304   # no such process (pid_max is lower here)
+bad_args "$show" -p
+bad_args "$show" stray
+for p in ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time; do
+	bad_args "$(bin "ch11-container/$p")" --bogus
+	bad_args "$(bin "ch11-container/$p")" stray
+done
+bad_args "$(bin ch11-container/ns-uts)" -n ''
+bad_args "$(bin ch11-container/ns-uts)" -n 'a b'
+bad_args "$(bin ch11-container/ns-uts)" -n "$(printf 'x%.0s' {1..70})"
+bad_args "$(bin ch11-container/ns-user)" -u -1
+bad_args "$(bin ch11-container/ns-user)" -u abc
+bad_args "$(bin ch11-container/ns-user)" -u 4294967295
+bad_args "$mc" -- true                       # no rootfs
+bad_args "$mc" -r /nonexistent -- true
+bad_args "$mc" -r / -- true
+bad_args "$mc" -r "$TAP_TMP"                 # no command
+bad_args "$mc" -r "$TAP_TMP" --cpu 0 -- true
+bad_args "$mc" -r "$TAP_TMP" --cpu 99999 -- true
+bad_args "$mc" -r "$TAP_TMP" --cpu x -- true
+bad_args "$mc" -r "$TAP_TMP" --memory 1M -- true
+bad_args "$mc" -r "$TAP_TMP" --memory 1000T -- true
+bad_args "$mc" -r "$TAP_TMP" --memory 64Q -- true
+bad_args "$mc" -r "$TAP_TMP" --pids 0 -- true
+bad_args "$mc" -r "$TAP_TMP" --pids -5 -- true
+bad_args "$mc" -r "$TAP_TMP" --hostname 'a/b' -- true
+bad_args "$mc" -r "$TAP_TMP" --bogus -- true
+bad_args "$cc" --host-ns nosuchkind:5
+bad_args "$cc" --host-ns pid:abc
+bad_args "$cc" --host-ns pid
+bad_args "$cc" --pids 0
+bad_args "$cc" --memory 12X
+bad_args "$cc" stray
+bad_args "$clab"
+bad_args "$clab" -D /nonexistent -r rootfs
+bad_args "$clab" -D / -r rootfs
+bad_args "$clab" -D "$TAP_TMP" -r ../x
+bad_args "$clab" -D "$TAP_TMP" -r rootfs   # no marker
+bad_args "$mlab"
+bad_args "$mlab" -D /
+bad_args "$mlab" -D /nonexistent
+bad_args "$cost" -m nosuchkind
+bad_args "$cost" -n 0
+bad_args "$cost" -n x
+bad_args "$cost" -r 2
+bad_args "$cost" stray
+
+# quick runs: well-formed TSV, or SKIP (exit 4 with the reason) without privilege
+run_exit 0 "ns-show runs" "$show" -p $$
+printf '%s\n' "$OUT" >"$TAP_TMP/show.tsv"
+tsv_ok "$TAP_TMP/show.tsv" "pid comm ns inode link" "ns-show TSV is well-formed"
+is "$(grep -c $'\t'"pid"$'\t' "$TAP_TMP/show.tsv")" 1 "one pid row per kind"
+for p in ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time; do
+	run timeout 20 "$(bin "ch11-container/$p")" -q
+	if [[ $RC == 4 ]]; then
+		skip "$p: ${ERR##*SKIP: }"
+		continue
+	fi
+	is "$RC" 0 "$p -q exits 0"
+	printf '%s\n' "$OUT" >"$TAP_TMP/$p.tsv"
+	tsv_ok "$TAP_TMP/$p.tsv" "view item value" "$p TSV is well-formed"
+	no_sanitizer_report "$p"
+done
+run timeout 60 "$cost" -q -n 2 -r 5 -m uts -m pid
+if [[ $RC == 4 ]]; then
+	skip "ns-cost: ${ERR##*SKIP: }"
+else
+	is "$RC" 0 "ns-cost -q exits 0"
+	printf '%s\n' "$OUT" >"$TAP_TMP/cost.tsv"
+	tsv_ok "$TAP_TMP/cost.tsv" "kind rep us_per_clone" "ns-cost TSV is well-formed"
+fi
+ok "no scratch directory left by the demos" test -z "$(find "${TMPDIR:-/var/tmp}" -maxdepth 1 -name "shikumi-ns-*.$$*" 2>/dev/null)"
+done_testing
