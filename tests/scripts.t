@@ -55,7 +55,7 @@ else
 fi
 
 run_exit 0 "report renders the fake run" "$S/report" "$rd"
-ok "report.md has the machine section" grep -q '^## Machine' "$rd/report.md"
+ok "report.md has the machine facts" grep -q '^\*\*Machine\*\*' "$rd/report.md"
 ok "report.md has the verdict" grep -q 'it works' "$rd/report.md"
 ok "report.md marks the interrupted experiment" grep -q 'cut (interrupted' "$rd/report.md"
 ok "report.html escapes HTML" grep -q '&amp; &lt;angle&gt;' "$rd/report.html"
@@ -69,9 +69,9 @@ ok "no temporary file left" test -z "$(find "$rd" -name '*.tmp.*')"
 run_exit 2 "report rejects a non-run directory" "$S/report" "$TAP_TMP"
 run_exit 2 "report rejects two arguments" "$S/report" "$rd" "$rd"
 
-run_exit 1 "check-results: interrupted experiment is a problem" "$S/check-results" "$rd"
-like "$OUT" 'PASS  ch01-syscall/demo: it works' "check-results lists the PASS"
-like "$OUT" '1 passed, 0 failed, 1 skipped, 1 problems' "check-results totals"
+run_exit 1 "check-results (lab-check): interrupted experiment is a problem" "$S/check-results" "$rd"
+like "$OUT" 'ch01-syscall +demo +1 +0 +1' "check-results lists the experiment"
+like "$OUT" '1 passed, 0 failed, 1 skipped; 0 missing, 0 tampered or inconsistent, 1 problems' "check-results totals"
 rm -rf "$rd/ch01-syscall/cut.interrupted"
 run_exit 0 "check-results: a clean run passes" "$S/check-results" --brief "$rd"
 printf 'x\ty\tz\tFAIL\tn\n' >>"$rd/ch01-syscall/demo/verdict.tsv"
