@@ -84,15 +84,23 @@ check-vm: deps all
 	prove -v tests/vm.t
 SHELL_SCRIPTS += tests/vm/run-in-vm tests/vm/check-vm $(wildcard tests/vm/*.t)
 
-# make run [CH=ch01-syscall] [FULL=1] [LABEL=name]
+# make run [CH=ch01-syscall] [FULL=1] [LABEL=name] [STUDENT=id]
 run: deps all
-	scripts/run-all $(if $(FULL),--full) $(if $(LABEL),--label $(LABEL)) $(CH)
+	scripts/run-all $(if $(FULL),--full) $(if $(LABEL),--label $(LABEL)) $(if $(STUDENT),--student $(STUDENT)) $(CH)
 
 report:
 	scripts/report $(RUN)
 
 plots:
 	scripts/replot $(RUN)
+
+# report kit: grade a run (RUN=dir, default latest; CH="ch01-syscall ..." required chapters), prune old runs
+.PHONY: lab-check clean-results
+lab-check:
+	scripts/lab-check $(or $(RUN),results/latest) $(CH)
+
+clean-results:
+	scripts/clean-results $(KEEP)
 
 bench: all
 	scripts/bench $(CH)
@@ -111,10 +119,13 @@ help:
 	@echo '  make run        install missing packages, build, run every chapter in quick mode,'
 	@echo '                  write results/<stamp>-<host>/ with data, graphs and report.html'
 	@echo '                  CH=ch01-syscall  only that chapter;  FULL=1  full sizes;  LABEL=x'
+	@echo '                  STUDENT=id  per-student parameters (a lab; see docs/instructor.md)'
 	@echo '  make check      build (also with ASan+UBSan) and run all tests through prove'
 	@echo '  make check-vm   the tests that need a real pure-cgroup-v2 6.1 kernel, in a throwaway VM'
 	@echo '  make report     (re)write report.html and report.md for RUN=dir (default: latest)'
 	@echo '  make plots      redraw every graph of RUN=dir (default: latest) from its data'
-	@echo '  make bench      our numbers next to the peer tools (perf bench, hyperfine, fio)'
+	@echo '  make lab-check  grade RUN=dir (default: latest): complete, untampered, verdicts hold'
+	@echo '  make clean-results KEEP=N  remove all but the newest N runs (default 5)'
+	@echo '  make bench      our numbers next to the peer tools (perf bench, hyperfine; fio where a bench.sh runs it)'
 	@echo '  make lint       shellcheck every script, build with -Werror'
 	@echo '  make clean      remove binaries and build/'
