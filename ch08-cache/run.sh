@@ -7,7 +7,8 @@
 #   cache-stride  ns per access vs buffer size (4 KiB .. 4x LLC, capped), seq
 #                 stores and a random pointer chase; cliffs found in the curve
 #                 and named after the sysfs cache sizes
-#   tlb           one load per page over more and more pages, 4 KiB vs THP
+#   tlb           one load per page over more and more pages, 4 KiB vs THP vs
+#                 the same lines packed (the control); TLB sizes from CPUID
 #   membw         read/write/copy GB/s vs buffer size, 1 thread and 1 per CPU
 #   pagecache     a file read cold (drop_caches as root, else fadvise) and warm
 #   writeback     buffered vs O_SYNC vs O_DIRECT MB/s; Dirty/Writeback over time
@@ -204,8 +205,43 @@ EOF
 }
 
 # ---------------------------------------------------------------------------
-# 2. tlb: 4 KiB pages vs transparent huge pages
+# 2. tlb: 4 KiB pages vs transparent huge pages vs the same lines packed
 # ---------------------------------------------------------------------------
+# tlb_judge SUMMARY REACH L2_BYTES LINE: what the verdicts need, as
+# "key=value" lines. The judged range: from twice the largest TLB's reach
+# (REACH entries of 4 KiB) up to where one line per page still fits in L2
+# (N x LINE <= L2), at most its top two octaves; if that range is empty (a
+# small L2), the two octaves past twice the reach (the data then sits in L3).
+tlb_judge() {
+	awk -F'\t' -v reach="$2" -v l2="$3" -v line="$4" '
+		function median(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+			return n ? ((n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : "NaN"
+		}
+		NR == 1 { next }
+		{ m[$1, $2] = $4 } $1 == "4k" { o[++n] = $2 + 0 }
+		END {
+			lo = 2 * reach; hi = int(l2 / line)
+			if (hi > o[n]) hi = o[n]
+			if (hi / 4 > lo) lo = hi / 4
+			if (hi < lo) { hi = 4 * lo; if (hi > o[n]) hi = o[n] }
+			for (i = 1; i <= n; i++) {
+				p = o[i]; a = m["4k", p]; h = m["thp", p]; k = m["packed", p]
+				if (p <= 32 && k > 0) sp[++ns] = a / k
+				if (p <= 32 && h > 0) sh[++nh] = a / h
+				if (k > 0 && a >= 1.5 * k) { if (!first) first = p } else first = ""
+				if (p < lo || p > hi) continue
+				if (!from) from = p
+				to = p; cnt++
+				if (k > 0) rp[++np] = a / k
+				if (h > 0) { rh[++nr] = a / h; if (k > 0) rt[++nt] = h / k }
+			}
+			printf "lo=%d\nhi=%d\nfrom=%d\nto=%d\ncount=%d\n", lo, hi, from, to, cnt
+			printf "r4p=%s\nr4h=%s\nrhp=%s\nsmall4p=%s\nsmall4h=%s\nfirst=%s\n", median(rp, np), median(rh, nr), median(rt, nt), median(sp, ns), median(sh, nh), first
+			printf "top4=%s\ntoph=%s\ntopp=%s\n", m["4k", to], m["thp", to], m["packed", to]
+		}' "$1"
+}
+
 run_tlb() {
 	sk_exp_begin tlb
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
@@ -217,48 +253,77 @@ run_tlb() {
 	fi
 	((rc == 0)) || sk_die "tlb failed (see $SK_LOG)"
 	sk_summarize -b backing,pages -v ns_per_access "$d" | sk_atomic_write "$s"
-	if ! grep -q $'^thp\t' "$s"; then
-		sk_verdict "huge pages move the TLB cliff" "thp curve" "none" SKIP "transparent huge pages are $(sk_meta "$d" thp_system)"
-		sk_plot "$HERE/tlb.gp" summary.tsv tlb
-		sk_exp_end
-		return
+	# The TLBs as CPUID reports them (tlb copied them into its preamble).
+	local tsum tsrc thyp e1 e2 reach l2 line marks="" src_note
+	tsum=$(sk_meta "$d" tlb_summary) tsrc=$(sk_meta "$d" tlb_source) thyp=$(sk_meta "$d" tlb_cpuid_hypervisor)
+	e1=$(sk_meta "$d" tlb_l1_4k_entries) e2=$(sk_meta "$d" tlb_l2_4k_entries)
+	l2=$(sk_meta "$d" cache_l2_bytes) line=$(sk_meta "$d" line_bytes)
+	line=${line:-64}
+	((${e1:-0} > 0)) && marks+="L1=$e1 "
+	((${e2:-0} > 0)) && marks+="L2=$e2 "
+	reach=${e2:-0}
+	((${e1:-0} > reach)) && reach=$e1
+	src_note=$tsrc
+	[[ $thyp == 1 ]] && src_note+=", as the hypervisor reports it: it may not be the hardware's"
+	local reach_note="data TLBs ${tsum:-unknown} ($src_note)"
+	if ((reach == 0)); then
+		reach=1024   # unknown: below every x86 second-level TLB of the last decade
+		reach_note+="; judged from 2048 pages on"
 	fi
-	local frac small4 smallh big4 bigh bigp reach
+	((${l2:-0} > 0)) || l2=1048576
+	local lo from to count r4p r4h rhp small4p small4h first top4 toph topp kv val
+	lo="" from="" to="" count=0 r4p=NaN r4h=NaN rhp=NaN small4p=NaN small4h=NaN first="" top4="" toph="" topp=""
+	while IFS='=' read -r kv val; do
+		case $kv in
+		lo) lo=$val ;; from) from=$val ;; to) to=$val ;; count) count=$val ;;
+		r4p) r4p=$val ;; r4h) r4h=$val ;; rhp) rhp=$val ;; small4p) small4p=$val ;; small4h) small4h=$val ;;
+		first) first=$val ;; top4) top4=$val ;; toph) toph=$val ;; topp) topp=$val ;;
+		esac
+	done < <(tlb_judge "$s" "$reach" "$l2" "$line")
+	local frac has_thp=0 name_thp="huge pages remove the translation cost" exp_thp=">= 1.3x: 4 KiB over THP"
+	grep -q $'^thp\t' "$s" && has_thp=1
 	frac=$(sk_meta "$d" thp_backed_fraction)
-	read -r small4 smallh < <(awk -F'\t' '$1 == "4k" && !a { a = $4 } $1 == "thp" && !b { b = $4 } END { print a, b }' "$s")
-	bigp=$(awk -F'\t' '$1 == "4k" { p = $2 } END { print p }' "$s")
-	big4=$(sk_tsv_get "$s" pages "$bigp" median)
-	bigh=$(awk -F'\t' -v p="$bigp" '$1 == "thp" && $2 == p { print $4 }' "$s")
-	# The TLB's reach: the fewest pages at which 4 KiB pages cost 1.5x huge pages.
-	reach=$(awk -F'\t' '$1 == "4k" { a[$2] = $4 } $1 == "thp" { b[$2] = $4; o[++n] = $2 }
-		END { for (i = 1; i <= n; i++) if (o[i] in a && a[o[i]] >= 1.5 * b[o[i]]) { print o[i]; exit } }' "$s")
-	sk_verdict_if "$frac >= 0.5" "the THP buffer is backed by huge pages" ">= 50 %" \
-		"$(sk_calc "$frac * 100") % (AnonHugePages)"
-	sk_verdict_if "$small4 <= 1.3 * $smallh && $smallh <= 1.3 * $small4" "few pages: 4 KiB and huge pages cost the same" \
-		"within 1.3x" "$small4 vs $smallh ns at $(awk -F'\t' '$1 == "4k" { print $2; exit }' "$s") pages"
-	# Judge the top two octaves of page counts (well past the TLB's reach), by
-	# the median of the per-count 4K/THP ratios: one point can swing 3x-5x
-	# with the host's backing of the buffer; the plateau of ratios does not.
-	local top_ratio top_n top_from
-	read -r top_ratio top_n top_from < <(awk -F'\t' -v big="$bigp" '
-		$1 == "4k" { a[$2] = $4 } $1 == "thp" { b[$2] = $4 }
-		END {
-			for (p in a) if (p + 0 >= big / 4 && (p in b) && b[p] > 0) { r[++n] = a[p] / b[p]; if (!from || p + 0 < from) from = p + 0 }
-			for (i = 2; i <= n; i++) { t = r[i]; for (j = i - 1; j >= 1 && r[j] > t; j--) r[j + 1] = r[j]; r[j + 1] = t }
-			printf "%.2f %d %d\n", (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2, n, from
-		}' "$s")
-	sk_verdict_if "$top_ratio >= 1.3" "many pages: 4 KiB pages cost more (TLB misses, page walks)" \
-		">= 1.3x huge pages" "median ratio ${top_ratio}x over $top_n page counts $top_from..$bigp (at $bigp: $big4 vs $bigh ns)" \
-		"first page count where 4 KiB pages cost >= 1.5x: ${reach:-none} ($(human "$(( ${reach:-0} * 4096 ))") of 4 KiB pages)"
-	sk_plot "$HERE/tlb.gp" summary.tsv tlb
+	sk_verdict_if "$small4p <= 1.3 && $small4p >= 1 / 1.3" "few pages: 4 KiB pages cost the same as packed lines" \
+		"within 1.3x" "median ratio ${small4p}x over 8..32 pages" "the TLB holds every translation"
+	if ((count == 0)); then
+		sk_verdict "past the TLB's reach: 4 KiB pages cost more than the same lines packed" ">= 1.5x packed" \
+			"no page count from $lo on" SKIP "the curve stops before twice the TLB's reach; $reach_note"
+	else
+		sk_verdict_if "$r4p >= 1.5" "past the TLB's reach: 4 KiB pages cost more than the same lines packed" \
+			">= 1.5x packed" "median ratio $(sk_calc "$r4p" %.2f)x over $count page counts $from..$to (at $to: $top4 vs $topp ns)" \
+			"$reach_note; 4 KiB pages stay >= 1.5x packed from ${first:-no count} pages on"
+	fi
+	if ((has_thp == 0)); then
+		sk_verdict "$name_thp" "thp curve" "none" SKIP "transparent huge pages are $(sk_meta "$d" thp_system)"
+	else
+		sk_verdict_if "$frac >= 0.5" "the THP buffer is backed by huge pages" ">= 50 %" \
+			"$(sk_calc "$frac * 100") % (AnonHugePages)"
+		local thp_obs
+		thp_obs="median 4K/THP ratio $(sk_calc "$r4h" %.2f)x over $from..$to pages (at $to: 4 KiB $top4, THP $toph, packed $topp ns)"
+		if ((count == 0)); then
+			sk_verdict "$name_thp" "$exp_thp" "no page count in range" SKIP "the curve stops before twice the TLB's reach"
+		elif sk_cmp "$r4h >= 1.3"; then
+			sk_verdict "$name_thp" "$exp_thp" "$thp_obs" PASS ""
+		elif sk_cmp "$frac < 0.5"; then
+			sk_verdict "$name_thp" "$exp_thp" "$thp_obs" SKIP \
+				"the kernel gave huge pages to only $(sk_calc "$frac * 100") % of the buffer"
+		elif is_vm && sk_cmp "$r4p >= 1.5"; then
+			sk_verdict "$name_thp" "$exp_thp" "$thp_obs" SKIP \
+				"VM: THP costs $(sk_calc "$rhp" %.1f)x packed lines, as 4 KiB pages do: the host backs this guest's huge pages with small pages, so the TLB still caches 4 KiB translations"
+		else
+			sk_verdict "$name_thp" "$exp_thp" "$thp_obs" FAIL "THP costs $(sk_calc "$rhp" %.1f)x packed lines"
+		fi
+	fi
+	sk_plot "$HERE/tlb.gp" summary.tsv tlb "$marks" "$((l2 / line))" "$tsrc$([[ $thyp == 1 ]] && echo ', hypervisor')"
 	sk_summary <<EOF
-## The TLB's reach: 4 KiB pages vs huge pages (CPU $cpu)
+## The TLB's reach: 4 KiB pages, huge pages, and the same lines packed (CPU $cpu)
 
-A random chain touches one cache line in each of N pages; the lines are spread over the cache sets, so the data stays small while the number of pages grows. With 4 KiB pages, once N passes the TLB's entries every load also needs a page walk (in a VM, through guest and host tables): from ${reach:-?} pages on the 4 KiB curve costs 1.5x or more of the huge-page curve, and at $bigp pages it is $big4 ns against $bigh ns. The huge-page curve climbs only where the lines themselves stop fitting in a cache. $(sk_calc "$frac * 100") % of the THP buffer was really backed by 2 MiB pages.
+A random chain touches one cache line in each of N pages; the lines are spread over the cache sets, so the data stays small (N x $line B) while the number of pages grows. The control curve, packed, visits as many lines side by side: the same data in $((4096 / line)) times fewer pages. With 4 KiB pages, once N passes the TLB's entries every load also needs a page walk (in a VM through guest and host tables): from ${first:-?} pages on, the 4 KiB curve stays 1.5x above the packed one or more, and at $to pages it is $top4 ns against $topp ns (median ratio $(sk_calc "$r4p" %.1f)x over $from..$to pages, where the data still fits in L2). The huge-page curve shows whether 2 MiB pages are huge all the way down: the kernel backed $(sk_calc "${frac:-0} * 100") % of its buffer with huge pages, and at $to pages it costs ${toph:-?} ns. In a VM whose host backs guest memory with 4 KiB pages, the TLB still caches 4 KiB translations and THP helps little. The dashed lines mark the TLB sizes CPUID reports.
 
-- few pages: $small4 ns (4 KiB) vs $smallh ns (THP)
-- $bigp pages: $big4 ns (4 KiB) vs $bigh ns (THP)
-- 4 KiB pages cost >= 1.5x from ${reach:-?} pages
+- data TLBs: ${tsum:-unknown} ($src_note)
+- few pages: 4 KiB/packed ${small4p}x, 4 KiB/THP ${small4h}x
+- $from..$to pages: 4 KiB/packed $(sk_calc "$r4p" %.2f)x, 4 KiB/THP $(sk_calc "$r4h" %.2f)x, THP/packed $(sk_calc "$rhp" %.2f)x
+- 4 KiB pages stay >= 1.5x packed lines from ${first:-?} pages on (compare the TLB sizes)
 EOF
 	sk_exp_end
 }

@@ -9,10 +9,20 @@
  * once N exceeds the TLB's entries every load also needs a page walk (in a
  * VM a two-dimensional one, guest and host tables). The same chain over a
  * THP-backed buffer needs 512 times fewer translations: the difference
- * between the two curves is the cost of translation.
+ * between the two curves is the cost of translation -- if the huge pages are
+ * huge all the way down: in a VM whose host backs guest memory with 4 KiB
+ * pages, the guest's huge page is 512 host pages and the TLB still caches
+ * 4 KiB translations. So a third curve is the control that no host can
+ * spoil: the same N lines packed side by side (N x 64 B, N/64 pages). Same
+ * number of loads, same data size, same cache sets; only the number of
+ * pages differs. 4 KiB against packed is the cost of translation anywhere.
  *
- * Usage: tlb [--backing 4k|thp|both] [--min-pages N] [--max-pages N] [--ppo N]
- *            [-r REPS] [-t MS] [-q] [-o FILE]
+ * The TLB's geometry as CPUID reports it (Intel 0x18/0x2, AMD 0x80000005/6)
+ * goes into the preamble (--tlb-info prints only that); in a VM it is what
+ * the hypervisor reports, which is why the curves measure the reach too.
+ *
+ * Usage: tlb [--backing 4k|thp|packed|both|all] [--min-pages N] [--max-pages N]
+ *            [--ppo N] [-r REPS] [-t MS] [-q] [-o FILE] | tlb --tlb-info
  * Try:   taskset -c 1 ./tlb -q | column -t
  */
 #include "shikumi.h"
@@ -34,8 +44,9 @@
 #define QUICK_TARGET_MS 8
 #define BATCH 4096
 
-enum backing { B_4K, B_THP, B_BOTH };
-static const char *const backing_names[] = {"4k", "thp", "both", NULL};
+enum backing { B_4K, B_THP, B_PACKED, B_BOTH, B_ALL };   /* the first three are curves */
+static const char *const backing_names[] = {"4k", "thp", "packed", "both", "all", NULL};
+#define NCURVES 3
 
 struct region {
 	char *base;        /* huge-page aligned when THP-backed (sk_map_anon) */
@@ -60,19 +71,50 @@ static size_t line_of(size_t i, size_t lines_per_page)
 	return (size_t)(((uint64_t)i * 0x9E3779B97F4A7C15ull) >> 40) % lines_per_page;
 }
 
-/* Link one line in each of the first n pages into a random cycle. */
-static void **build_chain(struct region *r, size_t n, size_t page, size_t line, uint32_t *order)
+/* Where the chain's element i lives: one line in page i, or (packed) line i. */
+static char *slot(const struct region *r, size_t i, size_t page, size_t line, bool packed)
 {
-	size_t lines_per_page = page / line;
+	return packed ? r->base + i * line : r->base + i * page + line_of(i, page / line) * line;
+}
+
+/* Link n elements into one random cycle (the same order for every backing). */
+static void **build_chain(struct region *r, size_t n, size_t page, size_t line, bool packed, uint32_t *order)
+{
 	ch08_rng_state = 0x9E3779B97F4A7C15ull ^ n;
 	ch08_random_cycle(order, n);
-	for (size_t i = 0; i < n; i++) {
-		char *from = r->base + i * page + line_of(i, lines_per_page) * line;
-		size_t j = order[i];
-		char *to = r->base + j * page + line_of(j, lines_per_page) * line;
-		*(void **)from = to;
+	for (size_t i = 0; i < n; i++)
+		*(void **)slot(r, i, page, line, packed) = slot(r, order[i], page, line, packed);
+	return (void **)slot(r, 0, page, line, packed);
+}
+
+/* The TLB facts as "key value" pairs: into the preamble, or (--tlb-info) alone. */
+static void tlb_facts(struct sk_tlb *t, void (*put)(void *, const char *, const char *), void *ctx)
+{
+	char b[256];
+	sk_tlb_info(t);
+	put(ctx, "tlb_source", t->source);
+	put(ctx, "tlb_cpuid_hypervisor", t->hypervisor ? "1" : "0");
+	put(ctx, "tlb_summary", sk_tlb_str(t, b, sizeof(b)));
+	for (int i = 0; i < t->n; i++) {
+		char k[48], v[24];
+		snprintf(k, sizeof(k), "tlb_l%d_4k_entries", t->level[i].level);
+		snprintf(v, sizeof(v), "%u", t->level[i].entries_4k);
+		put(ctx, k, v);
+		snprintf(k, sizeof(k), "tlb_l%d_2m_entries", t->level[i].level);
+		snprintf(v, sizeof(v), "%u", t->level[i].entries_2m);
+		put(ctx, k, v);
 	}
-	return (void **)r->base;
+}
+
+static void put_meta(void *ctx, const char *k, const char *v)
+{
+	sk_tsv_meta(ctx, k, "%s", v);
+}
+
+static void put_line(void *ctx, const char *k, const char *v)
+{
+	(void)ctx;
+	printf("%s\t%s\n", k, v);
 }
 
 static double time_chain(void **p, uint64_t target_ns)
@@ -95,9 +137,9 @@ static long long anon_huge_kib(void)
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Latency of one load per page against the number of pages, 4 KiB pages vs THP;\n"
-	       "TSV to stdout.\n\n"
-	       "  -b, --backing KIND     4k, thp or both (default both)\n"
+	       "Latency of one load per page against the number of pages: 4 KiB pages, THP,\n"
+	       "and the same lines packed into few pages (the control); TSV to stdout.\n\n"
+	       "  -b, --backing KIND     4k, thp, packed, both (4k and thp) or all (default all)\n"
 	       "      --min-pages N      fewest pages, 1.. (default %d)\n"
 	       "      --max-pages N      most pages (default %d, quick %d; the buffer,\n"
 	       "                         N x page size, may use at most MemAvailable/4)\n"
@@ -106,8 +148,10 @@ static void usage(void)
 	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
 	       "  -q, --quick            fewer pages, points and repetitions\n"
 	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
+	       "      --tlb-info         print the data TLBs CPUID reports (key, value) and exit\n"
 	       "  -h, --help             this help\n\n"
 	       "Output columns: backing pages span_bytes rep ns_per_access\n"
+	       "(pages: the chain's length; packed puts its elements in consecutive lines)\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
 	       "  taskset -c 1 %s --backing 4k --max-pages 4096 --ppo 8\n",
@@ -118,17 +162,19 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int backing = B_BOTH, ppo = 0, reps = 0, target_ms = 0;
+	int backing = B_ALL, ppo = 0, reps = 0, target_ms = 0;
 	long long min_pages = DEFAULT_MIN_PAGES, max_pages = 0;
 	const char *max_arg = NULL, *min_arg = NULL, *out = NULL;
 	bool quick = false;
-	enum { OPT_MINP = 256, OPT_MAXP };
+	bool info_only = false;
+	enum { OPT_MINP = 256, OPT_MAXP, OPT_INFO };
 	static const struct option longopts[] = {
 		{"backing", required_argument, NULL, 'b'}, {"min-pages", required_argument, NULL, OPT_MINP},
 		{"max-pages", required_argument, NULL, OPT_MAXP}, {"ppo", required_argument, NULL, 'p'},
 		{"reps", required_argument, NULL, 'r'}, {"target", required_argument, NULL, 't'},
 		{"quick", no_argument, NULL, 'q'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+		{"tlb-info", no_argument, NULL, OPT_INFO}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "b:p:r:t:qo:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -140,11 +186,17 @@ int main(int argc, char **argv)
 		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
 		case 'q': quick = true; break;
 		case 'o': out = optarg; break;
+		case OPT_INFO: info_only = true; break;
 		case 'h': usage(); return 0;
 		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
+	struct sk_tlb tlbi;
+	if (info_only) {
+		tlb_facts(&tlbi, put_line, NULL);
+		return fflush(stdout) ? SK_EXIT_FAIL : 0;
+	}
 	size_t page = (size_t)sk_page_size(), line = (size_t)sk_cache_line_size();
 	if (!ppo)
 		ppo = quick ? QUICK_PPO : DEFAULT_PPO;
@@ -152,7 +204,9 @@ int main(int argc, char **argv)
 		reps = quick ? QUICK_REPS : DEFAULT_REPS;
 	if (!target_ms)
 		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
-	uint64_t cap_pages = sk_mem_available_bytes() / 4 / page / (backing == B_BOTH ? 2 : 1);
+	bool use[NCURVES] = {backing == B_4K || backing >= B_BOTH, backing == B_THP || backing >= B_BOTH,
+			     backing == B_PACKED || backing == B_ALL};
+	uint64_t cap_pages = sk_mem_available_bytes() / 4 / page / (use[B_4K] && use[B_THP] ? 2 : 1);
 	if (max_arg) {
 		if ((uint64_t)max_pages > cap_pages)
 			sk_bad_arg("--max-pages", max_arg, "the buffers would exceed MemAvailable/4");
@@ -182,12 +236,11 @@ int main(int argc, char **argv)
 	const char *thp_sys = sk_thp_mode(tb, sizeof(tb));
 	bool thp_possible = strcmp(thp_sys, "never") && strcmp(thp_sys, "unavailable");
 	size_t len = (size_t)max_pages * page;
-	struct region reg[2] = {{0}};
-	bool use[2] = {backing != B_THP, backing != B_4K};
+	struct region reg[NCURVES] = {{0}};
 	if (use[B_THP] && !thp_possible) {
 		sk_warn("transparent huge pages are '%s' here: no thp curve", thp_sys);
 		use[B_THP] = false;
-		if (!use[B_4K])
+		if (!use[B_4K] && !use[B_PACKED])
 			sk_skip("transparent huge pages are '%s'", thp_sys);
 	}
 	long long huge0 = anon_huge_kib(), huge_thp = 0;
@@ -198,6 +251,8 @@ int main(int argc, char **argv)
 		region_map(&reg[B_THP], len, true);
 		huge_thp = anon_huge_kib() - before;
 	}
+	if (use[B_PACKED])   /* huge pages if THP allows: as few translations as possible */
+		region_map(&reg[B_PACKED], ((size_t)max_pages * line + page - 1) / page * page, thp_possible);
 	double thp_fraction = use[B_THP] && len ? (double)huge_thp * 1024.0 / (double)len : 0;
 	uint32_t *order = sk_map_anon((size_t)max_pages * sizeof(uint32_t), -1);
 
@@ -215,7 +270,8 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&tsv, "anon_huge_kib_before", "%lld", huge0);
 	if (use[B_THP])
 		sk_tsv_meta(&tsv, "thp_backed_fraction", "%.3f", thp_fraction);
-	sk_tsv_meta(&tsv, "what", "ns per dependent load; one line per page, random page order");
+	tlb_facts(&tlbi, put_meta, &tsv);
+	sk_tsv_meta(&tsv, "what", "ns per dependent load; one line per page (packed: lines side by side), random order");
 	sk_tsv_header(&tsv, "backing\tpages\tspan_bytes\trep\tns_per_access");
 	char hb[32], lb[32];
 	if (use[B_THP] && len < sk_hugepage_size())
@@ -225,13 +281,16 @@ int main(int argc, char **argv)
 		sk_warn("only %.0f%% of the THP buffer is backed by huge pages (fragmented memory?)",
 			100 * thp_fraction);
 
+	char ts[256];
+	sk_note("data TLBs (%s%s): %s", tlbi.source, tlbi.hypervisor ? ", as the hypervisor reports them" : "",
+		sk_tlb_str(&tlbi, ts, sizeof(ts)));
 	sk_note("%zu page counts %lld..%lld, %d x %d ms per point; THP backing %.0f%%", ncounts,
 		min_pages, max_pages, reps, target_ms, 100 * thp_fraction);
 	/* v[bk][i * reps + r]: every repetition of every point, per backing */
-	double *v[2] = {calloc(ncounts * (size_t)reps, sizeof(double)),
-			calloc(ncounts * (size_t)reps, sizeof(double))};
-	if (!v[0] || !v[1])
-		sk_die("out of memory");
+	double *v[NCURVES];
+	for (int bk = 0; bk < NCURVES; bk++)
+		if (!(v[bk] = calloc(ncounts * (size_t)reps, sizeof(double))))
+			sk_die("out of memory");
 	uint64_t target_ns = (uint64_t)target_ms * 1000000u;
 	/* Rounds, as in cache-stride, and the two backings side by side within a
 	 * round: a disturbance, or the host changing the guest's clock or memory
@@ -239,10 +298,10 @@ int main(int argc, char **argv)
 	 * curve, so their ratio (the phenomenon) stays honest. */
 	for (int r = 0; r < reps; r++)
 		for (size_t i = 0; i < ncounts; i++)
-			for (int bk = B_4K; bk <= B_THP; bk++) {
+			for (int bk = 0; bk < NCURVES; bk++) {
 				if (!use[bk])
 					continue;
-				void **p = build_chain(&reg[bk], (size_t)counts[i], page, line, order);
+				void **p = build_chain(&reg[bk], (size_t)counts[i], page, line, bk == B_PACKED, order);
 				uint64_t warm = (uint64_t)counts[i];
 				p = ch08_chase(p, (warm + CHASE_UNROLL - 1) / CHASE_UNROLL * CHASE_UNROLL);
 				time_chain(p, target_ns / 4);
@@ -252,22 +311,22 @@ int main(int argc, char **argv)
 					sk_die("implausible %.3g ns per access at %lld pages", x, counts[i]);
 				v[bk][i * (size_t)reps + (size_t)r] = x;
 			}
-	for (int bk = B_4K; bk <= B_THP; bk++) {
+	for (int bk = 0; bk < NCURVES; bk++) {
 		if (!use[bk])
 			continue;
 		for (size_t i = 0; i < ncounts; i++) {
 			double *vi = v[bk] + i * (size_t)reps;
 			for (int r = 0; r < reps; r++)
 				sk_tsv_row(&tsv, "%s\t%lld\t%llu\t%d\t%.3f", backing_names[bk], counts[i],
-					   (unsigned long long)counts[i] * page, r, vi[r]);
+					   (unsigned long long)counts[i] * (bk == B_PACKED ? line : page), r, vi[r]);
 			if (i % (size_t)ppo == 0 || i + 1 == ncounts)
-				sk_note("%-3s %8lld pages %8.2f ns", backing_names[bk], counts[i],
+				sk_note("%-6s %8lld pages %8.2f ns", backing_names[bk], counts[i],
 					sk_median(vi, (size_t)reps));
 		}
 	}
-	free(v[0]);
-	free(v[1]);
-	for (int bk = 0; bk < 2; bk++)
+	for (int bk = 0; bk < NCURVES; bk++)
+		free(v[bk]);
+	for (int bk = 0; bk < NCURVES; bk++)
 		if (reg[bk].base)
 			munmap(reg[bk].base, reg[bk].len);
 	munmap(order, (size_t)max_pages * sizeof(uint32_t));

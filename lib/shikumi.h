@@ -513,4 +513,25 @@ int sk_cg_destroy(struct sk_cg *g);
 const char *sk_cg_memory_limit_unsafe(uint64_t bytes);
 void sk_cg_check_memory_limit(uint64_t bytes, const char *name, const char *value);
 
+/* ---- data TLB geometry (fidelity helper; lib/tlb.c) ---------------------------
+ * From CPUID on x86 (Intel leaf 0x18 or 0x2, AMD/Hygon 0x80000005/6); on other
+ * CPUs n = 0 and why says so (not an error). In a VM the numbers are what the
+ * hypervisor reports (hypervisor = true): they may not be the hardware's. */
+struct sk_tlb_level {
+	int level;                 /* 1, 2 */
+	bool shared;               /* unified / shared (second-level) TLB */
+	unsigned entries_4k, entries_2m;   /* 0: not for that page size */
+	int ways_4k;               /* 0 = fully associative */
+};
+struct sk_tlb {
+	int n;                     /* levels found, by level */
+	struct sk_tlb_level level[4];
+	bool hypervisor;           /* CPUID's hypervisor bit */
+	const char *source;        /* "cpuid 0x18", ..., "unknown" */
+	const char *why;           /* when n == 0 */
+};
+int sk_tlb_info(struct sk_tlb *t);        /* returns t->n */
+/* "L1 data: 96 x 4K fully assoc., 96 x 2M; L2 shared: 2048 x 4K 8-way, ..." or "unknown (why)" */
+const char *sk_tlb_str(const struct sk_tlb *t, char *buf, size_t len);
+
 #endif /* SHIKUMI_H */

@@ -42,6 +42,7 @@ like "$(timeout 5 "$cs" --stride 48 2>&1)" "not a power of two" "stride 48: not 
 
 # tlb
 bad_args "$tlb" --backing 1g
+bad_args "$tlb" --backing ''
 bad_args "$tlb" --min-pages 0
 bad_args "$tlb" --max-pages x
 bad_args "$tlb" --min-pages 64 --max-pages 8
@@ -134,6 +135,12 @@ like "$OUT" "sysfs cache sizes unavailable" "without cache sizes in OURS the def
 run_exit 0 "tlb tiny run" "$tlb" --min-pages 8 --max-pages 64 --ppo 1 -r 2 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/tlb.tsv"
 tsv_ok "$TAP_TMP/tlb.tsv" "backing pages span_bytes rep ns_per_access" "tlb TSV is well-formed"
+is "$(awk -F'\t' '!/^#/ && NR > 1 { b[$1] = 1 } END { print (("4k" in b) + ("packed" in b)) }' "$TAP_TMP/tlb.tsv")" 2 "tlb: 4k and packed curves by default"
+like "$(grep '^# tlb_source' "$TAP_TMP/tlb.tsv")" "^# tlb_source: (cpuid 0x|unknown)" "tlb: the TLBs' source recorded"
+run_exit 0 "tlb --tlb-info" "$tlb" --tlb-info
+like "$OUT" "^tlb_source	" "tlb --tlb-info prints key, value"
+bad_args "$tlb" --tlb-info stray
+run_exit 0 "tlb --backing packed" "$tlb" --backing packed --min-pages 8 --max-pages 16 --ppo 1 -r 1 -t 1
 
 run_exit 0 "membw tiny run" "$bw" --min 16K --max 64K -r 2 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/bw.tsv"

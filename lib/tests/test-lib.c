@@ -388,6 +388,24 @@ static void test_getopt(void)
 	ok(getopt_child(a9, 3, seen, sizeof(seen)) == 2, "sk_getopt: an empty -o exits 2");
 }
 
+static void test_tlb(void)
+{
+	struct sk_tlb t;
+	char b[256];
+	int n = sk_tlb_info(&t);
+	ok(n == t.n && n >= 0 && n <= 4 && t.source, "tlb info: %d levels from %s", n, t.source ? t.source : "?");
+	ok(n > 0 || (t.why && !strcmp(t.source, "unknown")), "tlb info: known, or unknown with a reason (%s)", t.why ? t.why : "none needed");
+	bool sane = true;
+	for (int i = 0; i < n; i++)
+		sane = sane && t.level[i].level >= 1 && t.level[i].level <= 7 &&
+		       (t.level[i].entries_4k || t.level[i].entries_2m) && (i == 0 || t.level[i].level > t.level[i - 1].level);
+	ok(sane, "tlb levels ordered, each with entries");
+	sk_tlb_str(&t, b, sizeof(b));
+	ok(b[0] != '\0', "tlb string: %s", b);
+	sk_tlb_str(&t, b, 8);
+	ok(strlen(b) < 8, "tlb string truncates safely");
+}
+
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
@@ -406,6 +424,7 @@ int main(int argc, char **argv)
 	test_scratch();
 	test_busy();
 	test_getopt();
+	test_tlb();
 	printf("1..%d\n", n_test);
 	return n_fail ? 1 : 0;
 }
