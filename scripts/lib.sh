@@ -606,17 +606,19 @@ sk_driver_ready() {
 # sk_meta FILE KEY: the value of a "# KEY: value" preamble line of a TSV.
 sk_meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
 
+# sk_awk PROGRAM [ARGS...]: awk with scripts/tsv.awk loaded (columns by name,
+# isort, median, pct, is_num): the one place the shell side does statistics.
+sk_awk() {
+	local prog=$1
+	shift
+	awk -f "$SK_TOP/scripts/tsv.awk" -f <(printf '%s\n' "$prog") "$@"
+}
+
 # sk_median_of FILE KEYCOL KEY VALCOL: median of VALCOL over the rows whose KEYCOL is KEY.
 sk_median_of() {
-	awk -F'\t' -v kc="$2" -v key="$3" -v vc="$4" '
-		/^#/ { next }
-		!h { for (i = 1; i <= NF; i++) { if ($i == kc) k = i; if ($i == vc) v = i }; h = 1; next }
-		k && v && $k == key && $v != "" && $v != "NaN" { a[++n] = $v + 0 }
-		END {
-			if (!n) exit 1
-			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-			print (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		}' "$1"
+	sk_awk '
+		tsv_row() && tsv_get(kc) == key && is_num(tsv_get(vc)) { a[++n] = tsv_get(vc) }
+		END { if (!n) exit 1; print median(a, n) }' -F'\t' -v kc="$2" -v key="$3" -v vc="$4" "$1"
 }
 
 # sk_std_usage: the lines every driver's -h shows for the common options.
