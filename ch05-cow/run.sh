@@ -88,15 +88,10 @@ cow_deltas() {
 # cow_stages DATA: per stage, medians over repetitions, in MiB, for the plot;
 # system memory as the change since before_fork.
 cow_stages() {
-	awk -F'\t' -v OFS='\t' '
-		function med(key, n,    i, j, t, a) {
-			for (i = 1; i <= n; i++) a[i] = val[key, i]
-			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		}
-		/^#/ { next }
-		!h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
-		{ r = $c["rep"]; s = $c["stage"]
+	sk_awk '
+		function med(key, n,    i, a) { for (i = 1; i <= n; i++) a[i] = val[key, i]; return median(a, n) }
+		!tsv_row() { next }
+		{ for (i in COL) c[i] = COL[i]; r = $c["rep"]; s = $c["stage"]
 		  if (!(s in seen)) { seen[s] = 1; order[++ns] = s; proc[s] = $c["process"] }
 		  if (s == "before_fork") { a0[r] = $c["anon_pages_kib"]; u0[r] = $c["used_kib"] }
 		  n[s]++
@@ -114,7 +109,7 @@ cow_stages() {
 				       med(s "pd", n[s]) / 1024, med(s "an", n[s]) / 1024, med(s "us", n[s]) / 1024,
 				       med(s "fl", n[s]), med(s "hu", n[s]) / 1024
 			}
-		}' "$1"
+		}' -F'\t' -v OFS='\t' "$1"
 }
 
 # ---------------------------------------------------------------------------
@@ -316,24 +311,19 @@ run_lock() {
 		printf 'mode\ttotal\truns\truns_with_loss\tlost_median\tlost_max\tlost_median_pct\telapsed_median_us\n'
 		local f
 		for f in data.tsv data-many.tsv data-many-plain.tsv data-many-threads.tsv; do
-			awk -F'\t' -v OFS='\t' '
-				function med(arr, n,    i, j, t) {
-					for (i = 2; i <= n; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
-					return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
-				}
-				/^#/ { next }
-				!h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
-				{ m = $c["mode"]; if (!(m in n)) order[++nm] = m
+			sk_awk '
+				!tsv_row() { next }
+				{ for (i in COL) c[i] = COL[i]; m = $c["mode"]; if (!(m in n)) order[++nm] = m
 				  n[m]++; tot[m] = $c["total"]; L[m, n[m]] = $c["lost"]; E[m, n[m]] = $c["elapsed_us"]
 				  if ($c["lost"] != 0) loss[m]++; if ($c["lost"] > mx[m] || n[m] == 1) mx[m] = $c["lost"] }
 				END {
 					for (i = 1; i <= nm; i++) {
 						m = order[i]; delete a; delete e
 						for (k = 1; k <= n[m]; k++) { a[k] = L[m, k]; e[k] = E[m, k] }
-						lm = med(a, n[m])
-						print m, tot[m], n[m], loss[m] + 0, lm, mx[m], sprintf("%.1f", 100 * lm / tot[m]), med(e, n[m])
+						lm = median(a, n[m])
+						print m, tot[m], n[m], loss[m] + 0, lm, mx[m], sprintf("%.1f", 100 * lm / tot[m]), median(e, n[m])
 					}
-				}' "$SK_EXP_DIR/$f"
+				}' -F'\t' -v OFS='\t' "$SK_EXP_DIR/$f"
 		done
 	} | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
 

@@ -59,7 +59,7 @@ is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 # the driver its own process group, as a terminal would.
 rd2=$TAP_TMP/run2
 mkdir -p "$TAP_TMP/tmp2"
-interrupt_when "" 2 env TMPDIR="$TAP_TMP/tmp2" "$drv" -o "$rd2"
+interrupt_when "$rd2/ch05-cow/.cow.partial" 1 env TMPDIR="$TAP_TMP/tmp2" "$drv" -o "$rd2"
 cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -n "$(compgen -G "$rd2/ch05-cow/*.interrupted")"
