@@ -16,6 +16,10 @@
 #                         any other published ones in publishing order;
 #                         interrupted ones as NAME.interrupted
 # rs_exp_description RUN CH NAME   the declared one-line description, if any
+# rs_summary_check EXPDIR  does summary.tsv (scripts/summarize: key columns, n,
+#                         median, ...) follow from data.tsv? "yes VALUE_COLUMN"
+#                         (the data column the medians are of), "NO: why", or
+#                         "n/a" (no such pair of files, or another layout)
 # rs_is_run DIR           DIR looks like a run directory (meta.json, or status
 #                         plus a chapter directory)
 
@@ -94,4 +98,46 @@ rs_is_run() {
 	[[ -d $1 ]] || return 1
 	[[ -f $1/meta.json ]] && return 0
 	[[ -f $1/status ]] && compgen -G "$1/ch[0-9][0-9]-*/" >/dev/null
+}
+
+RS_SUMMARY_AWK='
+function median(c, k, n,    i, j, t, a) {
+	for (i = 1; i <= n; i++) a[i] = V[c, k, i]
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function close_enough(a, b) { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a); if ((b < 0 ? -b : b) > m) m = (b < 0 ? -b : b); return d <= 1e-4 * m + 1e-9 }
+BEGIN { FS = "\t" }
+/^#/ { next }
+FILENAME == ARGV[1] && !h1 { h1 = 1; for (i = 1; i <= NF; i++) { if ($i == "n") ncol = i; if ($i == "median") mcol = i }
+	if (!ncol || mcol != ncol + 1) { print "n/a"; na = 1; exit }
+	nk = ncol - 1; for (i = 1; i <= nk; i++) kname[i] = $i; next }
+FILENAME == ARGV[1] { key = $1; for (i = 2; i <= nk; i++) key = key SUBSEP $i; S[++ns] = key; SN[key] = $ncol; SM[key] = $mcol; next }
+!h2 { h2 = 1; for (i = 1; i <= NF; i++) dcol[$i] = i
+	for (i = 1; i <= nk; i++) if (!(kname[i] in dcol)) { print "n/a"; na = 1; exit }
+	for (i = 1; i <= NF; i++) { iskey = 0; for (j = 1; j <= nk; j++) if (kname[j] == $i) iskey = 1; if (!iskey) cand[i] = $i }
+	next }
+{ key = $(dcol[kname[1]]); for (i = 2; i <= nk; i++) key = key SUBSEP $(dcol[kname[i]])
+  for (c in cand) { v = $c; if (v == "" || v == "NaN") continue; if (v !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) { nonnum[c] = 1; continue }
+    N[c, key]++; V[c, key, N[c, key]] = v + 0 } }
+END {
+	if (na) exit
+	if (!ns) { print "n/a"; exit }
+	for (c in cand) {
+		if (c in nonnum) continue
+		good = 1; seen = 0
+		# groups of summary.tsv that data.tsv does not have came from another file
+		for (i = 1; i <= ns && good; i++) { k = S[i]; if (!((c, k) in N)) continue; seen++
+			if (N[c, k] != SN[k] || !close_enough(median(c, k, N[c, k]), SM[k])) good = 0 }
+		if (good && seen) { print "yes " cand[c]; exit }
+		if (seen) any = 1
+	}
+	print (any ? "NO: the medians in summary.tsv do not follow from data.tsv" : "n/a")
+}'
+rs_summary_check() {
+	if [[ -f $1/summary.tsv && -f $1/data.tsv ]]; then
+		awk "$RS_SUMMARY_AWK" "$1/summary.tsv" "$1/data.tsv" 2>/dev/null || echo "n/a"
+	else
+		echo "n/a"
+	fi
 }

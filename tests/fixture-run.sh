@@ -71,11 +71,13 @@ EOF
 
 	d=$rd/ch01-syscall/hello
 	mkdir -p "$d"
-	printf '# program: run.sh hello\nvariant\tsize_bytes\nhello\t%s\nhello-static\t%s\n' "$((16000 * k))" "$((800000 * k))" >"$d/data.tsv"
+	local small big
+	small=$(awk -v k="$k" 'BEGIN { printf "%.0f", 16000 * k }') big=$(awk -v k="$k" 'BEGIN { printf "%.0f", 800000 * k }')
+	printf '# program: run.sh hello\nvariant\tsize_bytes\nhello\t%s\nhello-static\t%s\n' "$small" "$big" >"$d/data.tsv"
 	printf 'check\texpected\tobserved\tresult\tnote\n' >"$d/verdict.tsv"
-	printf 'a static binary carries its libc\tstatic >= 10 x dynamic size\tstatic %s B vs dynamic %s B\tPASS\t\n' "$((800000 * k))" "$((16000 * k))" >>"$d/verdict.tsv"
+	printf 'a static binary carries its libc\tstatic >= 10 x dynamic size\tstatic %s B vs dynamic %s B\tPASS\t\n' "$big" "$small" >>"$d/verdict.tsv"
 	printf 'start-up time\tstatic < dynamic\thyperfine missing\tSKIP\tinstall hyperfine\n' >>"$d/verdict.tsv"
-	printf '## Hello world, dynamic vs static\n\nThe dynamic binary is %s bytes.\n' "$((16000 * k))" >"$d/summary.md"
+	printf '## Hello world, dynamic vs static\n\nThe dynamic binary is %s bytes.\n' "$small" >"$d/summary.md"
 	touch -d '2026-01-01 00:00:00' "$rd/ch01-syscall/syscall-cost"
 	touch -d '2026-01-01 00:01:00' "$d"
 	printf 'name\tdescription\nhello\thello vs hello-static: size, start-up\nsyscall-cost\tns per call: function, getppid, vDSO\n' >"$rd/ch01-syscall/experiments.tsv"
