@@ -61,8 +61,8 @@ EOF
 	gp=$(awk -F'\t' '$1 == "getppid" { print $3 }' "$d/summary.tsv")
 	vd=$(awk -F'\t' '$1 == "vdso_clock_gettime" { print $3 }' "$d/summary.tsv")
 	printf 'id\tcheck\texpected\tobserved\tresult\tnote\n' >"$d/verdict.tsv"
-	printf 'syscall-vs-call\ta system call costs far more than a function call\tgetppid_ns >= 10 * call_ns\tgetppid_ns=%s call_ns=%s\tPASS\t\n' "$gp" "$fn" >>"$d/verdict.tsv"
-	printf 'vdso-cheaper\tthe vDSO avoids the kernel entry\tgetppid_ns > vdso_ns\tgetppid_ns=%s vdso_ns=%s\tPASS\t\n' "$gp" "$vd" >>"$d/verdict.tsv"
+	printf 'syscall-vs-call\ta system call costs far more than a function call\tgetppid_ns >= 10 * call_ns\tgetppid_ns = %s, call_ns = %s\tPASS\t\n' "$gp" "$fn" >>"$d/verdict.tsv"
+	printf 'vdso-cheaper\tthe vDSO avoids the kernel entry\tgetppid_ns > vdso_ns\tgetppid_ns = %s, vdso_ns = %s\tPASS\t\n' "$gp" "$vd" >>"$d/verdict.tsv"
 	printf 'pipe-escape\ta cell with a | pipe & <angle>\tyes\tyes | really\tPASS\t\n' >>"$d/verdict.tsv"
 	printf '## The cost of a system call (CPU 1)\n\ngetppid() costs %s ns, a function call %s ns, the vDSO %s ns. Some `code` & <angle>.\n\n- getppid: %s ns\n' \
 		"$gp" "$fn" "$vd" "$gp" >"$d/summary.md"

@@ -46,11 +46,24 @@ like "$OUT" 'slices: TAMPERED: changed: verdict.tsv' "the edited verdict.tsv is 
 cp "$TAP_TMP/v.keep" "$rd/ch03-sched/slices/verdict.tsv"
 
 # a careful student edits the observed value and re-seals: the number is not in the data
-sed -i 's/getppid_ns=100.5 call_ns/getppid_ns=130.5 call_ns/' "$rd/ch01-syscall/syscall-cost/verdict.tsv"
+sed -i 's/getppid_ns = 100.5, call_ns/getppid_ns = 130.5, call_ns/' "$rd/ch01-syscall/syscall-cost/verdict.tsv"
 reseal "$rd/ch01-syscall/syscall-cost"
 run_exit 1 "lab-check: an observed value edited and re-sealed -> exit 1" "$S/lab-check" --brief "$rd" ch01-syscall
 like "$OUT" 'observed 130.5 not found in the data' "the invented number is named"
-sed -i 's/getppid_ns=130.5 call_ns/getppid_ns=100.5 call_ns/' "$rd/ch01-syscall/syscall-cost/verdict.tsv"
+sed -i 's/getppid_ns = 130.5, call_ns/getppid_ns = 100.5, call_ns/' "$rd/ch01-syscall/syscall-cost/verdict.tsv"
+reseal "$rd/ch01-syscall/syscall-cost"
+
+# a sk_check row (condition + values) turned from FAIL to PASS and re-sealed
+cp "$rd/ch01-syscall/syscall-cost/verdict.tsv" "$TAP_TMP/v2.keep"
+printf 'vdso-fast\tthe vDSO is 10x cheaper\tgetppid_ns >= 10 * vdso_ns\tgetppid_ns = 100.5, vdso_ns = 20.45\tPASS\t\n' >>"$rd/ch01-syscall/syscall-cost/verdict.tsv"
+reseal "$rd/ch01-syscall/syscall-cost"
+run_exit 1 "lab-check: a PASS its own condition does not give -> exit 1" "$S/lab-check" --brief "$rd" ch01-syscall
+like "$OUT" 'does not follow from its own condition and values: the vDSO is 10x cheaper \(PASS\)' "the row is named"
+printf 'evil\tx\tsystem("touch %s/pwned") || a > 1\ta = 2\tPASS\t\n' "$TAP_TMP" >>"$rd/ch01-syscall/syscall-cost/verdict.tsv"
+reseal "$rd/ch01-syscall/syscall-cost"
+run "$S/lab-check" --brief "$rd" ch01-syscall
+ok "a condition with anything but names, numbers and operators is never evaluated" test ! -e "$TAP_TMP/pwned"
+cp "$TAP_TMP/v2.keep" "$rd/ch01-syscall/syscall-cost/verdict.tsv"
 reseal "$rd/ch01-syscall/syscall-cost"
 
 # ... or edits data.tsv to fake the phenomenon, re-sealed: summary.tsv no longer follows

@@ -37,7 +37,7 @@ cmp_ok "$(grep -n -m1 'getppid() costs' <<<"$sc" | cut -d: -f1)" '<' "$(grep -n 
 like "$sc" 'getppid\(\) costs 100.5 ns' "the explanation has the measured numbers"
 like "$sc" '<details><summary>Verdicts: 3 PASS</summary>' "passing verdicts are collapsed"
 like "$(sed -n '/id="ch03-sched-slices"/,$p' "$md")" '<details open><summary>Verdicts: 0 PASS, 1 FAIL' "failing verdicts are open"
-like "$sc" 'getppid_ns=100.5 call_ns=1.12' "6-column verdict.tsv: observed read by header name"
+like "$sc" 'getppid_ns = 100.5, call_ns = 1.12' "6-column verdict.tsv: observed read by header name"
 like "$(sed -n '/id="ch01-syscall-hello"/,/id="ch01-syscall-syscall-cost"/p' "$md")" 'install hyperfine' "5-column verdict.tsv still read"
 ok "machine facts in a box" grep -q '<div class="facts">' "$md"
 ok "report.html escapes HTML in verdicts" grep -qF 'a cell with a | pipe &amp; &lt;angle&gt;' "$html"
