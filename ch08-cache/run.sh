@@ -2,16 +2,9 @@
 # ch08-cache/run.sh - the memory hierarchy: cache-size cliffs, the TLB's
 # reach, memory bandwidth, the page cache and write-back.
 #
-# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-d DIR] [-e LIST]
-# Experiments, each in RUNDIR/ch08-cache/<name>/:
-#   cache-stride  ns per access vs buffer size (4 KiB .. 4x LLC, capped), seq
-#                 stores and a random pointer chase; cliffs found in the curve
-#                 and named after the sysfs cache sizes
-#   tlb           one load per page over more and more pages, 4 KiB vs THP vs
-#                 the same lines packed (the control); TLB sizes from CPUID
-#   membw         read/write/copy GB/s vs buffer size, 1 thread and 1 per CPU
-#   pagecache     a file read cold (drop_caches as root, else fadvise) and warm
-#   writeback     buffered vs O_SYNC vs O_DIRECT MB/s; Dirty/Writeback over time
+# USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-d DIR]
+# Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
+# each in RUNDIR/ch08-cache/<name>/.
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots). Root for
 #   drop_caches (without it pagecache evicts with posix_fadvise, verified by
 #   mincore). Scratch files go to a directory created under -d DIR (default
@@ -25,11 +18,16 @@ SK_PROG=ch08-cache/run.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch08-cache"
 CHAPTER=ch08-cache
-ALL_EXPS="cache-stride tlb membw pagecache writeback"
+
+sk_experiment cache-stride run_cache_stride "ns per access vs buffer size (4 KiB .. 4x LLC, capped), sequential and pointer chase"
+sk_experiment tlb run_tlb "one load per page over more and more pages: 4 KiB vs THP vs packed lines"
+sk_experiment membw run_membw "read/write/copy GB/s vs buffer size, 1 thread and 1 per CPU"
+sk_experiment pagecache run_pagecache "a file read cold (drop_caches as root, else fadvise) and warm: MB/s"
+sk_experiment writeback run_writeback "buffered vs O_SYNC vs O_DIRECT MB/s; Dirty/Writeback over time"
 
 usage() {
 	cat <<EOF
-Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-d DIR] [-e LIST]
+Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-d DIR] [-e LIST]
 The memory hierarchy: cache cliffs, TLB reach, bandwidth, page cache, write-back.
 
 $(sk_std_usage)
@@ -40,30 +38,20 @@ $(sk_std_usage)
 
 Examples:
   $SK_PROG -q
-  $SK_PROG -c 1 -e cache-stride,tlb
+  $SK_PROG -c 1 -e cache-stride -e tlb
 EOF
 }
 
-dir="" exps=""
-while getopts ":qc:o:hd:e:" opt; do
+dir=""
+while getopts ":qc:o:he:d:" opt; do
 	case $opt in
 	d) [[ -d $OPTARG && -w $OPTARG ]] || sk_usage_error "bad VALUE for -d: '$OPTARG': not a writable directory"
 	   dir=$OPTARG ;;
-	e) exps=$OPTARG ;;
 	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
 sk_no_operands "$@"
-if [[ -n $exps ]]; then
-	IFS=, read -ra want <<<"$exps"
-	((${#want[@]} > 0)) || sk_usage_error "bad VALUE for -e: '$exps': empty list"
-	for e in "${want[@]}"; do
-		[[ " $ALL_EXPS " == *" $e "* ]] || sk_usage_error "bad VALUE for -e: '$e': not one of ${ALL_EXPS// /,}"
-	done
-else
-	read -ra want <<<"$ALL_EXPS"
-fi
 dirarg=()
 [[ -n $dir ]] && dirarg=(-d "$dir")
 sk_driver_ready "$CHAPTER" cache-stride tlb membw pagecache writeback
@@ -79,11 +67,9 @@ human() { awk -v b="$1" 'BEGIN { split("B KiB MiB GiB", u, " "); i = 1; while (b
 # 1. cache-stride: the curve, its cliffs, and which cache each one is
 # ---------------------------------------------------------------------------
 run_cache_stride() {
-	sk_exp_begin cache-stride
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" cl="$SK_EXP_DIR/cliffs.tsv" t0 t1
 	t0=$(date +%s.%N)
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${SK_QOPT[@]}" --mode both ||
-		sk_die "cache-stride failed (see $SK_LOG)"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${SK_QOPT[@]}" --mode both || return 0
 	t1=$(date +%s.%N)
 	local secs
 	secs=$(sk_calc "$t1 - $t0")
@@ -115,11 +101,12 @@ run_cache_stride() {
 	first=$(awk -F'\t' '$1 == "chase" { print $2; exit }' "$s")
 	last=$(human "$maxsize")
 
-	sk_verdict_if "$cmax >= 5 * $cmin" "chase: latency at the largest size is several times L1's" \
-		">= 5 x" "$cmax ns at $last vs $cmin ns at $(human "$first") ($(sk_calc "$cmax / $cmin" %.1f)x)"
-	sk_verdict_if "$smax >= 3 * $smin" "seq: time per line at the largest size is several times L1's" \
-		">= 3 x" "$smax ns at $last vs $smin ns at $(human "$first") ($(sk_calc "$smax / $smin" %.1f)x)" \
-		"smaller than chase: the prefetcher streams the next lines in ahead of the stores"
+	sk_check chase-latency-at-the-largest-size-is-several-times-l1-s "chase: latency at the largest size is several times L1's" 'cmax >= 5 * cmin' \
+		cmax="$cmax" cmin="$cmin" --observed "$cmax ns at $last vs $cmin ns at $(human "$first") ($(sk_calc "$cmax / $cmin" %.1f)x)" \
+		--note "expected >= 5 x"
+	sk_check seq-time-per-line-at-the-largest-size-is-several-times-l1-s "seq: time per line at the largest size is several times L1's" 'smax >= 3 * smin' \
+		smax="$smax" smin="$smin" --observed "$smax ns at $last vs $smin ns at $(human "$first") ($(sk_calc "$smax / $smin" %.1f)x)" \
+		--note "expected >= 3 x; smaller than chase: the prefetcher streams the next lines in ahead of the stores"
 
 	# One verdict per cache level: a chase cliff within a factor of 2 of it.
 	local cliffs_str list
@@ -201,7 +188,6 @@ Each point is the median time per access over a buffer of that size, touched bef
 - cliffs found: ${list:-none}
 - sysfs: ${caches:-unavailable}
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
@@ -243,15 +229,8 @@ tlb_judge() {
 }
 
 run_tlb() {
-	sk_exp_begin tlb
-	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/tlb" "${SK_QOPT[@]}" || rc=$?
-	if ((rc == 4)); then
-		sk_skip_exp "transparent huge pages unavailable"
-		sk_exp_end
-		return
-	fi
-	((rc == 0)) || sk_die "tlb failed (see $SK_LOG)"
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/tlb" "${SK_QOPT[@]}" || return 0
 	sk_summarize -b backing,pages -v ns_per_access "$d" | sk_atomic_write "$s"
 	# The TLBs as CPUID reports them (tlb copied them into its preamble).
 	local tsum tsrc thyp e1 e2 reach l2 line marks="" src_note
@@ -283,21 +262,23 @@ run_tlb() {
 	local frac has_thp=0 name_thp="huge pages remove the translation cost" exp_thp=">= 1.3x: 4 KiB over THP"
 	grep -q $'^thp\t' "$s" && has_thp=1
 	frac=$(sk_meta "$d" thp_backed_fraction)
-	sk_verdict_if "$small4p <= 1.3 && $small4p >= 1 / 1.3" "few pages: 4 KiB pages cost the same as packed lines" \
-		"within 1.3x" "median ratio ${small4p}x over 8..32 pages" "the TLB holds every translation"
+	sk_check few-pages-4-kib-pages-cost-the-same-as-packed-lines "few pages: 4 KiB pages cost the same as packed lines" 'small4p <= 1.3 && small4p >= 1 / 1.3' \
+		small4p="$small4p" --observed "median ratio ${small4p}x over 8..32 pages" \
+		--note "expected within 1.3x; the TLB holds every translation"
 	if ((count == 0)); then
 		sk_verdict "past the TLB's reach: 4 KiB pages cost more than the same lines packed" ">= 1.5x packed" \
 			"no page count from $lo on" SKIP "the curve stops before twice the TLB's reach; $reach_note"
 	else
-		sk_verdict_if "$r4p >= 1.5" "past the TLB's reach: 4 KiB pages cost more than the same lines packed" \
-			">= 1.5x packed" "median ratio $(sk_calc "$r4p" %.2f)x over $count page counts $from..$to (at $to: $top4 vs $topp ns)" \
-			"$reach_note; 4 KiB pages stay >= 1.5x packed from ${first:-no count} pages on"
+		sk_check past-the-tlb-s-reach-4-kib-pages-cost-more-than-the-same-lin "past the TLB's reach: 4 KiB pages cost more than the same lines packed" 'r4p >= 1.5' \
+			r4p="$r4p" --observed "median ratio $(sk_calc "$r4p" %.2f)x over $count page counts $from..$to (at $to: $top4 vs $topp ns)" \
+			--note "expected >= 1.5x packed; $reach_note; 4 KiB pages stay >= 1.5x packed from ${first:-no count} pages on"
 	fi
 	if ((has_thp == 0)); then
 		sk_verdict "$name_thp" "thp curve" "none" SKIP "transparent huge pages are $(sk_meta "$d" thp_system)"
 	else
-		sk_verdict_if "$frac >= 0.5" "the THP buffer is backed by huge pages" ">= 50 %" \
-			"$(sk_calc "$frac * 100") % (AnonHugePages)"
+		sk_check the-thp-buffer-is-backed-by-huge-pages "the THP buffer is backed by huge pages" 'frac >= 0.5' \
+			frac="$frac" --observed "$(sk_calc "$frac * 100") % (AnonHugePages)" \
+			--note "expected >= 50 %"
 		local thp_obs
 		thp_obs="median 4K/THP ratio $(sk_calc "$r4h" %.2f)x over $from..$to pages (at $to: 4 KiB $top4, THP $toph, packed $topp ns)"
 		if ((count == 0)); then
@@ -325,18 +306,16 @@ A random chain touches one cache line in each of N pages; the lines are spread o
 - $from..$to pages: 4 KiB/packed $(sk_calc "$r4p" %.2f)x, 4 KiB/THP $(sk_calc "$r4h" %.2f)x, THP/packed $(sk_calc "$rhp" %.2f)x
 - 4 KiB pages stay >= 1.5x packed lines from ${first:-?} pages on (compare the TLB sizes)
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 3. membw: bandwidth vs size, 1 thread and one per CPU
 # ---------------------------------------------------------------------------
 run_membw() {
-	sk_exp_begin membw
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
 	# membw pins its own threads (pinning is part of this experiment): thread 0
 	# on the last allowed CPU, the others on the rest.
-	sk_run_prog "$d" "$HERE/membw" "${SK_QOPT[@]}" || sk_die "membw failed (see $SK_LOG)"
+	sk_prog "$d" "$HERE/membw" "${SK_QOPT[@]}" || return 0
 	sk_summarize -b op,threads,size_bytes -v gb_per_s "$d" | sk_atomic_write "$s"
 	local nall r1s r1l w1l c1l rNs first last
 	nall=$(awk -F'\t' 'NR > 1 { if ($2 > n) n = $2 } END { print n }' "$s")
@@ -346,14 +325,15 @@ run_membw() {
 	r1s=$(get read 1 "$first") r1l=$(get read 1 "$last") w1l=$(get write 1 "$last") c1l=$(get copy 1 "$last")
 	local w1s c1s
 	w1s=$(get write 1 "$first") c1s=$(get copy 1 "$first")
-	sk_verdict_if "$r1s >= 2 * $r1l" "read: small buffers stream far faster than DRAM" ">= 2x" \
-		"$r1s GB/s at $(human "$first") vs $r1l GB/s at $(human "$last") ($(sk_calc "$r1s / $r1l" %.1f)x)"
+	sk_check read-small-buffers-stream-far-faster-than-dram "read: small buffers stream far faster than DRAM" 'r1s >= 2 * r1l' \
+		r1s="$r1s" r1l="$r1l" --observed "$r1s GB/s at $(human "$first") vs $r1l GB/s at $(human "$last") ($(sk_calc "$r1s / $r1l" %.1f)x)" \
+		--note "expected >= 2x"
 	local note_mt=""
 	if ((nall > 1)); then
 		rNs=$(get read "$nall" "$first")
-		sk_verdict_if "$rNs >= 1.2 * $r1s" "read: $nall threads in private caches add up" ">= 1.2x one thread" \
-			"$rNs vs $r1s GB/s at $(human "$first") ($(sk_calc "$rNs / $r1s" %.1f)x)" \
-			"DRAM is shared: at $(human "$last") $nall threads give $(get read "$nall" "$last") GB/s vs $r1l"
+		sk_check read-nall-threads-in-private-caches-add-up "read: $nall threads in private caches add up" 'rns >= 1.2 * r1s' \
+			rns="$rNs" r1s="$r1s" --observed "$rNs vs $r1s GB/s at $(human "$first") ($(sk_calc "$rNs / $r1s" %.1f)x)" \
+			--note "expected >= 1.2x one thread; DRAM is shared: at $(human "$last") $nall threads give $(get read "$nall" "$last") GB/s vs $r1l"
 		note_mt="- $nall threads, read: $rNs GB/s at $(human "$first"), $(get read "$nall" "$last") GB/s at $(human "$last")"
 	else
 		sk_verdict "read: threads in private caches add up" ">= 1.2x one thread" "1 CPU allowed" SKIP "needs 2 or more CPUs"
@@ -368,22 +348,14 @@ Sequential read (vector loads, four accumulators), write (memset) and copy (memc
 - 1 thread, write: $w1s -> $w1l GB/s; copy: $c1s -> $c1l GB/s
 ${note_mt}
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 4. pagecache: cold vs warm read
 # ---------------------------------------------------------------------------
 run_pagecache() {
-	sk_exp_begin pagecache
-	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/pagecache" "${SK_QOPT[@]}" "${dirarg[@]}" || rc=$?
-	if ((rc == 4)); then
-		sk_skip_exp "$(grep -h 'SKIP' "$SK_LOG" | tail -1)"
-		sk_exp_end
-		return
-	fi
-	((rc == 0)) || sk_die "pagecache failed (see $SK_LOG)"
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/pagecache" "${SK_QOPT[@]}" "${dirarg[@]}" || return 0
 	sk_summarize -b phase -v mb_per_s "$d" | sk_atomic_write "$s"
 	local cold warm how size rb ra
 	cold=$(sk_tsv_get "$s" phase cold median)
@@ -392,13 +364,15 @@ run_pagecache() {
 	size=$(sk_meta "$d" file_bytes)
 	rb=$(awk -F'\t' '!/^#/ && $2 == "cold" { if ($6 > m) m = $6 } END { print m + 0 }' "$d")
 	ra=$(awk -F'\t' '!/^#/ && $2 == "cold" { if (!n++ || $7 < m) m = $7 } END { print m + 0 }' "$d")
-	sk_verdict_if "$rb <= 10" "eviction empties the page cache of the file" "<= 10 % resident" \
-		"at most $rb % resident before the cold reads (mincore)" "$how"
-	sk_verdict_if "$ra >= 90" "a read leaves the file in the page cache" ">= 90 % resident" \
-		"at least $ra % resident after the cold reads"
-	sk_verdict_if "$warm >= 2 * $cold" "the warm read is many times faster" ">= 2x cold" \
-		"warm $warm MB/s vs cold $cold MB/s ($(sk_calc "$warm / $cold" %.1f)x)" \
-		"on a VM the cold read may come from the host's cache: faster than a disk"
+	sk_check eviction-empties-the-page-cache-of-the-file "eviction empties the page cache of the file" 'rb <= 10' \
+		rb="$rb" --observed "at most $rb % resident before the cold reads (mincore)" \
+		--note "expected <= 10 % resident; $how"
+	sk_check a-read-leaves-the-file-in-the-page-cache "a read leaves the file in the page cache" 'ra >= 90' \
+		ra="$ra" --observed "at least $ra % resident after the cold reads" \
+		--note "expected >= 90 % resident"
+	sk_check the-warm-read-is-many-times-faster "the warm read is many times faster" 'warm >= 2 * cold' \
+		warm="$warm" cold="$cold" --observed "warm $warm MB/s vs cold $cold MB/s ($(sk_calc "$warm / $cold" %.1f)x)" \
+		--note "expected >= 2x cold; on a VM the cold read may come from the host's cache: faster than a disk"
 	sk_plot "$HERE/pagecache.gp" data.tsv pagecache
 	sk_summary <<EOF
 ## Reading a file twice: the page cache
@@ -409,22 +383,14 @@ A $(human "$size") file is evicted from the page cache ($how), then read twice w
 - residency before the cold read: <= $rb %; after: >= $ra %
 - eviction: $how
 EOF
-	sk_exp_end
 }
 
 # ---------------------------------------------------------------------------
 # 5. writeback: buffered vs O_SYNC vs O_DIRECT, and dirty memory over time
 # ---------------------------------------------------------------------------
 run_writeback() {
-	sk_exp_begin writeback
-	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" tr="$SK_EXP_DIR/trace.tsv" rc=0
-	sk_run_prog "$d" sk_pin "$cpu" "$HERE/writeback" "${SK_QOPT[@]}" "${dirarg[@]}" --trace "$tr" || rc=$?
-	if ((rc == 4)); then
-		sk_skip_exp "$(grep -h 'SKIP' "$SK_LOG" | tail -1)"
-		sk_exp_end
-		return
-	fi
-	((rc == 0)) || sk_die "writeback failed (see $SK_LOG)"
+	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" tr="$SK_EXP_DIR/trace.tsv"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/writeback" "${SK_QOPT[@]}" "${dirarg[@]}" --trace "$tr" || return 0
 	sk_summarize -b variant -v mb_per_s "$d" | sk_atomic_write "$s"
 	local buf bfs osync odir size base peak endd fstart fms wait knobs
 	buf=$(sk_tsv_get "$s" variant buffered median)
@@ -447,14 +413,15 @@ run_writeback() {
 	flush=$(awk -F'\t' -v base="$base" -v half="$((kib / 2))" '/^#/ { next } !h { h = 1; next }
 		$4 == "waiting" && $2 > base + half { up = 1 } $4 == "waiting" && up && $2 < base + half { print $1; exit }' "$tr")
 	expire=$(sk_meta "$d" dirty_expire_centisecs)
-	sk_verdict_if "$buf >= 2 * $osync" "buffered writes return long before O_SYNC ones" ">= 2x O_SYNC" \
-		"buffered $buf MB/s vs O_SYNC $osync MB/s ($(sk_calc "$buf / $osync" %.1f)x)" \
-		"buffered + fsync: $bfs MB/s"
-	sk_verdict_if "$peak - $base >= 0.5 * $kib" "a buffered write leaves dirty pages in memory" \
-		">= 50 % of the file in Dirty" "Dirty rose by $(( (peak - base) / 1024 )) MiB for a $(human "$size") file" \
-		"the kernel writes them back later: after dirty_expire_centisecs, or when Dirty passes dirty_background_*"
-	sk_verdict_if "$peak - $endd >= 0.5 * $kib" "written back: Dirty falls again" ">= 50 % of the file" \
-		"Dirty fell by $(( (peak - endd) / 1024 )) MiB (fsync at $(sk_calc "$fstart / 1000") s took $fms ms)"
+	sk_check buffered-writes-return-long-before-o-sync-ones "buffered writes return long before O_SYNC ones" 'buf >= 2 * osync' \
+		buf="$buf" osync="$osync" --observed "buffered $buf MB/s vs O_SYNC $osync MB/s ($(sk_calc "$buf / $osync" %.1f)x)" \
+		--note "expected >= 2x O_SYNC; buffered + fsync: $bfs MB/s"
+	sk_check a-buffered-write-leaves-dirty-pages-in-memory "a buffered write leaves dirty pages in memory" 'peak - base >= 0.5 * kib' \
+		peak="$peak" base="$base" kib="$kib" --observed "Dirty rose by $(( (peak - base) / 1024 )) MiB for a $(human "$size") file" \
+		--note "expected >= 50 % of the file in Dirty; the kernel writes them back later: after dirty_expire_centisecs, or when Dirty passes dirty_background_*"
+	sk_check written-back-dirty-falls-again "written back: Dirty falls again" 'peak - endd >= 0.5 * kib' \
+		peak="$peak" endd="$endd" kib="$kib" --observed "Dirty fell by $(( (peak - endd) / 1024 )) MiB (fsync at $(sk_calc "$fstart / 1000") s took $fms ms)" \
+		--note "expected >= 50 % of the file"
 	if [[ -n $odir ]]; then
 		sk_verdict "O_DIRECT + fdatasync" "runs" "$odir MB/s" PASS "no page cache: each write goes to the device"
 	else
@@ -473,16 +440,7 @@ The same $(human "$size") written with 64 KiB write(2) calls. A buffered write r
 - ${flush_note}
 - knobs (read only): $knobs
 EOF
-	sk_exp_end
 }
 
-for e in "${want[@]}"; do
-	case $e in
-	cache-stride) run_cache_stride ;;
-	tlb) run_tlb ;;
-	membw) run_membw ;;
-	pagecache) run_pagecache ;;
-	writeback) run_writeback ;;
-	esac
-done
+sk_run_experiments
 sk_run_finish

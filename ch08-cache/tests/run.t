@@ -34,39 +34,42 @@ tsv_ok "$d/pagecache/data.tsv" "rep phase bytes elapsed_ns mb_per_s" "pagecache 
 tsv_ok "$d/writeback/trace.tsv" "t_ms dirty_kib writeback_kib phase" "writeback trace"
 ok "cliffs.tsv written" test -s "$d/cache-stride/cliffs.tsv"
 
+for e in cache-stride tlb membw pagecache writeback; do
+	verdicts_ok "$d/$e/verdict.tsv"   # every row: PASS, or SKIP with its reason
+done
 v=$d/cache-stride/verdict.tsv
-verdict_ok "$v" "chase: latency at the largest size is several times L1's"
-verdict_ok "$v" "seq: time per line at the largest size is several times L1's"
+verdict_ok "$v" chase-latency-at-the-largest-size-is-several-times-l1-s
+verdict_ok "$v" seq-time-per-line-at-the-largest-size-is-several-times-l1-s
 if grep -q 'cliffs named after sysfs caches' "$v"; then
-	verdict_ok "$v" "cliffs named after sysfs caches"
+	verdict_ok "$v" cliffs-named-after-sysfs-caches
 else
-	verdict_ok "$v" "chase: a cliff near the L1d size"
-	verdict_ok "$v" "chase: a cliff near the L2 size"
-	grep -q 'near the L3 size' "$v" && verdict_ok "$v" "chase: a cliff near the L3 size"
-	verdict_ok "$v" "chase: every cliff lies within 2x of a sysfs cache size"
+	verdict_ok "$v" chase-a-cliff-near-the-l1d-size
+	verdict_ok "$v" chase-a-cliff-near-the-l2-size
+	grep -q 'near the L3 size' "$v" && verdict_ok "$v" chase-a-cliff-near-the-l3-size
+	verdict_ok "$v" chase-every-cliff-lies-within-2x-of-a-sysfs-cache-size
 fi
 v=$d/tlb/verdict.tsv
-verdict_ok "$v" "few pages: 4 KiB pages cost the same as packed lines"
-verdict_ok "$v" "past the TLB's reach: 4 KiB pages cost more than the same lines packed"
-grep -q '^the THP buffer' "$v" && verdict_ok "$v" "the THP buffer is backed by huge pages"
-verdict_ok "$v" "huge pages remove the translation cost"
+verdict_ok "$v" few-pages-4-kib-pages-cost-the-same-as-packed-lines
+verdict_ok "$v" past-the-tlb-s-reach-4-kib-pages-cost-more-than-the-same-lin
+grep -q '^the THP buffer' "$v" && verdict_ok "$v" the-thp-buffer-is-backed-by-huge-pages
+verdict_ok "$v" huge-pages-remove-the-translation-cost
 # a SKIP must carry its evidence: the measured ratios, not just a word
 ok "tlb: THP verdict is PASS, or SKIP with the measured ratios" \
 	awk -F'\t' '$1 == "huge pages remove the translation cost" { f = 1; if ($4 == "PASS" || ($4 == "SKIP" && ($3 ~ /[0-9]x/ || $5 ~ /transparent huge pages are/))) ok = 1 } END { exit !(f && ok) }' "$v"
 ok "tlb: preamble records the TLB source (CPUID or unknown)" grep -q '^# tlb_source: ' "$d/tlb/data.tsv"
 v=$d/membw/verdict.tsv
-verdict_ok "$v" "read: small buffers stream far faster than DRAM"
+verdict_ok "$v" read-small-buffers-stream-far-faster-than-dram
 grep -q 'threads in private caches add up' "$v" &&
 	verdict_ok "$v" "$(awk -F'\t' '/threads in private caches add up/ { print $1 }' "$v")"
 v=$d/pagecache/verdict.tsv
-verdict_ok "$v" "eviction empties the page cache of the file"
-verdict_ok "$v" "a read leaves the file in the page cache"
-verdict_ok "$v" "the warm read is many times faster"
+verdict_ok "$v" eviction-empties-the-page-cache-of-the-file
+verdict_ok "$v" a-read-leaves-the-file-in-the-page-cache
+verdict_ok "$v" the-warm-read-is-many-times-faster
 v=$d/writeback/verdict.tsv
-verdict_ok "$v" "buffered writes return long before O_SYNC ones"
-verdict_ok "$v" "a buffered write leaves dirty pages in memory"
-verdict_ok "$v" "written back: Dirty falls again"
-verdict_ok "$v" "O_DIRECT + fdatasync"
+verdict_ok "$v" buffered-writes-return-long-before-o-sync-ones
+verdict_ok "$v" a-buffered-write-leaves-dirty-pages-in-memory
+verdict_ok "$v" written-back-dirty-falls-again
+verdict_ok "$v" o-direct-fdatasync
 if command -v gnuplot >/dev/null; then
 	for p in cache-stride/cache-stride tlb/tlb membw/membw pagecache/pagecache writeback/writeback; do
 		ok "plot $p drawn (PNG and SVG)" test -s "$d/$p.png" -a -s "$d/$p.svg"
