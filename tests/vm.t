@@ -11,6 +11,7 @@ source "$(dirname "$0")/tap.sh"
 vm=$TAP_TOP/tests/vm/run-in-vm
 
 bad_args "$vm" -t 0 -- true
+bad_args "$vm" -a 'x;y' -- true
 bad_args "$vm" -t 5x -- true
 bad_args "$vm" -m 64 -- true
 bad_args "$vm" -s 0 -- true
@@ -74,9 +75,9 @@ rm -f "$probe"
 
 # The time limit: qemu killed, the console log kept, its last lines shown.
 mkdir -p "$TAP_TMP/lim"
-TMPDIR=$TAP_TMP/lim run "$vm" -t 10 -l "$TAP_TMP/lim.log" -- sleep 600
+TMPDIR=$TAP_TMP/lim run "$vm" -t 4 -l "$TAP_TMP/lim.log" -- sleep 600
 is "$RC" 1 "time limit reached: exit 1"
-like "$ERR" "time limit of 10 s reached: qemu killed; console log kept in $TAP_TMP/lim.log" "the message names the kept log"
+like "$ERR" "time limit of 4 s reached: qemu killed; console log kept in $TAP_TMP/lim.log" "the message names the kept log"
 ok "the console log is kept" test -e "$TAP_TMP/lim.log"
 is "$(find "$TAP_TMP/lim" -mindepth 1 | wc -l)" 0 "no scratch left after the time limit"
 
