@@ -284,9 +284,9 @@ int main(int argc, char **argv)
 	struct sk_tsv t, wt, rt;
 	sk_tsv_open(&t, out);
 	if (wfile)
-		sk_tsv_open(&wt, wfile);
+		sk_tsv_open_opt(&wt, wfile, "--workers");
 	if (rfile)
-		sk_tsv_open(&rt, rfile);
+		sk_tsv_open_opt(&rt, rfile, "--runs");
 
 	sk_cpu_note();
 	sk_note("calibrating the busy-work unit ...");

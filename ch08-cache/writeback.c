@@ -272,7 +272,7 @@ int main(int argc, char **argv)
 
 	if (trace) {
 		struct sk_tsv tt;
-		sk_tsv_open(&tt, trace);
+		sk_tsv_open_opt(&tt, trace, "--trace");
 		sk_tsv_meta(&tt, "dir", "%s", sdir);
 		sk_tsv_meta(&tt, "file_bytes", "%llu", (unsigned long long)size);
 		sk_tsv_meta(&tt, "interval_ms", "%d", interval_ms);

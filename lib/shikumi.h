@@ -215,13 +215,17 @@ double sk_timer_overhead_ns(void);    /* median cost of one clock_gettime pair *
  * so a failed run never leaves a half-written file. */
 struct sk_tsv {
 	char *path;        /* NULL = stdout */
+	const char *opt;   /* the option that named it, for messages ("--output") */
 	FILE *meta, *body; /* open_memstream buffers */
 	char *meta_buf, *body_buf;
 	size_t meta_len, body_len;
 	int ncols;
 	bool header_done;
 };
-void sk_tsv_open(struct sk_tsv *t, const char *path);
+void sk_tsv_open(struct sk_tsv *t, const char *path);   /* path named by -o/--output */
+/* The same for a file named by another option (sched -w FILE: "--workers"). The
+ * path is written by the rules of sk_publish_plan (never replaces a device). */
+void sk_tsv_open_opt(struct sk_tsv *t, const char *path, const char *opt);
 void sk_tsv_meta(struct sk_tsv *t, const char *key, const char *fmt, ...) SK_PRINTF(3, 4);
 void sk_tsv_header(struct sk_tsv *t, const char *tab_separated_names);
 void sk_tsv_row(struct sk_tsv *t, const char *fmt, ...) SK_PRINTF(2, 3);
@@ -533,5 +537,29 @@ struct sk_tlb {
 int sk_tlb_info(struct sk_tlb *t);        /* returns t->n */
 /* "L1 data: 96 x 4K fully assoc., 96 x 2M; L2 shared: 2048 x 4K 8-way, ..." or "unknown (why)" */
 const char *sk_tlb_str(const struct sk_tlb *t, char *buf, size_t len);
+
+/* ---- publishing output files (publish.c; the "safety" section) ------------------
+ * How a file the user named is written, decided in one place: a regular file
+ * or a new path -> PATH.tmp.PID renamed over it (a symlink: its target, by the
+ * same rule); a character device, FIFO, or our own stdout/stderr -> written in
+ * place, never replaced; a directory, block device or other socket -> exit 2
+ * "bad VALUE for OPT: 'PATH': why". Use: sk_publish_plan (dies on refusal, or
+ * exit 1 if not writable), sk_publish_probe (optional early check),
+ * sk_publish_open (fd, -1 with errno), write, sk_publish_close(ok). */
+enum sk_pub_kind { SK_PUB_RENAME, SK_PUB_INPLACE, SK_PUB_FD };
+struct sk_pub {
+	enum sk_pub_kind kind;
+	char path[4096];      /* the final name (symlinks resolved for RENAME) */
+	char tmp[4096 + 32];  /* RENAME: PATH.tmp.PID */
+	int fd, fd_given;
+	mode_t mode;          /* RENAME: the mode (and owner) of the file replaced */
+	uid_t uid;
+	gid_t gid;
+};
+void sk_publish_plan(struct sk_pub *p, const char *opt, const char *path);
+void sk_publish_probe(struct sk_pub *p);
+int sk_publish_open(struct sk_pub *p);
+const char *sk_publish_writing(const struct sk_pub *p);   /* the name being written */
+int sk_publish_close(struct sk_pub *p, bool ok);          /* 0 ok; else warned, -1 */
 
 #endif /* SHIKUMI_H */

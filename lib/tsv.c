@@ -36,21 +36,18 @@ static void std_meta(struct sk_tsv *t)
 	fprintf(t->meta, "# page_size_bytes: %ld\n", sk_page_size());
 }
 
-void sk_tsv_open(struct sk_tsv *t, const char *path)
+void sk_tsv_open_opt(struct sk_tsv *t, const char *path, const char *opt)
 {
 	memset(t, 0, sizeof(*t));
+	t->opt = opt;
 	if (path && strcmp(path, "-")) {
 		t->path = strdup(path);
 		if (!t->path)
 			sk_die_errno("strdup");
-		/* Fail now, not after a long run, if the place is not writable. */
-		char tmp[4096];
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			sk_die_errno("open %s", tmp);
-		close(fd);
-		unlink(tmp);
+		/* Fail now, not after a long run, if the place is not right. */
+		struct sk_pub p;
+		sk_publish_plan(&p, opt, path);
+		sk_publish_probe(&p);
 	}
 	t->meta = memstream(&t->meta_buf, &t->meta_len);
 	t->body = memstream(&t->body_buf, &t->body_len);
@@ -94,6 +91,20 @@ static int write_all(FILE *f, const char *buf, size_t len)
 	return fwrite(buf, 1, len, f) == len ? 0 : -1;
 }
 
+static int write_fd(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int sk_tsv_close(struct sk_tsv *t)
 {
 	char used[256];
@@ -109,29 +120,18 @@ int sk_tsv_close(struct sk_tsv *t)
 			rc = -1;
 		}
 	} else {
-		char tmp[4096];
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", t->path, (int)getpid());
-		FILE *f = fopen(tmp, "w");
-		if (!f) {
-			sk_warn_errno("open %s", tmp);
+		/* The plan again (the path may have changed during the run). */
+		struct sk_pub p;
+		sk_publish_plan(&p, t->opt, t->path);
+		if (sk_publish_open(&p) < 0) {
+			sk_warn_errno("open %s", sk_publish_writing(&p));
 			rc = -1;
 		} else {
-			if (write_all(f, t->meta_buf, t->meta_len) ||
-			    write_all(f, t->body_buf, t->body_len) || fflush(f) ||
-			    fsync(fileno(f))) {
-				sk_warn_errno("write %s", tmp);
-				rc = -1;
-			}
-			if (fclose(f) && rc == 0) {
-				sk_warn_errno("close %s", tmp);
-				rc = -1;
-			}
-			if (rc == 0 && rename(tmp, t->path)) {
-				sk_warn_errno("rename %s to %s", tmp, t->path);
-				rc = -1;
-			}
-			if (rc)
-				unlink(tmp);
+			bool ok = !write_fd(p.fd, t->meta_buf, t->meta_len) &&
+				  !write_fd(p.fd, t->body_buf, t->body_len);
+			if (!ok)
+				sk_warn_errno("write %s", sk_publish_writing(&p));
+			rc = sk_publish_close(&p, ok);
 		}
 	}
 	free(t->meta_buf);
@@ -139,4 +139,9 @@ int sk_tsv_close(struct sk_tsv *t)
 	free(t->path);
 	memset(t, 0, sizeof(*t));
 	return rc;
+}
+
+void sk_tsv_open(struct sk_tsv *t, const char *path)
+{
+	sk_tsv_open_opt(t, path, "--output");
 }

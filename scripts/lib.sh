@@ -191,10 +191,66 @@ trap 'sk__on_signal HUP' HUP
 
 # ---- files -------------------------------------------------------------------
 
-# sk_atomic_write FILE: stdin -> FILE.tmp.PID -> FILE.
+# sk_publish_how FILE [NAME]: how FILE may be written; the rules of
+# lib/publish.c. Sets SK_PUB_HOW and SK_PUB_PATH:
+#   rename   a regular file or nothing there yet: write SK_PUB_PATH.tmp.PID and
+#            rename it over SK_PUB_PATH (a symlink is resolved to its target);
+#   inplace  a character device or a FIFO (/dev/null): written in place, never replaced;
+#   stdout / stderr   the shell's own fd 1 / fd 2 (/dev/stdout, even a socket).
+# A directory, a block device or another socket: usage error naming NAME (exit 2).
+SK_PUB_HOW="" SK_PUB_PATH=""
+sk_publish_how() {
+	local f=$1 name=${2:-output file}
+	SK_PUB_PATH=$f
+	if [[ -e $f && $f -ef /dev/stdout ]]; then SK_PUB_HOW=stdout
+	elif [[ -e $f && $f -ef /dev/stderr ]]; then SK_PUB_HOW=stderr
+	elif [[ -d $f ]]; then sk_usage_error "bad VALUE for $name: '$f': is a directory, not a file"
+	elif [[ -b $f ]]; then sk_usage_error "bad VALUE for $name: '$f': is a block device: output files are never written onto one"
+	elif [[ -S $f ]]; then sk_usage_error "bad VALUE for $name: '$f': is a socket"
+	elif [[ -c $f || -p $f ]]; then SK_PUB_HOW=inplace
+	elif [[ -e $f && ! -f $f ]]; then sk_usage_error "bad VALUE for $name: '$f': is not a regular file"
+	else
+		SK_PUB_HOW=rename
+		[[ ! -L $f ]] || SK_PUB_PATH=$(readlink -m -- "$f")
+	fi
+}
+
+# sk_publish_fd VAR FILE [NAME]: open a descriptor (number in VAR) to write FILE
+# by those rules; sk_publish_done VAR OK finishes (OK=0: rename into place;
+# else the temporary is removed and the old file stays).
+sk_publish_fd() {
+	local -n sk__fd=$1
+	sk_publish_how "$2" "${3:-}"
+	case $SK_PUB_HOW in
+	stdout) exec {sk__fd}>&1 ;;
+	stderr) exec {sk__fd}>&2 ;;
+	inplace) exec {sk__fd}>"$SK_PUB_PATH" ;;
+	*)
+		rm -f "$SK_PUB_PATH.tmp.$$"   # never write through something left at that name
+		(set -C; : >"$SK_PUB_PATH.tmp.$$") || return 1
+		[[ ! -f $SK_PUB_PATH ]] || chmod --reference="$SK_PUB_PATH" "$SK_PUB_PATH.tmp.$$" 2>/dev/null || true
+		exec {sk__fd}>>"$SK_PUB_PATH.tmp.$$"
+		;;
+	esac
+}
+sk_publish_done() {
+	local -n sk__fd=$1
+	exec {sk__fd}>&-
+	[[ $SK_PUB_HOW == rename ]] || return "$2"
+	if (($2 == 0)) && [[ ! -e $SK_PUB_PATH || -f $SK_PUB_PATH ]]; then
+		mv -fT "$SK_PUB_PATH.tmp.$$" "$SK_PUB_PATH"
+	else
+		rm -f "$SK_PUB_PATH.tmp.$$"
+		return 1
+	fi
+}
+
+# sk_atomic_write FILE: stdin -> FILE.tmp.PID -> FILE (by the rules of sk_publish_how).
 sk_atomic_write() {
-	local f=$1 tmp="$1.tmp.$$"
-	if cat >"$tmp"; then mv -f "$tmp" "$f"; else rm -f "$tmp"; return 1; fi
+	local fd rc=0
+	sk_publish_fd fd "$1" || return 1
+	cat >&"$fd" || rc=$?
+	sk_publish_done fd "$rc"
 }
 
 # sk_summarize -b COL[,COL...] -v COL [FILE]: median and spread per group (see scripts/summarize).
@@ -243,11 +299,23 @@ sk_new_run_dir() {
 	echo "$dir"
 }
 
+# sk_check_rundir DIR: -o RUNDIR must be new, empty, or a shikumi run directory
+# (it has meta.json): a driver writes status, meta.json and CHAPTER/ into it and
+# replaces CHAPTER/EXPERIMENT/, which it must never do in a directory of the user's.
+sk_check_rundir() {
+	local d=$1
+	[[ -e $d || -L $d ]] || return 0
+	[[ -d $d ]] || sk_usage_error "bad VALUE for -o: '$d': not a directory"
+	[[ -f $d/meta.json || -z $(ls -A -- "$d" 2>/dev/null) ]] ||
+		sk_usage_error "bad VALUE for -o: '$d': a directory that is not a shikumi run (no meta.json): give a new or empty one"
+}
+
 # sk_run_init CHAPTER [RUNDIR]: use RUNDIR, or $SHIKUMI_RUN_DIR (make run), or
 # create a new run directory owned by this driver.
 sk_run_init() {
 	local chapter=$1 given=${2:-}
 	if [[ -n $given ]]; then
+		sk_check_rundir "$given"
 		mkdir -p "$given" || sk_die "cannot create $given"
 		SK_RUN_DIR=$(cd "$given" && pwd)
 		SK_OWN_RUN=1
@@ -391,11 +459,12 @@ sk_summary() { sk_atomic_write "$SK_EXP_DIR/summary.md"; }
 # stderr to the terminal and the log. Returns the program's exit code
 # (4 = skipped, which callers turn into a SKIP verdict).
 sk_run_prog() {
-	local out=$1 rc=0
+	local out=$1 rc=0 fd
 	shift
 	echo "+ $*" >>"$SK_LOG"
-	{ "$@" 2>&1 1>"$out.tmp.$$" | tee -a "$SK_LOG" >&2; } || rc=$?
-	if ((rc == 0)); then mv -f "$out.tmp.$$" "$out"; else rm -f "$out.tmp.$$"; fi
+	sk_publish_fd fd "$out" || return 1
+	{ "$@" 2>&1 1>&"$fd" {fd}>&- | tee -a "$SK_LOG" >&2; } || rc=$?
+	sk_publish_done fd "$rc" || ((rc)) || rc=1
 	return "$rc"
 }
 

@@ -201,3 +201,45 @@ done_testing() {
 	if [[ -z $TAP_PLANNED ]]; then echo "1..$TAP_N"; fi
 	((TAP_FAILS == 0))
 }
+
+# ---- a private /dev (the safety helper's part) ----------------------------------
+# private_dev_why: why a private /dev cannot be had here (empty: it can). Needs
+# root (or CAP_SYS_ADMIN) and unshare(1); tests SKIP with this reason otherwise.
+private_dev_why() {
+	((EUID == 0)) || { echo "not root: no private mount namespace"; return; }
+	command -v unshare >/dev/null || { echo "unshare (util-linux) not installed"; return; }
+	unshare --mount --propagation private true 2>/dev/null || echo "unshare --mount refused here"
+}
+
+# private_dev CMD...: run CMD (stdout and stderr as they are; returns its exit
+# code) inside a private mount namespace whose /dev is a fresh tmpfs holding
+# its own null, zero and urandom devices, shm, pts and the fd links, so that a
+# program aimed at "-o /dev/null" can never reach the machine's. Exit 97: the
+# private /dev could not be made (CMD did not run); 98: CMD left /dev/null
+# something other than the character device 1:3. Inside, SHIKUMI_PRIVATE_DEV=1.
+# Check private_dev_why first.
+private_dev() {
+	unshare --mount --propagation private bash -c '
+		mount -t tmpfs -o mode=0755,size=1m shikumi-private-dev /dev || exit 97
+		mknod -m 0666 /dev/null c 1 3 && mknod -m 0666 /dev/zero c 1 5 &&
+			mknod -m 0666 /dev/urandom c 1 9 && mkdir -m 1777 /dev/shm || exit 97
+		ln -s /proc/self/fd /dev/fd && ln -s fd/0 /dev/stdin &&
+			ln -s fd/1 /dev/stdout && ln -s fd/2 /dev/stderr || exit 97
+		mkdir /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
+			ln -s pts/ptmx /dev/ptmx || true   # pseudo-terminals, where allowed
+		[[ $(stat -c %F:%t:%T /dev/null) == "character special file:1:3" ]] || exit 97
+		rc=0
+		SHIKUMI_PRIVATE_DEV=1 "$@" || rc=$?
+		[[ $(stat -c %F:%t:%T /dev/null) == "character special file:1:3" ]] || exit 98
+		exit "$rc"' private_dev "$@"
+}
+
+# run_private_dev CMD...: private_dev, captured like run ($OUT, $ERR, $RC).
+run_private_dev() { run private_dev "$@"; }
+
+# dev_null_intact DESC: the machine's /dev/null is still the null device.
+dev_null_intact() {
+	local t
+	t=$(stat -c %F:%t:%T /dev/null 2>&1)
+	if [[ $t == "character special file:1:3" ]]; then pass "$1"; else fail "$1" "/dev/null is now: $t"; fi
+}

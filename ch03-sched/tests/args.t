@@ -80,7 +80,7 @@ is "$(grep -vc '^#' "$TAP_TMP/s.tsv")" 41 "one row per sample and worker (2 x 20
 tsv_ok "$TAP_TMP/w.tsv" "proc nice weight share_pct voluntary_ctxsw involuntary_ctxsw cpus runs slice_median_ms" "sched workers TSV is well-formed"
 tsv_ok "$TAP_TMP/r.tsv" "proc start_ms end_ms run_ms complete" "sched runs TSV is well-formed"
 like "$(grep '^# record_overhead_pct_of_resolution' "$TAP_TMP/s.tsv")" '^# record_overhead_pct_of_resolution: [0-9.]+$' "recording overhead is reported"
-run_exit 0 "sched -n 5 2 20 1 runs" taskset -c "$first_cpu" "$sched" -n 5 -w "$TAP_TMP/wn.tsv" -o /dev/null 2 20 1
+run_exit 0 "sched -n 5 2 20 1 runs" taskset -c "$first_cpu" "$sched" -n 5 -w "$TAP_TMP/wn.tsv" -o "$TAP_TMP/sn.tsv" 2 20 1
 is "$(awk -F'\t' '$1 == 1 { print $3 "/" $5 }' "$TAP_TMP/wn.tsv")" "5/335" "the niced worker runs at nice 5, weight 335"
 run_exit 0 "cpuperf tiny run" "$perf" -m 2 -r 1 -w 5
 printf '%s\n' "$OUT" >"$TAP_TMP/p.tsv"
@@ -100,7 +100,7 @@ tmpfiles=("$TAP_TMP"/*.tmp.*)
 ok "no temporary file left next to -o FILE" test ! -e "${tmpfiles[0]}"
 
 # a worker killed mid-run: sched reports it, exits 1, leaves no process
-"$sched" -o /dev/null 2 20000 10 2>"$TAP_TMP/kill.err" &
+"$sched" -o "$TAP_TMP/killed.tsv" 2 20000 10 2>"$TAP_TMP/kill.err" &
 spid=$!
 victim=""
 for _ in $(seq 100); do

@@ -6,7 +6,12 @@
 
 #include <math.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 static int n_test, n_fail;
@@ -248,6 +253,176 @@ static void test_tsv(void)
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 1, "unwritable -o path fails early");
 }
 
+/* In a child: write a small TSV to PATH (stdout to OUT_FD if >= 0, stderr to
+ * ERRFILE); returns the exit status. */
+static int tsv_child(const char *path, int out_fd, const char *errfile)
+{
+	pid_t pid = sk_fork();
+	if (pid == 0) {
+		if (out_fd >= 0 && dup2(out_fd, STDOUT_FILENO) < 0)
+			_exit(3);
+		if (!freopen(errfile, "w", stderr))
+			_exit(3);
+		struct sk_tsv t;
+		sk_tsv_open(&t, path);
+		sk_tsv_header(&t, "k\tv");
+		sk_tsv_row(&t, "a\t1");
+		_exit(sk_tsv_close(&t) ? 1 : 0);
+	}
+	int st = sk_wait(pid, NULL);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static bool file_has(const char *path, const char *text)
+{
+	char buf[8192];
+	return sk_read_file(path, buf, sizeof(buf)) > 0 && strstr(buf, text) != NULL;
+}
+
+static mode_t lmode(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) ? 0 : st.st_mode;
+}
+
+/* -o never replaces what is not a regular file (lib/publish.c). */
+static void test_publish(void)
+{
+	char dir[] = "/tmp/shikumi-test-publish-XXXXXX", p[4200], q[4200], err[4200];
+	if (!mkdtemp(dir))
+		sk_die_errno("mkdtemp");
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+
+	/* an existing regular file: replaced, its mode kept */
+	snprintf(p, sizeof(p), "%s/old.tsv", dir);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	ok(fd >= 0 && write(fd, "old\n", 4) == 4 && close(fd) == 0, "publish: a regular file made");
+	ok(tsv_child(p, -1, err) == 0 && file_has(p, "\na\t1\n") && !file_has(p, "old"), "publish: regular file replaced");
+	ok((lmode(p) & 07777) == 0640 && S_ISREG(lmode(p)), "publish: its mode 0640 kept (%o)", lmode(p) & 07777);
+
+	/* a symlink to a regular file: the target replaced, the link still a link */
+	snprintf(q, sizeof(q), "%s/link.tsv", dir);
+	ok(symlink("old.tsv", q) == 0, "publish: symlink made");
+	ok(tsv_child(q, -1, err) == 0 && S_ISLNK(lmode(q)) && S_ISREG(lmode(p)) && file_has(p, "\na\t1\n"),
+	   "publish: through a symlink: target written, link kept");
+	unlink(q);
+	unlink(p);
+
+	/* a dangling symlink: its target created */
+	ok(symlink("new.tsv", q) == 0, "publish: dangling symlink made");
+	snprintf(p, sizeof(p), "%s/new.tsv", dir);
+	ok(tsv_child(q, -1, err) == 0 && S_ISLNK(lmode(q)) && file_has(p, "\na\t1\n"),
+	   "publish: dangling symlink: target created, link kept");
+	unlink(q);
+	unlink(p);
+
+	/* a FIFO: written in place (a reader drains it) */
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	ok(mkfifo(p, 0600) == 0, "publish: FIFO made");
+	pid_t reader = sk_fork();
+	if (reader == 0) {
+		char buf[8192];
+		ssize_t n = sk_read_file(p, buf, sizeof(buf));
+		_exit(n > 0 && strstr(buf, "\na\t1\n") ? 0 : 1);
+	}
+	int rc = tsv_child(p, -1, err);
+	int rst = sk_wait(reader, NULL);
+	ok(rc == 0 && WIFEXITED(rst) && WEXITSTATUS(rst) == 0 && S_ISFIFO(lmode(p)),
+	   "publish: FIFO written in place and still a FIFO (exit %d)", rc);
+	unlink(p);
+
+	/* a character device of our own: a pseudo-terminal (no privilege needed) */
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	char *pts = m >= 0 && grantpt(m) == 0 && unlockpt(m) == 0 ? ptsname(m) : NULL;
+	if (pts) {
+		snprintf(q, sizeof(q), "%s", pts);
+		rc = tsv_child(q, -1, err);
+		char buf[4096] = "";
+		fcntl(m, F_SETFL, O_NONBLOCK);
+		ssize_t n = read(m, buf, sizeof(buf) - 1);
+		ok(rc == 0 && n > 0 && strstr(buf, "# program: ") && S_ISCHR(lmode(q)),
+		   "publish: character device %s written in place, still a device", q);
+	} else {
+		printf("ok %d # SKIP no pseudo-terminal\n", ++n_test);
+	}
+	if (m >= 0)
+		close(m);
+
+	/* -o /dev/stdout that is a pipe: the data arrives on the pipe (private-dev). Only in the
+	 * private /dev that lib.t makes (tests/tap.sh private_dev): private-dev */
+	if (getenv("SHIKUMI_PRIVATE_DEV")) {
+		int fds[2];
+		if (pipe(fds))
+			sk_die_errno("pipe");
+		rc = tsv_child("/dev/stdout", fds[1], err);   /* private-dev */
+		close(fds[1]);
+		char buf[8192] = "";
+		ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
+		close(fds[0]);
+		ok(rc == 0 && n > 0 && strstr(buf, "\na\t1\n") && S_ISLNK(lmode("/dev/stdout")),   /* private-dev */
+		   "publish: -o stdout (a pipe) by its /dev name: data on the pipe (exit %d)", rc);
+	} else {
+		printf("ok %d # SKIP -o stdout by its /dev name: only in a private /dev (root)\n", ++n_test);
+	}
+
+	/* refused with exit 2 and the argument named: a directory, a socket, a block device */
+	rc = tsv_child(dir, -1, err);
+	ok(rc == 2 && file_has(err, "bad VALUE for --output: '") && file_has(err, "is a directory"),
+	   "publish: a directory is refused, exit 2 (%d)", rc);
+	snprintf(p, sizeof(p), "%s/sock", dir);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(p) < sizeof(sa.sun_path))
+		memcpy(sa.sun_path, p, strlen(p) + 1);
+	ok(s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0, "publish: socket made");
+	rc = tsv_child(p, -1, err);
+	ok(rc == 2 && file_has(err, "is a socket") && S_ISSOCK(lmode(p)), "publish: a socket is refused, exit 2 (%d)", rc);
+	close(s);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/blk", dir);
+	if (mknod(p, S_IFBLK | 0600, makedev(7, 0)) == 0) {   /* a node only: nothing opens it */
+		rc = tsv_child(p, -1, err);
+		ok(rc == 2 && file_has(err, "is a block device") && S_ISBLK(lmode(p)),
+		   "publish: a block device is refused, exit 2 (%d)", rc);
+		unlink(p);
+	} else {
+		printf("ok %d # SKIP block device node: mknod: %s (not root)\n", ++n_test, strerror(errno));
+	}
+	snprintf(p, sizeof(p), "%s/chr", dir);
+	if (mknod(p, S_IFCHR | 0666, makedev(1, 3)) == 0) {   /* our own null device */
+		rc = tsv_child(p, -1, err);
+		ok(rc == 0 && S_ISCHR(lmode(p)), "publish: a null device node of our own stays a device (%d)", rc);
+		unlink(p);
+	} else {
+		printf("ok %d # SKIP null device node: mknod: %s (not root)\n", ++n_test, strerror(errno));
+	}
+
+	/* a symlink planted at the temporary name is not followed */
+	struct sk_pub pub;
+	snprintf(p, sizeof(p), "%s/out.tsv", dir);
+	snprintf(q, sizeof(q), "%s/victim", dir);
+	fd = open(q, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, "victim\n", 7) == 7 && close(fd) == 0, "publish: victim file made");
+	sk_publish_plan(&pub, "--output", p);
+	ok(pub.kind == SK_PUB_RENAME && symlink(q, pub.tmp) == 0, "publish: symlink planted at %s", pub.tmp);
+	fd = sk_publish_open(&pub);
+	ok(fd >= 0 && write(fd, "data\n", 5) == 5 && sk_publish_close(&pub, true) == 0, "publish: written");
+	ok(file_has(q, "victim") && !file_has(q, "data") && file_has(p, "data") && access(pub.tmp, F_OK) == -1,
+	   "publish: the planted link was not followed, victim intact");
+	unlink(p);
+	unlink(q);
+	/* a failed write leaves the old file and no temporary */
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, "old\n", 4) == 4 && close(fd) == 0, "publish: old file made");
+	sk_publish_plan(&pub, "--output", p);
+	fd = sk_publish_open(&pub);
+	ok(fd >= 0 && write(fd, "half", 4) == 4 && sk_publish_close(&pub, false) == -1, "publish: a failed write");
+	ok(file_has(p, "old") && access(pub.tmp, F_OK) == -1, "publish: old file intact, no temporary left");
+	unlink(p);
+	unlink(err);
+	ok(rmdir(dir) == 0, "publish: nothing else left in %s", dir);
+}
+
 static void test_children(void)
 {
 	pid_t pid = sk_fork();
@@ -420,6 +595,7 @@ int main(int argc, char **argv)
 	test_map_anon();
 	test_bench();
 	test_tsv();
+	test_publish();
 	test_children();
 	test_scratch();
 	test_busy();
