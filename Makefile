@@ -85,8 +85,16 @@ check-vm: deps all
 SHELL_SCRIPTS += tests/vm/run-in-vm tests/vm/check-vm $(wildcard tests/vm/*.t)
 
 # make run [CH=ch01-syscall] [FULL=1] [LABEL=name] [STUDENT=id]
-run: deps all
-	scripts/run-all $(if $(FULL),--full) $(if $(LABEL),--label $(LABEL)) $(if $(STUDENT),--student $(STUDENT)) $(CH)
+# make run installs every missing package first (as root with apt; otherwise it
+# says what is missing and goes on), and ends with a line when there are no graphs.
+run: run-deps
+	@$(MAKE) --no-print-directory all   # again: the Makefile sees what run-deps installed
+	@rc=0; scripts/run-all $(if $(FULL),--full) $(if $(LABEL),--label $(LABEL)) $(if $(STUDENT),--student $(STUDENT)) $(CH) || rc=$$?; \
+		scripts/install-deps --graphs || true; exit $$rc
+
+.PHONY: run-deps
+run-deps:
+	@scripts/install-deps --run </dev/null
 
 report:
 	scripts/report $(RUN)
