@@ -15,6 +15,7 @@ bad_args "$vm" -a 'x;y' -- true
 bad_args "$vm" -t 5x -- true
 bad_args "$vm" -m 64 -- true
 bad_args "$vm" -s 0 -- true
+bad_args "$vm" -d 0 -- true
 bad_args "$vm" -k 6.1 -- true
 bad_args "$vm" -k '6.1.0-57;rm' -- true
 bad_args "$vm" -z
