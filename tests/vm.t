@@ -37,6 +37,14 @@ run "$vm" -C "$TAP_TMP/nocache" -k 6.1.0-99999 -- true
 is "$RC" 4 "unavailable kernel package: exit 4 (SKIP)"
 like "$ERR" "SKIP: .*linux-image-6\.1\.0-99999-amd64" "the SKIP names the package"
 
+run "$vm" --prepare
+if [[ $RC == 4 ]]; then
+	skip "$(grep -m1 'SKIP' <<<"$ERR")"
+	done_testing
+	exit
+fi
+like "$OUT" '^6\.1\.0-[0-9]+-amd64$' "--prepare fetches (or finds) the kernel and prints its release ($OUT)"
+
 # The one real session: the guest's TAP comes back through the second serial port.
 probe=/var/tmp/shikumi-vm-probe.$$
 rm -f "$probe"
