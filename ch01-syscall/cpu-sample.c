@@ -12,7 +12,6 @@
  */
 #include "shikumi.h"
 
-#include <getopt.h>
 #include <signal.h>
 
 #define MAX_CPUS 256
@@ -21,18 +20,23 @@
 static volatile sig_atomic_t stop;
 static void on_stop(int sig) { (void)sig; stop = 1; }
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{'c', "cpu", "CPU", "CPU to sample (repeatable); 'all' for the total line"},
+	{'i', "interval", "MS", "sampling interval [ms], 10..60000 (default " SK_STR(DEFAULT_INTERVAL_MS) ")"},
+	{'d', "duration", "MS", "stop after this long [ms] (default: until SIGINT/SIGTERM)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s -c CPU [-c CPU...] [-i INTERVAL_MS] [-d DURATION_MS] [-o FILE]\n"
-	       "Sample per-CPU time shares from /proc/stat (like sar -P CPU); TSV to stdout.\n\n"
-	       "  -c, --cpu CPU               CPU to sample (repeatable); 'all' for the total line\n"
-	       "  -i, --interval INTERVAL_MS  sampling interval [ms], 10..60000 (default %d)\n"
-	       "  -d, --duration DURATION_MS  stop after this long [ms] (default: until SIGINT/SIGTERM)\n"
-	       "  -o, --output FILE           write the TSV to FILE (atomically)\n"
-	       "  -h, --help                  this help\n\n"
-	       "Output columns: t_ms cpu user_pct nice_pct system_pct idle_pct iowait_pct irq_pct\n"
+	       "Sample per-CPU time shares from /proc/stat (like sar -P CPU); TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: t_ms cpu user_pct nice_pct system_pct idle_pct iowait_pct irq_pct\n"
 	       "                softirq_pct steal_pct\n"
-	       "Example: %s -c 1 -i 250 -d 3000\n", sk_prog, DEFAULT_INTERVAL_MS, sk_prog);
+	       "Example: %s -c 1 -i 250 -d 3000\n", sk_prog);
 }
 
 static double pct(uint64_t part, uint64_t total)
@@ -45,13 +49,10 @@ int main(int argc, char **argv)
 	sk_init(argc, argv);
 	int cpus[MAX_CPUS], ncpus = 0;
 	long long interval_ms = DEFAULT_INTERVAL_MS, duration_ms = 0;
-	const char *out = NULL, *duration_arg = NULL;
-	static const struct option longopts[] = {
-		{"cpu", required_argument, NULL, 'c'}, {"interval", required_argument, NULL, 'i'},
-		{"duration", required_argument, NULL, 'd'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *duration_arg = NULL;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "c:i:d:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 'c':
 			if (ncpus == MAX_CPUS)
@@ -74,9 +75,6 @@ int main(int argc, char **argv)
 			duration_ms = sk_parse_ll(optarg, "--duration", 1, 86400000);
 			duration_arg = optarg;
 			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
@@ -90,7 +88,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "interval_ms", "%lld", interval_ms);
 	sk_tsv_meta(&tsv, "user_hz", "%ld", sk_clk_tck());
 	sk_tsv_meta(&tsv, "what", "share of each interval's ticks per CPU from /proc/stat");

@@ -9,32 +9,28 @@
  */
 #include "shikumi.h"
 
-#include <getopt.h>
+static const struct sk_opt opts[] = {
+	{'d', "duration", "MS", "stop after this many ms, 1..86400000 (default: until killed)"},
+	{0}};
 
 static void usage(void)
 {
 	printf("Usage: %s [-d DURATION_MS]\n"
-	       "Spin in user mode (no system calls) until killed or for DURATION_MS.\n\n"
-	       "  -d, --duration DURATION_MS  stop after this many ms, 1..86400000\n"
-	       "  -h, --help                  this help\n\n"
-	       "Prints iterations per second to stderr at the end.\n"
-	       "Example: taskset -c 1 %s -d 3000\n", sk_prog, sk_prog);
+	       "Spin in user mode (no system calls) until killed or for DURATION_MS.\n\n", sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, 0);
+	printf("\nPrints iterations per second to stderr at the end.\n"
+	       "Example: taskset -c 1 %s -d 3000\n", sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	long long duration_ms = 0;
-	static const struct option longopts[] = {{"duration", required_argument, NULL, 'd'},
-						 {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': duration_ms = sk_parse_ll(optarg, "--duration", 1, 86400000); break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
-		}
-	}
+	while ((c = sk_getopt(argc, argv, opts, 0, NULL, usage)) != -1)
+		if (c == 'd')
+			duration_ms = sk_parse_ll(optarg, "--duration", 1, 86400000);
 	sk_no_operands(argc, argv);
 
 	uint64_t start = sk_now_ns(), end = start + (uint64_t)duration_ms * 1000000u, iters = 0;
