@@ -13,45 +13,42 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <sys/wait.h>
 
 extern char **environ;
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{'x', "exec", "PROGRAM", "the pidinfo to run (default: pidinfo next to this program)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [-x PROGRAM] [-o FILE]\n"
-	       "fork, then execve pidinfo in the child: the same pid runs another program (TSV).\n\n"
-	       "  -x, --exec PROGRAM  the pidinfo to run (default: pidinfo next to this program)\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "Output columns: route  stage  pid  ppid  pgrp  session  exe  comm\n"
+	       "fork, then execve pidinfo in the child: the same pid runs another program (TSV).\n\n", sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: route  stage  pid  ppid  pgrp  session  exe  comm\n"
 	       "  stage parent: this process; fork_returned: the pid fork returned;\n"
 	       "  child_before_exec: the child, still running this program; after_exec: pidinfo\n"
 	       "Example:\n  %s | column -t\n",
-	       sk_prog, sk_prog);
+	       sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL, *prog = NULL;
+	const char *prog = NULL;
+	struct sk_std std = {0};
 	char pbuf[PATH_MAX];
-	static const struct option longopts[] = {{"exec", required_argument, NULL, 'x'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "x:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 'x':
 			if (access(optarg, X_OK))
 				sk_bad_arg("--exec", optarg, "not an executable file");
 			prog = optarg;
 			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
@@ -75,7 +72,7 @@ int main(int argc, char **argv)
 		if (dup2(fds[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		close(fds[1]);
-		char *const args[] = {(char *)prog, "-s", "after_exec", NULL};
+		char *const args[] = {(char *)prog, "--stage", "after_exec", NULL};
 		execve(prog, args, environ);
 		_exit(127);   /* the parent sees exit 127: exec failed */
 	}
@@ -91,7 +88,7 @@ int main(int argc, char **argv)
 	char exe[256], comm[64];
 	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "exec", "%s", prog);
 	sk_tsv_header(&tsv, "route\tstage\tpid\tppid\tpgrp\tsession\texe\tcomm");
 	sk_tsv_row(&tsv, "fork_exec\tparent\t%d\t%d\t%d\t%d\t%s\t%s", (int)getpid(), (int)getppid(),

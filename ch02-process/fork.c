@@ -18,24 +18,28 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <sys/wait.h>
+
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "buffering", "MODE", "instead: print a line with printf, fork with (fflush) or"},
+	{0}};
 
 static void usage(void)
 {
 	printf("Usage: %s [-o FILE]\n"
 	       "       %s --buffering fflush|no-fflush\n"
-	       "Fork once; parent and child report pid, ppid and what fork returned (TSV).\n\n"
-	       "  -b, --buffering MODE  instead: print a line with printf, fork with (fflush) or\n"
-	       "                        without (no-fflush) flushing, child ends with exit();\n"
-	       "                        plain text to stdout - pipe it to see the duplicate\n"
-	       "  -o, --output FILE     write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help            this help\n\n"
-	       "Output columns: role  pid  ppid  fork_returned\n"
+	       "Fork once; parent and child report pid, ppid and what fork returned (TSV).\n\n",
+	       sk_prog, sk_prog);
+	sk_opts_usage(stdout, opts);
+	printf("%29swithout (no-fflush) flushing, child ends with exit();\n"
+	       "%29splain text to stdout - pipe it to see the duplicate\n", "", "");
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: role  pid  ppid  fork_returned\n"
 	       "Examples:\n"
 	       "  %s | column -t\n"
 	       "  %s --buffering no-fflush | cat     # the first line appears twice\n",
-	       sk_prog, sk_prog, sk_prog, sk_prog);
+	       sk_prog, sk_prog);
 }
 
 /* The demonstration of the stdio-buffer-across-fork bug (deliberately wrong
@@ -63,31 +67,24 @@ static int buffering_demo(bool flush)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL;
+	struct sk_std std = {0};
 	int demo = -1;
 	static const char *const modes[] = {"fflush", "no-fflush", NULL};
-	static const struct option longopts[] = {{"buffering", required_argument, NULL, 'b'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "b:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'b': demo = sk_parse_choice(optarg, "--buffering", modes); break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): demo = sk_parse_choice(optarg, "--buffering", modes); break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (demo >= 0 && out)
+	if (demo >= 0 && std.out)
 		sk_usage_error("--buffering writes text to stdout; it takes no -o");
 	sk_children_guard();
 	if (demo >= 0)
 		return buffering_demo(demo == 0);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "what", "one fork: each side reports getpid(), getppid() and fork's return value");
 	sk_tsv_header(&tsv, "role\tpid\tppid\tfork_returned");
 

@@ -4,53 +4,49 @@
  * (/proc/self/exe) and its name (/proc/self/comm), so the caller can check
  * that the PID it created now runs another program.
  *
- * Usage: pidinfo [-s STAGE] [-o FILE]
+ * Usage: pidinfo [--stage STAGE] [-o FILE]
  * Try:   ./pidinfo | column -t
  */
 #include "common.h"
 
-#include <getopt.h>
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "stage", "STAGE", "text for the stage column (default after_exec; letters,"},
+	{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [-s STAGE] [-o FILE]\n"
-	       "Print this process's pid, ppid, pgrp, session, exe and comm as TSV.\n\n"
-	       "  -s, --stage STAGE   text for the stage column (default after_exec; letters,\n"
-	       "                      digits, _ and -, at most 32)\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "Output columns: stage  pid  ppid  pgrp  session  exe  comm\n"
-	       "Example:\n  %s -s by_hand\n",
-	       sk_prog, sk_prog);
+	printf("Usage: %s [--stage STAGE] [-o FILE]\n"
+	       "Print this process's pid, ppid, pgrp, session, exe and comm as TSV.\n\n", sk_prog);
+	sk_opts_usage(stdout, opts);
+	printf("%29sdigits, _ and -, at most 32)\n", "");
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: stage  pid  ppid  pgrp  session  exe  comm\n"
+	       "Example:\n  %s --stage by_hand\n",
+	       sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL, *stage = "after_exec";
-	static const struct option longopts[] = {{"stage", required_argument, NULL, 's'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	const char *stage = "after_exec";
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "s:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 's':
+		case SK_LONG(1):
 			if (!*optarg || strlen(optarg) > 32 || strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
 						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != strlen(optarg))
 				sk_bad_arg("--stage", optarg, "use 1..32 letters, digits, _ or -");
 			stage = optarg;
 			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
 	char exe[256], comm[64];
 	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_header(&tsv, "stage\tpid\tppid\tpgrp\tsession\texe\tcomm");
 	sk_tsv_row(&tsv, "%s\t%d\t%d\t%d\t%d\t%s\t%s", stage, (int)getpid(), (int)getppid(),
 		   (int)getpgrp(), (int)getsid(0), exe, comm);

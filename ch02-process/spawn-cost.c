@@ -22,7 +22,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -164,34 +163,39 @@ static const struct method methods[] = {
 	{"fork_exec", op_fork_exec, "fork + execve(TINY) + waitpid"},
 };
 
+#define STD_OPTS SK_STD_ALL
+static const struct sk_opt opts[] = {
+	{'s', "max-size", "SIZE", "largest parent memory [bytes, K/M/G], >= 1M (see below)"},
+	{SK_LONG(1), "sizes-step", "N", "multiply the size by N each step, 2..64 (default "
+	 SK_STR(SIZE_STEP) ", quick " SK_STR(QUICK_SIZE_STEP) ")"},
+	{'m', "method", "NAME", "only this method (repeatable; list below)"},
+	{'x', "exec", "PATH", "program that fork_exec and posix_spawn start (see below)"},
+	{'H', "thp", NULL, "back the parent memory with transparent huge pages"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Time process creation (fork, vfork, fork+exec, posix_spawn, pthread_create)\n"
-	       "while the parent holds 1 MiB .. MAX_SIZE of touched memory; TSV to stdout.\n\n"
-	       "  -q, --quick            sizes 1, 16, 256 MiB; %d reps of %d ms\n"
-	       "  -s, --max-size MAX_SIZE\n"
-	       "                         largest parent memory [bytes, K/M/G], >= 1M, at most\n"
-	       "                         half of MemAvailable (default 1G, clamped to that limit)\n"
-	       "      --sizes-step N     multiply the size by N each step, 2..64 (default %d, quick %d)\n"
-	       "  -m, --method NAME      only this method (repeatable); one of:\n",
-	       sk_prog, QUICK_REPS, QUICK_TARGET_MS, SIZE_STEP, QUICK_SIZE_STEP);
+	       "while the parent holds 1 MiB .. MAX_SIZE of touched memory; TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-s: at most half of MemAvailable (default 1G, clamped to that limit).\n"
+	       "-x: default spawn-tiny-static next to this program, else spawn-tiny.\n"
+	       "-H: MADV_HUGEPAGE, start aligned to the huge-page size (default\n"
+	       "    MADV_NOHUGEPAGE: 4 KiB pages).\n"
+	       "Defaults: %d reps of %d ms; quick: sizes 1, 16, 256 MiB, %d reps of %d ms.\n"
+	       "Methods (-m):\n",
+	       DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_REPS, QUICK_TARGET_MS);
 	for (size_t i = 0; i < SK_ARRAY_LEN(methods); i++)
-		printf("                           %-12s %s\n", methods[i].name, methods[i].what);
-	printf("  -x, --exec PATH        program that fork_exec and posix_spawn start (default:\n"
-	       "                         spawn-tiny-static next to this program, else spawn-tiny)\n"
-	       "      --thp              back the parent memory with transparent huge pages\n"
-	       "                         (MADV_HUGEPAGE, start aligned to the huge-page size;\n"
-	       "                         default MADV_NOHUGEPAGE: 4 KiB pages)\n"
-	       "  -r, --reps REPS        repetitions per point, 5..1000 (default %d)\n"
-	       "  -t, --target TARGET_MS length of one repetition [ms], 1..10000 (default %d)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+		printf("  %-14s %s\n", methods[i].name, methods[i].what);
+	printf("\n"
 	       "Output columns: method  parent_mem_bytes  rep  us_per_op\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
 	       "  taskset -c 1 %s -s 4G -m fork -m posix_spawn\n",
-	       DEFAULT_REPS, DEFAULT_TARGET_MS, sk_prog, sk_prog);
+	       sk_prog, sk_prog);
 }
 
 /* spawn-tiny-static (or spawn-tiny) beside this executable (or in the source
@@ -209,36 +213,28 @@ static const char *default_tiny(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	bool quick = false, reps_given = false, target_given = false, thp = false;
-	bool max_given = false, step_given = false;
-	int reps = DEFAULT_REPS, target_ms = DEFAULT_TARGET_MS, step = SIZE_STEP;
+	struct sk_std std = {0};
+	bool thp = false, max_given = false, step_given = false;
+	int step = SIZE_STEP;
 	uint64_t max_size = DEFAULT_MAX_SIZE;
-	const char *max_arg = NULL, *out = NULL;
+	const char *max_arg = NULL;
 	bool selected[SK_ARRAY_LEN(methods)] = {false};
 	int nselected = 0;
 
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},      {"max-size", required_argument, NULL, 's'},
-		{"sizes-step", required_argument, NULL, 'S'},
-		{"method", required_argument, NULL, 'm'}, {"exec", required_argument, NULL, 'x'},
-		{"thp", no_argument, NULL, 'H'},        {"reps", required_argument, NULL, 'r'},
-		{"target", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
 	const char *names[SK_ARRAY_LEN(methods) + 1];
 	for (size_t i = 0; i < SK_ARRAY_LEN(methods); i++)
 		names[i] = methods[i].name;
 	names[SK_ARRAY_LEN(methods)] = NULL;
 
 	int c;
-	while ((c = getopt_long(argc, argv, "qs:m:x:r:t:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
 		case 's':
 			max_size = sk_parse_size(optarg, "--max-size", MIN_SIZE, UINT64_C(1) << 46);
 			max_arg = optarg;
 			max_given = true;
 			break;
-		case 'S': step = sk_parse_int(optarg, "--sizes-step", 2, 64); step_given = true; break;
+		case SK_LONG(1): step = sk_parse_int(optarg, "--sizes-step", 2, 64); step_given = true; break;
 		case 'm': {
 			int i = sk_parse_choice(optarg, "--method", names);
 			if (!selected[i])
@@ -252,19 +248,14 @@ int main(int argc, char **argv)
 			tiny_path = optarg;
 			break;
 		case 'H': thp = true; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 5, SK_BENCH_MAX_REPS); reps_given = true; break;
-		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); target_given = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
+	bool quick = std.quick;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
+	const char *out = std.out;
 	if (quick) {
-		if (!reps_given)
-			reps = QUICK_REPS;
-		if (!target_given)
-			target_ms = QUICK_TARGET_MS;
 		if (!max_given)
 			max_size = QUICK_MAX_SIZE;
 		if (!step_given)

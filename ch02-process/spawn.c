@@ -11,46 +11,43 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 extern char **environ;
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{'x', "exec", "PROGRAM", "the pidinfo to run (default: pidinfo next to this program)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [-x PROGRAM] [-o FILE]\n"
-	       "posix_spawn pidinfo and print what it reports (TSV, same shape as fork-exec).\n\n"
-	       "  -x, --exec PROGRAM  the pidinfo to run (default: pidinfo next to this program)\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "Output columns: route  stage  pid  ppid  pgrp  session  exe  comm\n"
+	       "posix_spawn pidinfo and print what it reports (TSV, same shape as fork-exec).\n\n", sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: route  stage  pid  ppid  pgrp  session  exe  comm\n"
 	       "  stage parent: this process; spawn_returned: the pid posix_spawn returned;\n"
 	       "  after_exec: what pidinfo says about itself\n"
 	       "Example:\n  %s | column -t\n",
-	       sk_prog, sk_prog);
+	       sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL, *prog = NULL;
+	const char *prog = NULL;
+	struct sk_std std = {0};
 	char pbuf[PATH_MAX];
-	static const struct option longopts[] = {{"exec", required_argument, NULL, 'x'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
 	int c;
-	while ((c = getopt_long(argc, argv, "x:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 'x':
 			if (access(optarg, X_OK))
 				sk_bad_arg("--exec", optarg, "not an executable file");
 			prog = optarg;
 			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
@@ -66,7 +63,7 @@ int main(int argc, char **argv)
 	    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO) ||
 	    posix_spawn_file_actions_addclose(&fa, fds[0]))
 		sk_die("posix_spawn_file_actions: out of memory");
-	char *const args[] = {(char *)prog, "-s", "after_exec", NULL};
+	char *const args[] = {(char *)prog, "--stage", "after_exec", NULL};
 	pid_t pid;
 	fflush(NULL);
 	int e = posix_spawn(&pid, prog, &fa, NULL, args, environ);
@@ -88,7 +85,7 @@ int main(int argc, char **argv)
 	char exe[256], comm[64];
 	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "exec", "%s", prog);
 	sk_tsv_header(&tsv, "route\tstage\tpid\tppid\tpgrp\tsession\texe\tcomm");
 	sk_tsv_row(&tsv, "posix_spawn\tparent\t%d\t%d\t%d\t%d\t%s\t%s", (int)getpid(), (int)getppid(),

@@ -28,7 +28,6 @@
 #include "common.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -233,35 +232,28 @@ static const char *describe_parent(pid_t ppid, char *buf, size_t len)
 	return buf;
 }
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [-o FILE]\n"
 	       "Put children in the states R, S, D, T, Z, make an orphan, a daemon and a new\n"
-	       "process group, and read each from /proc/PID/stat (TSV).\n\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "Output columns: what  pid  ppid  pgrp  session  tty_nr  state  expected  note\n"
+	       "process group, and read each from /proc/PID/stat (TSV).\n\n", sk_prog);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: what  pid  ppid  pgrp  session  tty_nr  state  expected  note\n"
 	       "  expected: the state letter, or for orphans and daemons where the parent should\n"
 	       "  be (init_or_subreaper, self); note: the process name or what was observed\n"
 	       "Example:\n  %s | column -t -s $'\\t'\n",
-	       sk_prog, sk_prog);
+	       sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL;
-	static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
-		}
-	}
+	struct sk_std std = {0};
+	while (sk_getopt(argc, argv, opts, STD_OPTS, &std, usage) != -1)
+		;
 	sk_no_operands(argc, argv);
 	self_pid = getpid();
 	find_ancestors();
@@ -271,7 +263,7 @@ int main(int argc, char **argv)
 	int was_subreaper = 0;
 	prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
 
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "self_was_subreaper", "%d", was_subreaper);
 	sk_tsv_meta(&tsv, "what", "state letters from /proc/PID/stat field 3; tty_nr 0 = no controlling tty");
 	sk_tsv_header(&tsv, "what\tpid\tppid\tpgrp\tsession\ttty_nr\tstate\texpected\tnote");

@@ -26,8 +26,8 @@ bad_args "${P[fork]}" --buffering sometimes
 bad_args "${P[fork]}" --buffering fflush -o "$TAP_TMP/x"
 bad_args "${P[fork-exec]}" -x /nonexistent/prog
 bad_args "${P[spawn]}" -x /nonexistent/prog
-bad_args "${P[pidinfo]}" -s 'two words'
-bad_args "${P[pidinfo]}" -s ''
+bad_args "${P[pidinfo]}" --stage 'two words'
+bad_args "${P[pidinfo]}" --stage ''
 bad_args "${P[aslr]}" -n abc
 bad_args "${P[aslr]}" -n 3x
 bad_args "${P[aslr]}" -n -1
@@ -71,7 +71,7 @@ for n in fork-exec spawn; do
 	tsv_ok "$TAP_TMP/$n.tsv" "route stage pid ppid pgrp session exe comm" "$n TSV"
 	is "$(awk -F'\t' '$2 == "after_exec" {print $7}' "$TAP_TMP/$n.tsv")" pidinfo "$n: the child runs pidinfo after exec"
 done
-run_exit 0 "pidinfo runs" "${P[pidinfo]}" -s by_hand
+run_exit 0 "pidinfo runs" "${P[pidinfo]}" --stage by_hand
 printf '%s\n' "$OUT" >"$TAP_TMP/pidinfo.tsv"
 tsv_ok "$TAP_TMP/pidinfo.tsv" "stage pid ppid pgrp session exe comm" "pidinfo TSV"
 
