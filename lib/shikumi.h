@@ -345,6 +345,27 @@ int sk_wait(pid_t pid, struct rusage *ru);
 /* Shared anonymous memory that survives fork (MAP_SHARED); dies on failure. */
 void *sk_shared_alloc(size_t len);
 
+/* ---- helpers the chapters used to write themselves (copts) -----------------
+ * sk_signame ...... "SIGKILL" (own buffer per signal: several may appear in one printf)
+ * sk_status_str ... a wait status in words: "exited 3", "killed by SIGSEGV (core
+ *                   dumped)", "stopped by SIGSTOP", "continued"
+ * sk_read_fd ...... read a pipe or file descriptor to EOF
+ * sk_write_fd ..... write all of a string to a descriptor (children report with
+ *                   write(2), never stdio)
+ * sk_minflt ....... this process's minor page faults so far (getrusage)
+ * sk_tv_ms ........ a struct timeval (rusage times) in ms */
+const char *sk_signame(int sig);
+const char *sk_status_str(int status, char *buf, size_t len);
+/* Reads fd until EOF into buf (NUL-terminated, truncated to len-1); bytes or -1. */
+ssize_t sk_read_fd(int fd, char *buf, size_t len);
+/* 0, or -1 with errno (EINTR is retried). */
+int sk_write_fd(int fd, const char *s);
+uint64_t sk_minflt(void);
+static inline double sk_tv_ms(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
+}
+
 /* ---- memory ----------------------------------------------------------------- */
 
 /* Anonymous private mapping; thp: 0 = MADV_NOHUGEPAGE, 1 = MADV_HUGEPAGE,
