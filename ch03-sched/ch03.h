@@ -1,12 +1,12 @@
 /*
- * common.h - small helpers shared by the ch03-sched programs (candidates for
+ * ch03.h - small helpers shared by the ch03-sched programs (candidates for
  * lib/ once another chapter needs them):
  *   a start barrier (every worker ready, then all released at once),
- *   the kernel's nice -> weight table (kernel/sched/core.c, sched_prio_to_weight),
- *   the name of a child's end ("exit 3", "killed by SIGKILL").
+ *   the kernel's nice -> weight table (kernel/sched/core.c, sched_prio_to_weight).
+ * (How a child ended, in words, is lib's sk_status_str.)
  */
-#ifndef CH03_COMMON_H
-#define CH03_COMMON_H
+#ifndef CH03_H
+#define CH03_H
 
 #include "shikumi.h"
 
@@ -18,26 +18,26 @@
  * Children report readiness (one status byte each: 0 = ready, else an errno
  * from their set-up) on the ready pipe, then block reading the go pipe. The
  * parent closes the go pipe's write end: every child sees EOF at once. */
-struct s3_barrier {
+struct ch03_barrier {
 	int ready[2];
 	int go[2];
 };
 
-static inline void s3_barrier_init(struct s3_barrier *b)
+static inline void ch03_barrier_init(struct ch03_barrier *b)
 {
 	if (pipe2(b->ready, O_CLOEXEC) || pipe2(b->go, O_CLOEXEC))
 		sk_die_errno("pipe2");
 }
 
 /* In the child, first thing: keep only the ends a child uses. */
-static inline void s3_barrier_child_init(struct s3_barrier *b)
+static inline void ch03_barrier_child_init(struct ch03_barrier *b)
 {
 	close(b->ready[0]);
 	close(b->go[1]);
 }
 
 /* In the child: report status (0 = ready) and, if ready, wait for the start. */
-static inline void s3_barrier_child_wait(struct s3_barrier *b, unsigned char status)
+static inline void ch03_barrier_child_wait(struct ch03_barrier *b, unsigned char status)
 {
 	ssize_t n;
 	while ((n = write(b->ready[1], &status, 1)) < 0 && errno == EINTR)
@@ -53,7 +53,7 @@ static inline void s3_barrier_child_wait(struct s3_barrier *b, unsigned char sta
 
 /* In the parent, after forking n children: 0 if all are ready, else the first
  * non-zero status (an errno value) a child reported. */
-static inline int s3_barrier_collect(struct s3_barrier *b, int n)
+static inline int ch03_barrier_collect(struct ch03_barrier *b, int n)
 {
 	close(b->ready[1]);
 	int bad = 0;
@@ -74,7 +74,7 @@ static inline int s3_barrier_collect(struct s3_barrier *b, int n)
 }
 
 /* In the parent: release everybody; returns the start time. */
-static inline uint64_t s3_barrier_release(struct s3_barrier *b)
+static inline uint64_t ch03_barrier_release(struct ch03_barrier *b)
 {
 	close(b->go[0]);
 	uint64_t t0 = sk_now_ns();
@@ -86,7 +86,7 @@ static inline uint64_t s3_barrier_release(struct s3_barrier *b)
  * The fair class gives each task CPU in proportion to its weight; nice 0 is
  * 1024 and each nice step is ~1.25x (kernel/sched/core.c). Unchanged from CFS
  * to EEVDF. */
-static const int s3_prio_to_weight[40] = {
+static const int ch03_prio_to_weight[40] = {
 	/* -20 */ 88761, 71755, 56483, 46273, 36291,
 	/* -15 */ 29154, 23254, 18705, 14949, 11916,
 	/* -10 */ 9548,  7620,  6100,  4904,  3906,
@@ -97,30 +97,13 @@ static const int s3_prio_to_weight[40] = {
 	/*  15 */ 36,    29,    23,    18,    15,
 };
 
-static inline int s3_nice_weight(int nice)
+static inline int ch03_nice_weight(int nice)
 {
 	if (nice < -20)
 		nice = -20;
 	if (nice > 19)
 		nice = 19;
-	return s3_prio_to_weight[nice + 20];
+	return ch03_prio_to_weight[nice + 20];
 }
 
-/* ---- how a child ended ----------------------------------------------------------- */
-static inline const char *s3_status_str(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
-	else
-		snprintf(buf, len, "status 0x%x", status);
-	return buf;
-}
-
-static inline double s3_tv_ms(struct timeval tv)
-{
-	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
-}
-
-#endif /* CH03_COMMON_H */
+#endif /* CH03_H */

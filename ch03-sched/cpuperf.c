@@ -11,44 +11,47 @@
  * (throughput grows until N = CPUs, then flattens). The book's cpuperf.sh,
  * without parsing `time`.
  *
- * Usage: cpuperf [-q] [-m MAX_N] [-r REPS] [-w WORK_MS] [--mode one|all|both] [-c CPU] [-o FILE]
+ * Usage: cpuperf [-q] [-n MAX_N] [-r REPS] [--work WORK_MS] [-m one|all|both] [-c CPU] [-o FILE]
  * Try:   ./cpuperf -q | column -t
  */
-#include "common.h"
+#include "ch03.h"
 
-#include <getopt.h>
 #include <math.h>
 
 #define MAX_MAX_N 256
 #define DEFAULT_WORK_MS 200   /* >> a 4 ms tick: dozens of slices per child */
-#define QUICK_WORK_MS 50
+#define QUICK_WORK_MS 25    /* 5 reps: about as long as the former 3 x 50 ms */
 #define DEFAULT_REPS 5
-#define QUICK_REPS 3
+#define QUICK_REPS 5
 
 enum { MODE_ONE, MODE_ALL, MODE_BOTH };
 static const char *const mode_names[] = {"one", "all", "both", NULL};
 
 static uint64_t units_per_ms;
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'n', "max", "MAX_N", "largest N, 1.." SK_STR(MAX_MAX_N) " (default: 2 x allowed CPUs)"},
+	{SK_LONG(1), "work", "MS", "work per process [ms of one CPU], 1..60000"},
+	{'m', "mode", "MODE", "one (all on one CPU), all (free), both (default)"},
+	{'c', "cpu", "CPU", "the CPU for mode one (default: the first allowed)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Turnaround and throughput of N identical CPU-bound processes, N = 1..MAX_N,\n"
-	       "all pinned to one CPU and/or free on every allowed CPU. TSV to stdout.\n\n"
-	       "  -q, --quick            %d ms of work per process, %d reps (default %d ms, %d reps)\n"
-	       "  -m, --max MAX_N        largest N, 1..%d (default: 2 x allowed CPUs)\n"
-	       "  -r, --reps REPS        repetitions of each (mode, N), 1..100\n"
-	       "  -w, --work WORK_MS     work per process [ms of one CPU], 1..60000\n"
-	       "      --mode MODE        one (all on one CPU), all (free), both (default)\n"
-	       "  -c, --cpu CPU          the CPU for mode one (default: the first allowed)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "all pinned to one CPU and/or free on every allowed CPU. TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: %d ms of work per process, %d reps; quick: %d ms, %d reps.\n"
 	       "Output columns: mode  nproc  rep  avg_turnaround_ms  max_turnaround_ms\n"
 	       "                batch_wall_ms  throughput_per_s  cpu_ms\n"
 	       "Examples:\n"
 	       "  %s -q\n"
-	       "  %s --mode one -c 1 -m 8 -w 100\n",
-	       sk_prog, QUICK_WORK_MS, QUICK_REPS, DEFAULT_WORK_MS, DEFAULT_REPS, MAX_MAX_N, sk_prog, sk_prog);
+	       "  %s -m one -c 1 -n 8 --work 100\n",
+	       DEFAULT_WORK_MS, DEFAULT_REPS, QUICK_WORK_MS, QUICK_REPS, sk_prog, sk_prog);
 }
 
 struct batch {
@@ -58,19 +61,19 @@ struct batch {
 /* ends[i]: child i's finishing time; cpus[i]: the CPU it finished on. */
 static struct batch run_batch(int n, int work_ms, int pin_cpu, uint64_t *ends, int *cpus, cpu_set_t *seen)
 {
-	struct s3_barrier b;
-	s3_barrier_init(&b);
+	struct ch03_barrier b;
+	ch03_barrier_init(&b);
 	pid_t pids[MAX_MAX_N];
 	for (int i = 0; i < n; i++) {
 		pid_t p = sk_fork();
 		if (p < 0)
 			sk_die_errno("fork");
 		if (p == 0) {
-			s3_barrier_child_init(&b);
+			ch03_barrier_child_init(&b);
 			int err = 0;
 			if (pin_cpu >= 0 && sk_pin_self(pin_cpu))
 				err = errno;
-			s3_barrier_child_wait(&b, (unsigned char)err);
+			ch03_barrier_child_wait(&b, (unsigned char)err);
 			sk_busy(units_per_ms * (uint64_t)work_ms);
 			ends[i] = sk_now_ns();
 			cpus[i] = sched_getcpu();
@@ -78,19 +81,19 @@ static struct batch run_batch(int n, int work_ms, int pin_cpu, uint64_t *ends, i
 		}
 		pids[i] = p;
 	}
-	int err = s3_barrier_collect(&b, n);
+	int err = ch03_barrier_collect(&b, n);
 	if (err)
 		sk_die("child set-up failed (pin to CPU %d): %s", pin_cpu, sk_errno_name(err));
-	uint64_t t0 = s3_barrier_release(&b);
+	uint64_t t0 = ch03_barrier_release(&b);
 	struct batch r = {0};
 	for (int i = 0; i < n; i++) {
 		struct rusage ru;
 		int st = sk_wait(pids[i], &ru);
 		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 			char sb[64];
-			sk_die("child %d (pid %d) %s", i, (int)pids[i], s3_status_str(st, sb, sizeof(sb)));
+			sk_die("child %d (pid %d) %s", i, (int)pids[i], sk_status_str(st, sb, sizeof(sb)));
 		}
-		r.cpu_ms += s3_tv_ms(ru.ru_utime) + s3_tv_ms(ru.ru_stime);
+		r.cpu_ms += sk_tv_ms(ru.ru_utime) + sk_tv_ms(ru.ru_stime);
 		if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE)
 			CPU_SET(cpus[i], seen);
 		double ta = (double)(ends[i] - t0) / 1e6;
@@ -107,37 +110,23 @@ int main(int argc, char **argv)
 	sk_init(argc, argv);
 	cpu_set_t allowed;
 	int ncpus = sk_allowed_cpus(&allowed);
-	int max_n = 0, reps = 0, work_ms = 0, mode = MODE_BOTH, cpu = -1;
-	bool quick = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, 0, 'q'},       {"max", required_argument, 0, 'm'},
-		{"reps", required_argument, 0, 'r'},  {"work", required_argument, 0, 'w'},
-		{"mode", required_argument, 0, 'M'},  {"cpu", required_argument, 0, 'c'},
-		{"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	int max_n = 0, work_ms = 0, mode = MODE_BOTH, cpu = -1;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qm:r:w:c:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 'm': max_n = sk_parse_int(optarg, "--max", 1, MAX_MAX_N); break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); break;
-		case 'w': work_ms = sk_parse_int(optarg, "--work", 1, 60000); break;
-		case 'M': mode = sk_parse_choice(optarg, "--mode", mode_names); break;
+		case 'n': max_n = sk_parse_int(optarg, "--max", 1, MAX_MAX_N); break;
+		case SK_LONG(1): work_ms = sk_parse_int(optarg, "--work", 1, 60000); break;
+		case 'm': mode = sk_parse_choice(optarg, "--mode", mode_names); break;
 		case 'c': cpu = sk_parse_cpu(optarg, "--cpu"); break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected operand '%s'", argv[optind]);
+	sk_no_operands(argc, argv);
 	if (!max_n)
 		max_n = ncpus * 2 > MAX_MAX_N ? MAX_MAX_N : ncpus * 2;
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	if (!work_ms)
-		work_ms = quick ? QUICK_WORK_MS : DEFAULT_WORK_MS;
+		work_ms = std.quick ? QUICK_WORK_MS : DEFAULT_WORK_MS;
 	if (cpu < 0)
 		cpu = sk_first_allowed_cpu();
 
@@ -152,7 +141,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, out);
+	sk_tsv_open(&t, std.out);
 	sk_children_guard();
 	sk_cpu_note();
 	sk_note("calibrating the busy-work unit ...");
@@ -192,6 +181,6 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&t, "cpus_used_mode_all", "%s", sk_cpuset_str(&seen[MODE_ALL], buf, sizeof(buf)));
 	struct rusage self;
 	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
-		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
+		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", sk_tv_ms(self.ru_utime) + sk_tv_ms(self.ru_stime));
 	return sk_tsv_close(&t) ? 1 : 0;
 }

@@ -173,7 +173,7 @@ run_slices() {
 		local n
 		for ((n = 1; n <= maxn; n++)); do
 			sk_note "sched $n $total $RESOLUTION_MS pinned to CPU $cpu"
-			sk_run_prog "$d/trace-$n.tsv" sk_pin "$cpu" "$HERE/sched" -w "$d/workers-$n.tsv" -R "$d/runs-$n.tsv" \
+			sk_run_prog "$d/trace-$n.tsv" sk_pin "$cpu" "$HERE/sched" --workers "$d/workers-$n.tsv" --runs "$d/runs-$n.tsv" \
 				"$n" "$total" "$RESOLUTION_MS" || sk_die "sched $n failed (see $SK_LOG)"
 		done
 	}
@@ -264,9 +264,9 @@ EOF
 run_nice() {
 	local d=$SK_EXP_DIR ntotal
 	ntotal=$( ((SK_QUICK)) && echo 200 || echo 500)
-	sk_note "sched -n $nicek 2 $ntotal $RESOLUTION_MS pinned to CPU $cpu"
-	sk_run_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" -n "$nicek" -w "$d/workers.tsv" -R "$d/runs.tsv" \
-		2 "$ntotal" "$RESOLUTION_MS" || sk_die "sched -n $nicek failed (see $SK_LOG)"
+	sk_note "sched --nice $nicek 2 $ntotal $RESOLUTION_MS pinned to CPU $cpu"
+	sk_run_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" --nice "$nicek" --workers "$d/workers.tsv" --runs "$d/runs.tsv" \
+		2 "$ntotal" "$RESOLUTION_MS" || sk_die "sched --nice $nicek failed (see $SK_LOG)"
 	local s0 e0 s1 e1 f0 f1 w0 w1 cs
 	s0=$(sk_tsv_get "$d/workers.tsv" proc 0 share_pct)
 	e0=$(sk_tsv_get "$d/workers.tsv" proc 0 expected_share_pct)
@@ -448,7 +448,7 @@ run_rt() {
 	local d=$SK_EXP_DIR rtotal
 	rtotal=$( ((SK_QUICK)) && echo 1200 || echo 2500)
 	sk_note "sched --fifo 2 $rtotal $RESOLUTION_MS pinned to CPU $cpu (worker 0 SCHED_FIFO, bounded by RLIMIT_RTTIME)"
-	if ! sk_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" --fifo -w "$d/workers.tsv" -R "$d/runs.tsv" \
+	if ! sk_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/sched" --fifo --workers "$d/workers.tsv" --runs "$d/runs.tsv" \
 		2 "$rtotal" "$RESOLUTION_MS"; then
 		sk_summary <<EOF
 ## SCHED_FIFO against a normal task: skipped

@@ -11,13 +11,12 @@
  * granted) without perf or tracing. Optionally the last worker runs at a
  * nice value (--nice) or the first one under SCHED_FIFO (--fifo).
  *
- * Usage: sched [-n NICE] [--fifo] [-w FILE] [-R FILE] [-o FILE] NPROC TOTAL_MS RESOLUTION_MS
- * Try:   taskset -c 1 ./sched -w /dev/stderr 2 100 1 | column -t | head
+ * Usage: sched [--nice NICE] [--fifo] [--workers FILE] [--runs FILE] [-o FILE] NPROC TOTAL_MS RESOLUTION_MS
+ * Try:   taskset -c 1 ./sched --workers /dev/stderr 2 100 1 | column -t | head
  */
-#include "common.h"
+#include "ch03.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <math.h>
 #include <sys/resource.h>
 
@@ -57,29 +56,33 @@ static int nice_val;
 static bool nice_given, fifo;
 static uint64_t units_per_ms;
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "nice", "NICE", "run the last worker at nice NICE, -20..19 (the others at 0)"},
+	{SK_LONG(2), "fifo", NULL, "run worker 0 under SCHED_FIFO priority " SK_STR(FIFO_PRIO)},
+	{SK_LONG(3), "workers", "FILE", "per-worker TSV: nice, weight, CPU share, context switches"},
+	{SK_LONG(4), "runs", "FILE", "TSV of every uninterrupted on-CPU run of every worker"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options] NPROC TOTAL_MS RESOLUTION_MS\n"
 	       "Fork NPROC busy workers that start together; each does TOTAL_MS [ms] of work and\n"
 	       "records a timestamp after every RESOLUTION_MS [ms] of it. TSV trace to stdout.\n"
 	       "The program does not pin itself: run it under taskset to share one CPU.\n\n"
-	       "  NPROC                  workers, 1..%d\n"
-	       "  TOTAL_MS               work per worker [ms], 1..%d, a multiple of RESOLUTION_MS\n"
-	       "  RESOLUTION_MS          work between two samples [ms]\n"
-	       "  -n, --nice NICE        run the last worker at nice NICE, -20..19 (the others at 0;\n"
-	       "                         below 0 needs privilege, else exit 4)\n"
-	       "  -f, --fifo             run worker 0 under SCHED_FIFO priority %d (needs privilege,\n"
-	       "                         else exit 4); RLIMIT_RTTIME bounds it\n"
-	       "  -w, --workers FILE     per-worker TSV: nice, weight, CPU share, context switches,\n"
-	       "                         user/sys time, CPUs, run (slice) statistics\n"
-	       "  -R, --runs FILE        TSV of every uninterrupted on-CPU run of every worker\n"
-	       "  -o, --output FILE      write the trace to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "  NPROC                      workers, 1..%d\n"
+	       "  TOTAL_MS                   work per worker [ms], 1..%d, a multiple of RESOLUTION_MS\n"
+	       "  RESOLUTION_MS              work between two samples [ms]\n",
+	       sk_prog, MAX_NPROC, MAX_TOTAL_MS);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n--nice below 0 and --fifo need privilege, else exit 4; RLIMIT_RTTIME bounds the\n"
+	       "SCHED_FIFO worker. --workers: also user/sys time, CPUs, run (slice) statistics.\n\n"
 	       "Trace columns: proc  elapsed_ms  progress_pct  cpu\n"
 	       "Examples:\n"
-	       "  taskset -c 1 %s 2 100 1              # the book's figure: two workers on one CPU\n"
-	       "  taskset -c 1 %s -n 5 -w w.tsv 2 200 1  # nice 0 vs nice 5\n",
-	       sk_prog, MAX_NPROC, MAX_TOTAL_MS, FIFO_PRIO, sk_prog, sk_prog);
+	       "  taskset -c 1 %s 2 100 1                   # the book's figure: two workers on one CPU\n"
+	       "  taskset -c 1 %s --nice 5 --workers w.tsv 2 200 1  # nice 0 vs nice 5\n",
+	       sk_prog, sk_prog);
 }
 
 /* What one sample costs: a vDSO clock read, getcpu and a store. */
@@ -235,27 +238,26 @@ static void kernel_meta(struct sk_tsv *t)
 		sk_tsv_meta(t, "cgroup", "%s", buf);
 }
 
-int main(int argc, char **argv)
+/* ---- the steps of main ---------------------------------------------------------- */
+
+struct files {
+	const char *out, *workers, *runs;   /* -o, --workers, --runs (NULL: none) */
+};
+
+/* Options and operands into the globals; exit 2 on anything wrong. */
+static void parse_args(int argc, char **argv, struct files *f)
 {
-	sk_init(argc, argv);
-	const char *out = NULL, *wfile = NULL, *rfile = NULL;
-	static const struct option longopts[] = {
-		{"nice", required_argument, 0, 'n'},   {"fifo", no_argument, 0, 'f'},
-		{"workers", required_argument, 0, 'w'}, {"runs", required_argument, 0, 'R'},
-		{"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "+n:fw:R:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'n': nice_val = sk_parse_int(optarg, "--nice", -20, 19); nice_given = true; break;
-		case 'f': fifo = true; break;
-		case 'w': wfile = optarg; break;
-		case 'R': rfile = optarg; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): nice_val = sk_parse_int(optarg, "--nice", -20, 19); nice_given = true; break;
+		case SK_LONG(2): fifo = true; break;
+		case SK_LONG(3): f->workers = optarg; break;
+		case SK_LONG(4): f->runs = optarg; break;
 		}
 	}
+	f->out = std.out;
 	if (argc - optind != 3) {
 		if (argc - optind > 3)
 			sk_usage_error("unexpected operand '%s'", argv[optind + 3]);
@@ -280,30 +282,15 @@ int main(int argc, char **argv)
 	size_t bytes = (size_t)nproc * (sizeof(struct worker) + (size_t)nsamples * sizeof(struct sample) +
 					(size_t)maxgaps * sizeof(struct gap));
 	sk_check_mem_bound(bytes, "NPROC x TOTAL_MS / RESOLUTION_MS", argv[optind]);
+}
 
-	struct sk_tsv t, wt, rt;
-	sk_tsv_open(&t, out);
-	if (wfile)
-		sk_tsv_open_opt(&wt, wfile, "--workers");
-	if (rfile)
-		sk_tsv_open_opt(&rt, rfile, "--runs");
-
-	sk_cpu_note();
-	sk_note("calibrating the busy-work unit ...");
-	units_per_ms = sk_busy_calibrate();
-	double rec_ns = record_cost_ns();
-	double check_ns = sk_timer_overhead_ns() / 2;
-	sk_note("%llu units/ms; one sample costs %.0f ns (%.4f %% of %d ms)", (unsigned long long)units_per_ms,
-		rec_ns, rec_ns / (res_ms * 1e6) * 100, res_ms);
-
-	struct shm m;
-	m.w = sk_shared_alloc((size_t)nproc * sizeof(struct worker));
-	m.samples = sk_shared_alloc((size_t)nproc * (size_t)nsamples * sizeof(struct sample));
-	m.gaps = sk_shared_alloc((size_t)nproc * (size_t)maxgaps * sizeof(struct gap));
-
+/* Fork the workers; each sets itself up, then all start together. Returns
+ * their pids; *t0 is the start. Exit 4 if the set-up needs privilege. */
+static pid_t *start_workers(struct shm *m, uint64_t *t0)
+{
 	sk_children_guard();
-	struct s3_barrier b;
-	s3_barrier_init(&b);
+	struct ch03_barrier b;
+	ch03_barrier_init(&b);
 	pid_t *pids = calloc((size_t)nproc, sizeof(pid_t));
 	if (!pids)
 		sk_die_errno("calloc");
@@ -312,22 +299,27 @@ int main(int argc, char **argv)
 		if (p < 0)
 			sk_die_errno("fork worker %d", i);
 		if (p == 0) {
-			s3_barrier_child_init(&b);
+			ch03_barrier_child_init(&b);
 			int err = worker_setup(i);
-			s3_barrier_child_wait(&b, (unsigned char)(err > 255 ? EINVAL : err));
-			worker_run(i, &m);
+			ch03_barrier_child_wait(&b, (unsigned char)(err > 255 ? EINVAL : err));
+			worker_run(i, m);
 			_exit(0);
 		}
 		pids[i] = p;
 	}
-	int err = s3_barrier_collect(&b, nproc);
+	int err = ch03_barrier_collect(&b, nproc);
 	if (err == EPERM || err == EACCES)
 		sk_skip("%s: %s (needs CAP_SYS_NICE, or an RT budget in this cgroup)",
 			fifo ? "SCHED_FIFO" : "negative nice", sk_errno_name(err));
 	if (err)
 		sk_die("worker set-up failed: %s", sk_errno_name(err));
-	uint64_t t0 = s3_barrier_release(&b);
+	*t0 = ch03_barrier_release(&b);
+	return pids;
+}
 
+/* Reap every worker (dies if one did not finish its work); their rusage by id. */
+static struct rusage *wait_workers(const pid_t *pids)
+{
 	struct rusage *ru = calloc((size_t)nproc, sizeof(struct rusage));
 	if (!ru)
 		sk_die_errno("calloc");
@@ -348,40 +340,58 @@ int main(int argc, char **argv)
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			char sb[64];
 			sk_die("worker %d (pid %d) %s before finishing its work", id, (int)p,
-			       s3_status_str(status, sb, sizeof(sb)));
+			       sk_status_str(status, sb, sizeof(sb)));
 		}
 		ru[id] = r;
 	}
+	return ru;
+}
 
-	/* Slice statistics, pooled over workers, and the CPU share while all ran. */
-	uint64_t first_end = UINT64_MAX, last_end = 0;
+/* What the trace says, beyond the samples themselves. */
+struct analysis {
+	uint64_t first_end, last_end;   /* when the first and the last worker finished */
+	size_t lost;                    /* off-CPU gaps not recorded */
+	struct sk_summary slice;        /* on-CPU runs between two gaps, pooled */
+	struct runstats *rs;            /* per worker */
+	double iv_med;                  /* median sample interval [ms] */
+	double *share, share_sum;       /* progress of each worker when the first finished */
+	int wsum;                       /* sum of the fair-class weights */
+	cpu_set_t wcpus;                /* CPUs the workers ran on */
+};
+
+/* Slice statistics, pooled over workers, and the CPU share while all ran.
+ * With runs, every on-CPU run is written there. */
+static void analyse(const struct shm *m, uint64_t t0, struct sk_tsv *runs, struct analysis *a)
+{
+	a->first_end = UINT64_MAX;
+	a->last_end = 0;
 	for (int i = 0; i < nproc; i++) {
-		if (m.w[i].end_ns < first_end)
-			first_end = m.w[i].end_ns;
-		if (m.w[i].end_ns > last_end)
-			last_end = m.w[i].end_ns;
+		if (m->w[i].end_ns < a->first_end)
+			a->first_end = m->w[i].end_ns;
+		if (m->w[i].end_ns > a->last_end)
+			a->last_end = m->w[i].end_ns;
 	}
-	size_t pool_n = 0, lost = 0;
+	size_t pool_n = 0;
+	a->lost = 0;
 	for (int i = 0; i < nproc; i++) {
-		pool_n += m.w[i].ngaps;
-		lost += m.w[i].gaps_lost;
+		pool_n += m->w[i].ngaps;
+		a->lost += m->w[i].gaps_lost;
 	}
 	double *pool = calloc(pool_n + 1, sizeof(double));
-	if (!pool)
+	a->rs = calloc((size_t)nproc, sizeof(*a->rs));
+	if (!pool || !a->rs)
 		sk_die_errno("calloc");
 	size_t np = 0;
-	struct runstats *rs = calloc((size_t)nproc, sizeof(*rs));
-	if (!rs)
-		sk_die_errno("calloc");
-	if (rfile)
-		sk_tsv_header(&rt, "proc\tstart_ms\tend_ms\trun_ms\tcomplete");
+	if (runs)
+		sk_tsv_header(runs, "proc\tstart_ms\tend_ms\trun_ms\tcomplete");
 	for (int i = 0; i < nproc; i++) {
-		rs[i] = worker_runs(&m, i, t0, rfile ? &rt : NULL);
-		const struct gap *g = m.gaps + (size_t)i * maxgaps;
-		for (uint32_t k = 1; k < m.w[i].ngaps; k++)
+		a->rs[i] = worker_runs(m, i, t0, runs);
+		const struct gap *g = m->gaps + (size_t)i * maxgaps;
+		for (uint32_t k = 1; k < m->w[i].ngaps; k++)
 			pool[np++] = (double)(g[k].from_ns - g[k - 1].to_ns) / 1e6;
 	}
-	struct sk_summary slice = sk_summarize(pool, np);
+	a->slice = sk_summarize(pool, np);
+	free(pool);
 
 	/* Calibration check: most sample intervals are pure on-CPU work, so their
 	 * median must be close to the resolution. */
@@ -390,117 +400,164 @@ int main(int argc, char **argv)
 		sk_die_errno("calloc");
 	size_t niv = 0;
 	for (int i = 0; i < nproc; i++) {
-		const struct sample *s = m.samples + (size_t)i * nsamples;
+		const struct sample *s = m->samples + (size_t)i * nsamples;
 		for (int k = 0; k < nsamples; k++)
-			iv[niv++] = (double)(s[k].t_ns - (k ? s[k - 1].t_ns : m.w[i].start_ns)) / 1e6;
+			iv[niv++] = (double)(s[k].t_ns - (k ? s[k - 1].t_ns : m->w[i].start_ns)) / 1e6;
 	}
-	double iv_med = sk_median(iv, niv);
+	a->iv_med = sk_median(iv, niv);
 	free(iv);
-	if (iv_med < 0.8 * res_ms || iv_med > 1.25 * res_ms)
+	if (a->iv_med < 0.8 * res_ms || a->iv_med > 1.25 * res_ms)
 		sk_warn("median sample interval %.3f ms for a %d ms resolution: calibration off (CPU frequency change?)",
-			iv_med, res_ms);
-	if (lost)
-		sk_warn("%zu off-CPU gaps not recorded (buffer full): run statistics cover the start only", lost);
+			a->iv_med, res_ms);
+	if (a->lost)
+		sk_warn("%zu off-CPU gaps not recorded (buffer full): run statistics cover the start only", a->lost);
 
-	double share_sum = 0, *share = calloc((size_t)nproc, sizeof(double));
-	int wsum = 0;
-	if (!share)
+	a->share_sum = 0;
+	a->wsum = 0;
+	a->share = calloc((size_t)nproc, sizeof(double));
+	if (!a->share)
 		sk_die_errno("calloc");
 	for (int i = 0; i < nproc; i++) {
-		share[i] = progress_at(&m, i, first_end);
-		share_sum += share[i];
-		wsum += m.w[i].policy == SCHED_OTHER ? s3_nice_weight(m.w[i].nice) : 0;
+		a->share[i] = progress_at(m, i, a->first_end);
+		a->share_sum += a->share[i];
+		a->wsum += m->w[i].policy == SCHED_OTHER ? ch03_nice_weight(m->w[i].nice) : 0;
 	}
 
-	cpu_set_t wcpus;
-	CPU_ZERO(&wcpus);
+	CPU_ZERO(&a->wcpus);
 	for (int i = 0; i < nproc; i++)
 		for (int k = 0; k < nsamples; k++) {
-			int cpu = m.samples[(size_t)i * nsamples + k].cpu;
+			int cpu = m->samples[(size_t)i * nsamples + k].cpu;
 			if (cpu >= 0 && cpu < CPU_SETSIZE)
-				CPU_SET(cpu, &wcpus);
+				CPU_SET(cpu, &a->wcpus);
 		}
+}
+
+/* The same preamble in each output file. */
+static void write_meta(struct sk_tsv *t, const struct analysis *a, uint64_t t0, double rec_ns, double check_ns)
+{
 	char cbuf[256];
+	sk_tsv_meta(t, "nproc", "%d", nproc);
+	sk_tsv_meta(t, "total_ms", "%d", total_ms);
+	sk_tsv_meta(t, "resolution_ms", "%d", res_ms);
+	sk_tsv_meta(t, "nice_last_worker", "%d", nice_given ? nice_val : 0);
+	sk_tsv_meta(t, "fifo_worker0", "%s", fifo ? "yes" : "no");
+	sk_tsv_meta(t, "units_per_ms", "%llu", (unsigned long long)units_per_ms);
+	sk_tsv_meta(t, "record_overhead_ns_per_sample", "%.1f", rec_ns);
+	sk_tsv_meta(t, "record_overhead_pct_of_resolution", "%.5f", rec_ns / (res_ms * 1e6) * 100);
+	sk_tsv_meta(t, "gap_check_overhead_pct", "%.3f", check_ns / (1e6 / CHECKS_PER_MS) * 100);
+	sk_tsv_meta(t, "gap_threshold_us", "%d", GAP_NS / 1000);
+	sk_tsv_meta(t, "sample_interval_median_ms", "%.4f", a->iv_med);
+	sk_tsv_meta(t, "cpus_workers", "%s", sk_cpuset_str(&a->wcpus, cbuf, sizeof(cbuf)));
+	sk_tsv_meta(t, "first_finish_ms", "%.3f", (double)(a->first_end - t0) / 1e6);
+	sk_tsv_meta(t, "last_finish_ms", "%.3f", (double)(a->last_end - t0) / 1e6);
+	sk_tsv_meta(t, "slice_runs", "%zu", a->slice.n);
+	sk_tsv_meta(t, "slice_median_ms", "%.3f", a->slice.n ? a->slice.median : NAN);
+	sk_tsv_meta(t, "slice_p10_ms", "%.3f", a->slice.n ? a->slice.p10 : NAN);
+	sk_tsv_meta(t, "slice_p90_ms", "%.3f", a->slice.n ? a->slice.p90 : NAN);
+	sk_tsv_meta(t, "gaps_lost", "%zu", a->lost);
+	kernel_meta(t);
+}
 
-	struct sk_tsv *ts[3] = {&t, wfile ? &wt : NULL, rfile ? &rt : NULL};
-	for (int k = 0; k < 3; k++) {
-		if (!ts[k])
-			continue;
-		sk_tsv_meta(ts[k], "nproc", "%d", nproc);
-		sk_tsv_meta(ts[k], "total_ms", "%d", total_ms);
-		sk_tsv_meta(ts[k], "resolution_ms", "%d", res_ms);
-		sk_tsv_meta(ts[k], "nice_last_worker", "%d", nice_given ? nice_val : 0);
-		sk_tsv_meta(ts[k], "fifo_worker0", "%s", fifo ? "yes" : "no");
-		sk_tsv_meta(ts[k], "units_per_ms", "%llu", (unsigned long long)units_per_ms);
-		sk_tsv_meta(ts[k], "record_overhead_ns_per_sample", "%.1f", rec_ns);
-		sk_tsv_meta(ts[k], "record_overhead_pct_of_resolution", "%.5f", rec_ns / (res_ms * 1e6) * 100);
-		sk_tsv_meta(ts[k], "gap_check_overhead_pct", "%.3f", check_ns / (1e6 / CHECKS_PER_MS) * 100);
-		sk_tsv_meta(ts[k], "gap_threshold_us", "%d", GAP_NS / 1000);
-		sk_tsv_meta(ts[k], "sample_interval_median_ms", "%.4f", iv_med);
-		sk_tsv_meta(ts[k], "cpus_workers", "%s", sk_cpuset_str(&wcpus, cbuf, sizeof(cbuf)));
-		sk_tsv_meta(ts[k], "first_finish_ms", "%.3f", (double)(first_end - t0) / 1e6);
-		sk_tsv_meta(ts[k], "last_finish_ms", "%.3f", (double)(last_end - t0) / 1e6);
-		sk_tsv_meta(ts[k], "slice_runs", "%zu", slice.n);
-		sk_tsv_meta(ts[k], "slice_median_ms", "%.3f", slice.n ? slice.median : NAN);
-		sk_tsv_meta(ts[k], "slice_p10_ms", "%.3f", slice.n ? slice.p10 : NAN);
-		sk_tsv_meta(ts[k], "slice_p90_ms", "%.3f", slice.n ? slice.p90 : NAN);
-		sk_tsv_meta(ts[k], "gaps_lost", "%zu", lost);
-		kernel_meta(ts[k]);
-	}
-
-	sk_tsv_header(&t, "proc\telapsed_ms\tprogress_pct\tcpu");
+/* The trace: one row per sample of every worker. */
+static void write_trace(struct sk_tsv *t, const struct shm *m, uint64_t t0)
+{
+	sk_tsv_header(t, "proc\telapsed_ms\tprogress_pct\tcpu");
 	for (int i = 0; i < nproc; i++)
 		for (int k = 0; k < nsamples; k++) {
-			const struct sample *s = &m.samples[(size_t)i * nsamples + k];
-			sk_tsv_row(&t, "%d\t%.3f\t%.2f\t%d", i, (double)(s->t_ns - t0) / 1e6,
+			const struct sample *s = &m->samples[(size_t)i * nsamples + k];
+			sk_tsv_row(t, "%d\t%.3f\t%.2f\t%d", i, (double)(s->t_ns - t0) / 1e6,
 				   (k + 1) * 100.0 / nsamples, s->cpu);
 		}
+}
 
-	if (wfile) {
-		sk_tsv_header(&wt, "proc\tpid\tnice\tpolicy\tweight\texpected_share_pct\tshare_pct\t"
-				   "finish_ms\tuser_ms\tsys_ms\tvoluntary_ctxsw\tinvoluntary_ctxsw\tcpus\t"
-				   "runs\tslice_median_ms\tslice_p10_ms\tslice_p90_ms\twait_median_ms");
-		for (int i = 0; i < nproc; i++) {
-			cpu_set_t cs;
-			CPU_ZERO(&cs);
-			for (int k = 0; k < nsamples; k++) {
-				int cpu = m.samples[(size_t)i * nsamples + k].cpu;
-				if (cpu >= 0 && cpu < CPU_SETSIZE)
-					CPU_SET(cpu, &cs);
-			}
-			bool fair = m.w[i].policy == SCHED_OTHER;
-			int wgt = fair ? s3_nice_weight(m.w[i].nice) : 0;
-			const struct runstats *r = &rs[i];
-			sk_tsv_row(&wt, "%d\t%d\t%d\t%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.3f\t%ld\t%ld\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f",
-				   i, (int)pids[i], m.w[i].nice, fair ? "other" : m.w[i].policy == SCHED_FIFO ? "fifo" : "rt",
-				   wgt, fair && wsum ? 100.0 * wgt / wsum : NAN,
-				   share_sum > 0 ? 100.0 * share[i] / share_sum : NAN,
-				   (double)(m.w[i].end_ns - t0) / 1e6, s3_tv_ms(ru[i].ru_utime), s3_tv_ms(ru[i].ru_stime),
-				   ru[i].ru_nvcsw, ru[i].ru_nivcsw, sk_cpuset_str(&cs, cbuf, sizeof(cbuf)), r->nruns,
-				   r->nruns ? r->run_ms.median : NAN, r->nruns ? r->run_ms.p10 : NAN,
-				   r->nruns ? r->run_ms.p90 : NAN, r->wait_ms.n ? r->wait_ms.median : NAN);
+/* --workers: one row per worker. */
+static void write_workers(struct sk_tsv *wt, const struct shm *m, const pid_t *pids,
+			  const struct rusage *ru, const struct analysis *a, uint64_t t0)
+{
+	char cbuf[256];
+	sk_tsv_header(wt, "proc\tpid\tnice\tpolicy\tweight\texpected_share_pct\tshare_pct\t"
+			  "finish_ms\tuser_ms\tsys_ms\tvoluntary_ctxsw\tinvoluntary_ctxsw\tcpus\t"
+			  "runs\tslice_median_ms\tslice_p10_ms\tslice_p90_ms\twait_median_ms");
+	for (int i = 0; i < nproc; i++) {
+		cpu_set_t cs;
+		CPU_ZERO(&cs);
+		for (int k = 0; k < nsamples; k++) {
+			int cpu = m->samples[(size_t)i * nsamples + k].cpu;
+			if (cpu >= 0 && cpu < CPU_SETSIZE)
+				CPU_SET(cpu, &cs);
 		}
+		bool fair = m->w[i].policy == SCHED_OTHER;
+		int wgt = fair ? ch03_nice_weight(m->w[i].nice) : 0;
+		const struct runstats *r = &a->rs[i];
+		sk_tsv_row(wt, "%d\t%d\t%d\t%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.3f\t%ld\t%ld\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f",
+			   i, (int)pids[i], m->w[i].nice, fair ? "other" : m->w[i].policy == SCHED_FIFO ? "fifo" : "rt",
+			   wgt, fair && a->wsum ? 100.0 * wgt / a->wsum : NAN,
+			   a->share_sum > 0 ? 100.0 * a->share[i] / a->share_sum : NAN,
+			   (double)(m->w[i].end_ns - t0) / 1e6, sk_tv_ms(ru[i].ru_utime), sk_tv_ms(ru[i].ru_stime),
+			   ru[i].ru_nvcsw, ru[i].ru_nivcsw, sk_cpuset_str(&cs, cbuf, sizeof(cbuf)), r->nruns,
+			   r->nruns ? r->run_ms.median : NAN, r->nruns ? r->run_ms.p10 : NAN,
+			   r->nruns ? r->run_ms.p90 : NAN, r->wait_ms.n ? r->wait_ms.median : NAN);
 	}
-	if (slice.n)
+}
+
+int main(int argc, char **argv)
+{
+	sk_init(argc, argv);
+	struct files f = {0};
+	parse_args(argc, argv, &f);
+
+	struct sk_tsv t, wt, rt;
+	sk_tsv_open(&t, f.out);
+	if (f.workers)
+		sk_tsv_open_opt(&wt, f.workers, "--workers");
+	if (f.runs)
+		sk_tsv_open_opt(&rt, f.runs, "--runs");
+
+	sk_cpu_note();
+	sk_note("calibrating the busy-work unit ...");
+	units_per_ms = sk_busy_calibrate();
+	double rec_ns = record_cost_ns();
+	double check_ns = sk_timer_overhead_ns() / 2;
+	sk_note("%llu units/ms; one sample costs %.0f ns (%.4f %% of %d ms)", (unsigned long long)units_per_ms,
+		rec_ns, rec_ns / (res_ms * 1e6) * 100, res_ms);
+
+	struct shm m;
+	m.w = sk_shared_alloc((size_t)nproc * sizeof(struct worker));
+	m.samples = sk_shared_alloc((size_t)nproc * (size_t)nsamples * sizeof(struct sample));
+	m.gaps = sk_shared_alloc((size_t)nproc * (size_t)maxgaps * sizeof(struct gap));
+
+	uint64_t t0;
+	pid_t *pids = start_workers(&m, &t0);
+	struct rusage *ru = wait_workers(pids);
+
+	struct analysis a;
+	analyse(&m, t0, f.runs ? &rt : NULL, &a);
+	struct sk_tsv *ts[3] = {&t, f.workers ? &wt : NULL, f.runs ? &rt : NULL};
+	for (int k = 0; k < 3; k++)
+		if (ts[k])
+			write_meta(ts[k], &a, t0, rec_ns, check_ns);
+	write_trace(&t, &m, t0);
+	if (f.workers)
+		write_workers(&wt, &m, pids, ru, &a, t0);
+	if (a.slice.n)
 		sk_note("%d workers: last finished at %.1f ms; on-CPU runs: median %.2f ms (p10 %.2f, p90 %.2f, %zu runs)",
-			nproc, (double)(last_end - t0) / 1e6, slice.median, slice.p10, slice.p90, slice.n);
+			nproc, (double)(a.last_end - t0) / 1e6, a.slice.median, a.slice.p10, a.slice.p90, a.slice.n);
 	else
 		sk_note("%d workers: last finished at %.1f ms; no complete on-CPU run (never preempted for > %d us)",
-			nproc, (double)(last_end - t0) / 1e6, GAP_NS / 1000);
+			nproc, (double)(a.last_end - t0) / 1e6, GAP_NS / 1000);
 
 	struct rusage self;
 	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
-		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
+		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", sk_tv_ms(self.ru_utime) + sk_tv_ms(self.ru_stime));
 	int rc = 0;
 	if (sk_tsv_close(&t))
 		rc = 1;
-	if (wfile && sk_tsv_close(&wt))
+	if (f.workers && sk_tsv_close(&wt))
 		rc = 1;
-	if (rfile && sk_tsv_close(&rt))
+	if (f.runs && sk_tsv_close(&rt))
 		rc = 1;
-	free(pool);
-	free(rs);
-	free(share);
+	free(a.rs);
+	free(a.share);
 	free(ru);
 	free(pids);
 	return rc;

@@ -14,36 +14,38 @@
  * Usage: timeacct [-q] [-d DURATION_MS] [-r REPS] [-c CPU] [-o FILE]
  * Try:   ./timeacct -q | column -t
  */
-#include "common.h"
+#include "ch03.h"
 
 #include <fcntl.h>
-#include <getopt.h>
-
 #define DEFAULT_DURATION_MS 1000
-#define QUICK_DURATION_MS 300
-#define DEFAULT_REPS 3
-#define QUICK_REPS 2
+#define QUICK_DURATION_MS 120     /* 5 reps x 120 ms: as long as the former 2 x 300 ms */
+#define DEFAULT_REPS 5
+#define QUICK_REPS 5
 #define READ_BYTES 4096          /* one page per read: the copy is kernel work */
 
 enum { K_BUSY, K_SLEEP, K_SYSCALL, K_BUSY2, NKINDS };
 static const char *const kind_names[] = {"busy", "sleep", "syscall", "busy2"};
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'d', "duration", "MS", "wall time of each child [ms], 10..600000"},
+	{'c', "cpu", "CPU", "the CPU for the pinned children (default: the first allowed)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "real vs user vs sys time of a busy, a sleeping, a syscall-heavy process and two busy\n"
-	       "processes on two CPUs (from wait4's rusage). TSV to stdout.\n\n"
-	       "  -q, --quick              %d ms per child, %d reps (default %d ms, %d reps)\n"
-	       "  -d, --duration DURATION_MS  wall time of each child [ms], 10..600000\n"
-	       "  -r, --reps REPS          repetitions, 1..100\n"
-	       "  -c, --cpu CPU            the CPU for the pinned children (default: the first allowed)\n"
-	       "  -o, --output FILE        write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help               this help\n\n"
+	       "processes on two CPUs (from wait4's rusage). TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: %d ms per child, %d reps; quick: %d ms, %d reps.\n"
 	       "Output columns: kind  rep  real_ms  user_ms  sys_ms  cpu_pct\n"
 	       "Examples:\n"
 	       "  %s -q\n"
 	       "  %s -d 3000 -c 1\n",
-	       sk_prog, QUICK_DURATION_MS, QUICK_REPS, DEFAULT_DURATION_MS, DEFAULT_REPS, sk_prog, sk_prog);
+	       DEFAULT_DURATION_MS, DEFAULT_REPS, QUICK_DURATION_MS, QUICK_REPS, sk_prog, sk_prog);
 }
 
 /* Burn user time until wall-clock deadline. */
@@ -106,32 +108,19 @@ static void child_main(int kind, uint64_t dur_ns, int cpu, int cpu2)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int dur_ms = 0, reps = 0, cpu = -1;
-	bool quick = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, 0, 'q'},          {"duration", required_argument, 0, 'd'},
-		{"reps", required_argument, 0, 'r'},     {"cpu", required_argument, 0, 'c'},
-		{"output", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	int dur_ms = 0, cpu = -1;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qd:r:c:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
 		case 'd': dur_ms = sk_parse_int(optarg, "--duration", 10, 600000); break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); break;
 		case 'c': cpu = sk_parse_cpu(optarg, "--cpu"); break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected operand '%s'", argv[optind]);
+	sk_no_operands(argc, argv);
 	if (!dur_ms)
-		dur_ms = quick ? QUICK_DURATION_MS : DEFAULT_DURATION_MS;
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+		dur_ms = std.quick ? QUICK_DURATION_MS : DEFAULT_DURATION_MS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	if (cpu < 0)
 		cpu = sk_first_allowed_cpu();
 	int cpu2 = -1;
@@ -139,7 +128,7 @@ int main(int argc, char **argv)
 		;
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, out);
+	sk_tsv_open(&t, std.out);
 	sk_children_guard();
 	sk_cpu_note();
 	sk_tsv_meta(&t, "duration_ms", "%d", dur_ms);
@@ -166,14 +155,14 @@ int main(int argc, char **argv)
 			double real = (double)(sk_now_ns() - t0) / 1e6;
 			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 				char sb[64];
-				sk_die("%s child %s", kind_names[k], s3_status_str(st, sb, sizeof(sb)));
+				sk_die("%s child %s", kind_names[k], sk_status_str(st, sb, sizeof(sb)));
 			}
-			double u = s3_tv_ms(ru.ru_utime), s = s3_tv_ms(ru.ru_stime);
+			double u = sk_tv_ms(ru.ru_utime), s = sk_tv_ms(ru.ru_stime);
 			sk_tsv_row(&t, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.1f", kind_names[k], rep, real, u, s,
 				   100 * (u + s) / real);
 		}
 	struct rusage self;
 	if (getrusage(RUSAGE_SELF, &self) == 0)   /* the calibration, the bookkeeping */
-		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", s3_tv_ms(self.ru_utime) + s3_tv_ms(self.ru_stime));
+		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", sk_tv_ms(self.ru_utime) + sk_tv_ms(self.ru_stime));
 	return sk_tsv_close(&t) ? 1 : 0;
 }

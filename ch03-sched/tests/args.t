@@ -30,20 +30,21 @@ bad_args "$sched" 2 100 0
 bad_args "$sched" 2 100 3
 bad_args "$sched" 2 100 200
 bad_args "$sched" 2 100 1.5
-bad_args "$sched" -n 20 2 100 1
-bad_args "$sched" -n x 2 100 1
-bad_args "$sched" -n 5 1 100 1
+bad_args "$sched" --nice 20 2 100 1
+bad_args "$sched" --nice x 2 100 1
+bad_args "$sched" --nice 5 1 100 1
 bad_args "$sched" --fifo 1 100 1
-bad_args "$sched" -n
+bad_args "$sched" --nice
 bad_args "$sched" --bogus 2 100 1
 # cpuperf
-bad_args "$perf" -m 0
-bad_args "$perf" -m 257
-bad_args "$perf" -m abc
+bad_args "$perf" -n 0
+bad_args "$perf" -n 257
+bad_args "$perf" -n abc
 bad_args "$perf" -r 0
-bad_args "$perf" -w -5
-bad_args "$perf" -w 10x
-bad_args "$perf" --mode some
+bad_args "$perf" -r 4
+bad_args "$perf" --work -5
+bad_args "$perf" --work 10x
+bad_args "$perf" -m some
 bad_args "$perf" -c 99999
 bad_args "$perf" -c x
 bad_args "$perf" -r
@@ -64,6 +65,7 @@ bad_args "$tacct" -d 5
 bad_args "$tacct" -d abc
 bad_args "$tacct" -d 99999999999999999999
 bad_args "$tacct" -r 0
+bad_args "$tacct" -r 4
 bad_args "$tacct" -c 99999
 bad_args "$tacct" -d
 bad_args "$tacct" stray
@@ -74,15 +76,15 @@ is "$RC" 2 "cpuperf -c CPU outside the allowed set exits 2"
 like "$ERR" "not in the allowed set" "... and says why"
 
 # tiny quick runs produce well-formed TSV
-run_exit 0 "sched 2 20 1 runs" taskset -c "$first_cpu" "$sched" -w "$TAP_TMP/w.tsv" -R "$TAP_TMP/r.tsv" -o "$TAP_TMP/s.tsv" 2 20 1
+run_exit 0 "sched 2 20 1 runs" taskset -c "$first_cpu" "$sched" --workers "$TAP_TMP/w.tsv" --runs "$TAP_TMP/r.tsv" -o "$TAP_TMP/s.tsv" 2 20 1
 tsv_ok "$TAP_TMP/s.tsv" "proc elapsed_ms progress_pct cpu" "sched trace TSV is well-formed"
 is "$(grep -vc '^#' "$TAP_TMP/s.tsv")" 41 "one row per sample and worker (2 x 20 + header)"
 tsv_ok "$TAP_TMP/w.tsv" "proc nice weight share_pct voluntary_ctxsw involuntary_ctxsw cpus runs slice_median_ms" "sched workers TSV is well-formed"
 tsv_ok "$TAP_TMP/r.tsv" "proc start_ms end_ms run_ms complete" "sched runs TSV is well-formed"
 like "$(grep '^# record_overhead_pct_of_resolution' "$TAP_TMP/s.tsv")" '^# record_overhead_pct_of_resolution: [0-9.]+$' "recording overhead is reported"
-run_exit 0 "sched -n 5 2 20 1 runs" taskset -c "$first_cpu" "$sched" -n 5 -w "$TAP_TMP/wn.tsv" -o "$TAP_TMP/sn.tsv" 2 20 1
+run_exit 0 "sched --nice 5 2 20 1 runs" taskset -c "$first_cpu" "$sched" --nice 5 --workers "$TAP_TMP/wn.tsv" -o "$TAP_TMP/sn.tsv" 2 20 1
 is "$(awk -F'\t' '$1 == 1 { print $3 "/" $5 }' "$TAP_TMP/wn.tsv")" "5/335" "the niced worker runs at nice 5, weight 335"
-run_exit 0 "cpuperf tiny run" "$perf" -m 2 -r 1 -w 5
+run_exit 0 "cpuperf tiny run" "$perf" -n 2 -r 5 --work 5
 printf '%s\n' "$OUT" >"$TAP_TMP/p.tsv"
 tsv_ok "$TAP_TMP/p.tsv" "mode nproc rep avg_turnaround_ms batch_wall_ms throughput_per_s cpu_ms" "cpuperf TSV is well-formed"
 run_exit 0 "ctxsw-cost tiny run" "$ctx" -r 2 -l 200
@@ -90,11 +92,11 @@ printf '%s\n' "$OUT" >"$TAP_TMP/c.tsv"
 tsv_ok "$TAP_TMP/c.tsv" "placement rep roundtrips ns_per_roundtrip ns_per_switch" "ctxsw-cost TSV is well-formed"
 run_exit 0 "ctxsw-cost on one allowed CPU skips cross with a note" taskset -c "$first_cpu" "$ctx" -r 1 -l 100
 like "$ERR" "cross placement skipped" "... and says so"
-run_exit 0 "cpuperf on one allowed CPU skips mode all with a note" taskset -c "$first_cpu" "$perf" -m 1 -r 1 -w 5
+run_exit 0 "cpuperf on one allowed CPU skips mode all with a note" taskset -c "$first_cpu" "$perf" -n 1 -r 5 --work 5
 like "$OUT" "# mode_all: skipped" "... and records it in the preamble"
-run_exit 0 "timeacct on one allowed CPU skips busy2" taskset -c "$first_cpu" "$tacct" -d 10 -r 1
+run_exit 0 "timeacct on one allowed CPU skips busy2" taskset -c "$first_cpu" "$tacct" -d 10 -r 5
 like "$OUT" "# busy2: skipped" "... and records it in the preamble"
-run_exit 0 "timeacct tiny run" "$tacct" -d 20 -r 1 -o "$TAP_TMP/t.tsv"
+run_exit 0 "timeacct tiny run" "$tacct" -d 20 -r 5 -o "$TAP_TMP/t.tsv"
 tsv_ok "$TAP_TMP/t.tsv" "kind rep real_ms user_ms sys_ms" "timeacct TSV is well-formed"
 tmpfiles=("$TAP_TMP"/*.tmp.*)
 ok "no temporary file left next to -o FILE" test ! -e "${tmpfiles[0]}"
