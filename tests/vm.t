@@ -16,6 +16,8 @@ bad_args "$vm" -t 5x -- true
 bad_args "$vm" -m 64 -- true
 bad_args "$vm" -s 0 -- true
 bad_args "$vm" -d 0 -- true
+bad_args "$vm" -g user.slice -- true
+bad_args "$vm" -g '/a/../b' -- true
 bad_args "$vm" -k 6.1 -- true
 bad_args "$vm" -k '6.1.0-57;rm' -- true
 bad_args "$vm" -z
