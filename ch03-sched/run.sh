@@ -61,30 +61,36 @@ total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
 sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct
 cpu=$SK_CPU
 
-# Kernel facts for the slice verdict: scheduler, HZ, the slice it should grant.
+# Kernel facts for the slice verdict (from the run's meta.json): scheduler, HZ,
+# the slice it should grant.
 kernel_facts() {
-	local rel major minor ncpu factor base
-	rel=$(uname -r)
-	major=${rel%%.*} minor=${rel#*.} minor=${minor%%[!0-9]*}
-	KVER_NUM=$((major * 100 + minor))
-	HZ=""
-	if [[ -r /proc/config.gz ]] && sk_have zcat; then
-		HZ=$(zcat /proc/config.gz 2>/dev/null | awk -F= '/^CONFIG_HZ=/ {print $2}')
-	elif [[ -r /boot/config-$rel ]]; then
-		HZ=$(awk -F= '/^CONFIG_HZ=/ {print $2}' "/boot/config-$rel")
-	fi
+	local ncpu factor base latency_ns base_ns
+	SCHEDULER=$(sk_run_meta .scheduler.class)
+	HZ=$(sk_run_meta .kernel.hz)
+	latency_ns=$(sk_run_meta .scheduler.sched_latency_ns)
+	base_ns=$(sk_run_meta .scheduler.base_slice_ns)
 	ncpu=$(nproc --all 2>/dev/null || nproc)
 	((ncpu > 8)) && ncpu=8
 	factor=$(awk -v n="$ncpu" 'BEGIN { f = 1; while (n >= 2) { n /= 2; f++ } print f }')   # 1 + ilog2
-	if ((KVER_NUM >= 606)); then
-		SCHEDULER=EEVDF
-		if ((KVER_NUM >= 616)); then base=0.70; else base=0.75; fi
-		BASE_SLICE_MS=$(sk_calc "$base * $factor")
-		BASE_SLICE_SRC="default ${base} ms x (1 + log2 $ncpu CPUs)"
+	if [[ $SCHEDULER == EEVDF ]]; then
+		if [[ -n $base_ns ]]; then
+			BASE_SLICE_MS=$(sk_calc "$base_ns / 1e6")
+			BASE_SLICE_SRC="base_slice_ns = $base_ns (debugfs)"
+		else
+			# debugfs unreadable (lockdown, not root): the kernel's default.
+			if [[ $(uname -r) =~ ^([0-9]+)\.([0-9]+) ]] && ((BASH_REMATCH[1] * 100 + BASH_REMATCH[2] >= 616)); then base=0.70; else base=0.75; fi
+			BASE_SLICE_MS=$(sk_calc "$base * $factor")
+			BASE_SLICE_SRC="default ${base} ms x (1 + log2 $ncpu CPUs)"
+		fi
 	else
 		SCHEDULER=CFS
-		BASE_SLICE_MS=$(sk_calc "6 * $factor / 2")   # sched_latency / 2 procs
-		BASE_SLICE_SRC="CFS: sched_latency 6 ms x $factor, shared by 2 procs"
+		if [[ -n $latency_ns ]]; then
+			BASE_SLICE_MS=$(sk_calc "$latency_ns / 1e6 / 2")
+			BASE_SLICE_SRC="CFS: sched_latency_ns = $latency_ns, shared by 2 procs"
+		else
+			BASE_SLICE_MS=$(sk_calc "6 * $factor / 2")   # sched_latency / 2 procs
+			BASE_SLICE_SRC="CFS: sched_latency 6 ms x $factor, shared by 2 procs"
+		fi
 	fi
 	if [[ -n $HZ ]]; then
 		TICK_MS=$(sk_calc "1000 / $HZ")

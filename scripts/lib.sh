@@ -672,6 +672,22 @@ sk_driver_ready() {
 	sk_run_init "$chapter" "$SK_RUNDIR"
 }
 
+# sk_run_meta JQ_PATH: a machine fact from the run's meta.json (scripts/sysinfo
+# wrote it at sk_run_init), e.g. sk_run_meta .kernel.hz -> 250; "" when unknown
+# (null). Drivers take kernel and machine facts from here, not from /proc again.
+sk_run_meta() {
+	local f="$SK_RUN_DIR/meta.json"
+	if [[ ! -s $f ]]; then
+		[[ -n ${SK__META_TMP:-} ]] || {
+			SK__META_TMP=$(mktemp "${TMPDIR:-/tmp}/shikumi-meta.XXXXXX")
+			sk_cleanup_push "rm -f '$SK__META_TMP'"
+			"$SK_TOP/scripts/sysinfo" >"$SK__META_TMP" 2>/dev/null || true
+		}
+		f=$SK__META_TMP
+	fi
+	jq -r "$1 // empty" "$f" 2>/dev/null || true
+}
+
 # sk_meta FILE KEY: the value of a "# KEY: value" preamble line of a TSV.
 sk_meta() { awk -v k="# $2: " 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }' "$1"; }
 
