@@ -39,9 +39,8 @@ if (($# == 1)); then
 	[[ -r $1 ]] || { echo "cliffs.sh: bad VALUE for FILE: '$1': not readable" >&2; exit 2; }
 fi
 
-awk -F'\t' -v OFS='\t' -v T="$ratio" '
-function isort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
-function med(a, n,    b, i) { for (i = 1; i <= n; i++) b[i] = a[i]; isort(b, n); return n % 2 ? b[(n + 1) / 2] : (b[n / 2] + b[n / 2 + 1]) / 2 }
+# isort and median come from scripts/tsv.awk, prepended to the program.
+awk -F'\t' -v OFS='\t' -v T="$ratio" "$(cat "$(dirname "$0")/../scripts/tsv.awk")"'
 function med3(x, y, z) { return x > y ? (y > z ? y : (x > z ? z : x)) : (x > z ? x : (y > z ? z : y)) }
 function abs(x) { return x < 0 ? -x : x }
 /^# cache_l[0-9]d?_bytes: / {
@@ -67,7 +66,7 @@ END {
 		m = modes[mi]; n = ns[m]
 		for (i = 1; i <= n; i++) size[i] = sz[m, i]
 		isort(size, n)
-		for (i = 1; i <= n; i++) { k = m SUBSEP size[i]; delete tmp; for (j = 1; j <= cnt[k]; j++) tmp[j] = val[k, j]; raw[i] = med(tmp, cnt[k]) }
+		for (i = 1; i <= n; i++) { k = m SUBSEP size[i]; delete tmp; for (j = 1; j <= cnt[k]; j++) tmp[j] = val[k, j]; raw[i] = median(tmp, cnt[k]) }
 		for (i = 1; i <= n; i++) sm[i] = (i == 1 || i == n) ? raw[i] : med3(raw[i - 1], raw[i], raw[i + 1])
 		# below[i]: index of the largest size <= half of size[i] (0 if none)
 		for (i = 1; i <= n; i++) { below[i] = 0; for (j = 1; j < i; j++) if (size[j] <= size[i] / 2 * 1.01) below[i] = j }

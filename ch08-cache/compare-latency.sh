@@ -41,9 +41,8 @@ ours=$1 theirs=$2
 grep -q $'^mode\tsize_bytes\trep\tns_per_access' "$ours" || die2 "bad VALUE for OURS.tsv: '$ours': not cache-stride output"
 [[ $theirs == - ]] && theirs=/dev/stdin
 
-awk -v mode="$mode" -v unit="$unit" '
-function isort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
-function med(a, n) { isort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+# isort and median come from scripts/tsv.awk, prepended to the program.
+awk -v mode="$mode" -v unit="$unit" "$(cat "$(dirname "$0")/../scripts/tsv.awk")"'
 function human(b) { if (b >= 1048576) return sprintf("%gM", b / 1048576); if (b >= 1024) return sprintf("%gK", b / 1024); return b "B" }
 FNR == NR {   # ours
 	if ($0 ~ /^# cache_l1d_bytes: /) { l1 = $3 + 0; next }
@@ -65,7 +64,7 @@ END {
 	if (!nt) { print "compare-latency.sh: no \"size ns\" lines in THEIRS" > "/dev/stderr"; exit 1 }
 	if (!l1) { l1 = 32768; note = "sysfs cache sizes unavailable: L1d=32K, L2=1M assumed" }
 	if (!l2) l2 = 1048576
-	for (i = 1; i <= ns; i++) { s = sizes[i]; delete t; for (j = 1; j <= cnt[s]; j++) t[j] = v[s, j]; om[s] = med(t, cnt[s]) }
+	for (i = 1; i <= ns; i++) { s = sizes[i]; delete t; for (j = 1; j <= cnt[s]; j++) t[j] = v[s, j]; om[s] = median(t, cnt[s]) }
 	dlo = omax / 4; if (dlo < 33554432) dlo = 33554432
 	name[1] = "L1"; lo[1] = 0; hi[1] = l1 / 2
 	name[2] = "L2"; lo[2] = 2 * l1; hi[2] = l2 / 2
@@ -77,8 +76,8 @@ END {
 		for (i = 1; i <= ns; i++) if (sizes[i] >= lo[k] && sizes[i] <= hi[k]) a[++na] = om[sizes[i]]
 		for (i = 1; i <= nt; i++) if (tsz[i] >= lo[k] && tsz[i] <= hi[k]) b[++nb] = tns[i]
 		range = human(lo[k] ? lo[k] : 0) ".." human(hi[k])
-		if (!na || !nb) { printf "%-5s %-14s %10s %10s %8s %6d %6d\n", name[k], range, na ? sprintf("%.2f", med(a, na)) : "-", nb ? sprintf("%.2f", med(b, nb)) : "-", "n/a", na, nb; continue }
-		x = med(a, na); y = med(b, nb)
+		if (!na || !nb) { printf "%-5s %-14s %10s %10s %8s %6d %6d\n", name[k], range, na ? sprintf("%.2f", median(a, na)) : "-", nb ? sprintf("%.2f", median(b, nb)) : "-", "n/a", na, nb; continue }
+		x = median(a, na); y = median(b, nb)
 		printf "%-5s %-14s %10.2f %10.2f %8.2f %6d %6d%s\n", name[k], range, x, y, x / y, na, nb, (ghz ? sprintf("  %11.1f", x * ghz) : "")
 	}
 	if (ghz) printf "core clock during our run: %.2f GHz (estimate)\n", ghz

@@ -199,11 +199,7 @@ EOF
 # (N x LINE <= L2), at most its top two octaves; if that range is empty (a
 # small L2), the two octaves past twice the reach (the data then sits in L3).
 tlb_judge() {
-	awk -F'\t' -v reach="$2" -v l2="$3" -v line="$4" '
-		function median(a, n,   i, j, t) {
-			for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-			return n ? ((n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : "NaN"
-		}
+	sk_awk '
 		NR == 1 { next }
 		{ m[$1, $2] = $4 } $1 == "4k" { o[++n] = $2 + 0 }
 		END {
@@ -225,7 +221,7 @@ tlb_judge() {
 			printf "lo=%d\nhi=%d\nfrom=%d\nto=%d\ncount=%d\n", lo, hi, from, to, cnt
 			printf "r4p=%s\nr4h=%s\nrhp=%s\nsmall4p=%s\nsmall4h=%s\nfirst=%s\n", median(rp, np), median(rh, nr), median(rt, nt), median(sp, ns), median(sh, nh), first
 			printf "top4=%s\ntoph=%s\ntopp=%s\n", m["4k", to], m["thp", to], m["packed", to]
-		}' "$1"
+		}' -F'\t' -v reach="$2" -v l2="$3" -v line="$4" "$1"
 }
 
 run_tlb() {
