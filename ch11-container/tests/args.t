@@ -86,7 +86,7 @@ if [[ $RC == 4 ]]; then
 else
 	is "$RC" 0 "ns-cost -q exits 0"
 	printf '%s\n' "$OUT" >"$TAP_TMP/cost.tsv"
-	tsv_ok "$TAP_TMP/cost.tsv" "kind rep us_per_clone" "ns-cost TSV is well-formed"
+	tsv_ok "$TAP_TMP/cost.tsv" "kind rep create_us create_min_us cycle_us" "ns-cost TSV is well-formed"
 fi
 ok "no scratch directory left by the demos" test -z "$(find "${TMPDIR:-/var/tmp}" -maxdepth 1 -name "shikumi-ns-*.$$*" 2>/dev/null)"
 done_testing
