@@ -262,10 +262,12 @@ SK_NORETURN static void exec_command(void)
 {
 	char *env[] = {"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=/", "container=shikumi", NULL};
 	stamp(P_EXEC);
-	execve(o.cmd[0], o.cmd, env);
-	/* no PATH search in libc's environment: look in /bin and /sbin ourselves */
-	if (!strchr(o.cmd[0], '/')) {
+	if (strchr(o.cmd[0], '/')) {
+		execve(o.cmd[0], o.cmd, env);
+	} else {
+		/* a bare name: search the container's PATH (libc's execvp would use ours) */
 		static const char *const dirs[] = {"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/"};
+		errno = ENOENT;
 		for (size_t i = 0; i < SK_ARRAY_LEN(dirs) && (errno == ENOENT || errno == ENOTDIR); i++) {
 			char path[4200];
 			snprintf(path, sizeof(path), "%s%s", dirs[i], o.cmd[0]);
@@ -316,6 +318,8 @@ struct child_arg {
 SK_NORETURN static void container_main(struct child_arg *a)
 {
 	stamp(P_CHILD_RUNS);
+	/* if the runtime itself is killed, its container goes too */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	ch11_sync_reader(&a->go);
 	if (ch11_sync_wait(&a->go) != 0)
 		_exit(125);   /* the parent gave up (its message says why) */

@@ -73,9 +73,13 @@ int main(int argc, char **argv)
 	sk_children_guard();
 	const char *dir = sk_scratch_dir(base);
 	const char *file = sk_scratch_path("made-inside");
-	/* the child is OUTSIDE on the host: let it create one file here */
+	/* the child is OUTSIDE on the host: let it create one file here, through
+	 * a descriptor (no search permission needed on the directories above) */
 	if (chmod(dir, 01777) != 0)
 		sk_die_errno("chmod %s", dir);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		sk_die_errno("open %s", dir);
 
 	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
 	struct ch11_sync ready, mapped, done;
@@ -110,7 +114,7 @@ int main(int argc, char **argv)
 			ch11_answer(a, "inside", "uid_map", "%s", strtok(text, "\n"));
 		ch11_answer(a, "inside", "sethostname_on_host_uts", "%s",
 			    sethostname("x", 1) == 0 ? "allowed (unexpected)" : sk_errno_name(errno));
-		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		int fd = openat(dirfd, "made-inside", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		ch11_answer(a, "inside", "create_file", "%s", fd >= 0 ? "ok" : sk_errno_name(errno));
 		if (fd >= 0)
 			close(fd);
