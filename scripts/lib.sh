@@ -349,6 +349,8 @@ sk_exp_begin() {
 # sk_exp_end: publish the experiment directory (replacing an older one only now).
 sk_exp_end() {
 	local dest="$SK_CH_DIR/$SK_EXP_NAME"
+	# Seal it as published: lab-check sees a file edited afterwards.
+	"$SK_TOP/scripts/manifest" write "$SK_EXP_DIR" 2>>"$SK_LOG" || sk_warn "could not seal $SK_EXP_NAME"
 	if [[ -e $dest ]]; then rm -rf "$dest.old" && mv "$dest" "$dest.old"; fi
 	mv "$SK_EXP_DIR" "$dest"
 	rm -rf "$dest.old" "$SK_CH_DIR/$SK_EXP_NAME.interrupted"
