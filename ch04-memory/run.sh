@@ -17,7 +17,7 @@ SK_PROG=ch04-memory/run.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch04-memory"
 CHAPTER=ch04-memory
-PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc fault-cost)
+PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost)
 
 sk_experiment meminfo run_meminfo "free(1)'s columns before/after touching N MiB and writing an N MiB file"
 sk_experiment mmap run_mmap "/proc/self/maps before/after an anonymous mmap; VSZ vs RSS"
@@ -28,6 +28,7 @@ sk_experiment overcommit run_overcommit "reserve 2 x MemTotal of address space; 
 sk_experiment segv run_segv "SIGSEGV with SA_SIGINFO: si_code for NULL, read-only, non-exec"
 sk_experiment filemap run_filemap "MAP_SHARED write seen by read(); SIGBUS beyond end of file"
 sk_experiment malloc run_malloc "brk heap vs mmap by request size (strace -c counts the calls)"
+sk_experiment vaspace run_vaspace "reserve the whole address space with PROT_NONE until ENOMEM: its size in bits" vaspace
 sk_experiment fault-cost run_fault_cost "ns per first-touch fault (4 KiB, THP) vs re-touch, zero page, MAP_POPULATE"
 
 usage() {
@@ -435,6 +436,36 @@ Each bar is the median time per 4 KiB page of one pass over a fresh mapping (err
 - first touch 4 KiB: $ft ns/page; re-touch: $rt ns/page ($(sk_calc "$ft / $rt")x)
 - read (zero page): $rz; MAP_POPULATE: $po; THP: ${th:-n/a} ns/page
 - reference on this machine (research notes): anon write fault ~1.4 us, zero-page read ~0.6 us, MAP_POPULATE ~0.9 us/page
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# vaspace: how big a process's address space is
+# ---------------------------------------------------------------------------
+run_vaspace() {
+	local d="$SK_EXP_DIR/data.tsv" total before hi bits arch expect="" tib
+	sk_prog "$d" "$HERE/vaspace" || return 0
+	total=$(sk_meta "$d" reserved_total_bytes) before=$(sk_meta "$d" mapped_before_bytes)
+	hi=$(sk_meta "$d" highest_address) bits=$(sk_meta "$d" va_bits)
+	arch=$(uname -m)
+	case $arch in
+	x86_64) expect=47 ;;    # 4-level paging; 5-level hands out more only above a hint
+	aarch64) expect=48 ;;   # the common 48-bit VA (kernels built for 39 or 52 bits exist)
+	esac
+	tib=$(sk_calc "($total + $before) / 2^40" %.2f)
+	sk_check whole-space-reservable "the whole user address space can be reserved without memory" \
+		'reserved + before >= 0.99 * 2 ^ va_bits' reserved="$total" before="$before" va_bits="$bits" \
+		--observed "$tib TiB reserved or mapped, highest address $hi ($bits bits)" \
+		--note "PROT_NONE + MAP_NORESERVE: a VMA, no page, no page table, no commit charge"
+	sk_check va-bits-match-arch "user addresses use the bits the architecture gives" 'va_bits == expect_bits' \
+		va_bits="$bits" expect_bits="$expect" --absent "no documented figure for $arch here" \
+		--note "$arch: $( [[ $arch == x86_64 ]] && echo "4-level page tables, 2^47 = 128 TiB" || echo "48-bit VA, 2^48 = 256 TiB")"
+	sk_summary <<EOF
+## How big is an address space?
+
+The program asks for address space with mmap(PROT_NONE, MAP_NORESERVE), in chunks that halve each time the kernel answers ENOMEM, until not even one page is left. It got $tib TiB (with what the process had mapped already), and the highest address in use is $hi: $bits bits of address for user space. On x86-64 that is 2^47 = 128 TiB, what 4-level page tables can map in the lower half (the kernel has the upper half); arm64 usually gives 2^48. None of it costs memory: an untouched PROT_NONE reservation is only a VMA, and the kernel charges no commit for it. Compare overcommit, which reserves writable memory and is charged.
+
+- reserved: $total bytes; mapped before: $before bytes; highest address $hi ($bits bits)
 EOF
 }
 

@@ -9,7 +9,7 @@
 # shikumi: asan
 source "$(dirname "$0")/../../tests/tap.sh"
 
-progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc fault-cost)
+progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost)
 declare -A P
 for p in "${progs[@]}"; do
 	P[$p]=$(bin "ch04-memory/$p")
@@ -108,4 +108,15 @@ tsv_ok "$TAP_TMP/fc.tsv" "mode rep ns_per_page" "fault-cost -o FILE is well-form
 ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name '*.tmp.*')"
 is "$(find "$scratch_base" -mindepth 1)" "" "no scratch directory left behind"
 
+# vaspace: takes only -o; its quick run is the real one (well under a second).
+bad_args "${P[vaspace]}" -q
+bad_args "${P[vaspace]}" -o
+if [[ -z ${SHIKUMI_VARIANT:-} ]]; then
+	run_exit 0 "vaspace runs" "${P[vaspace]}" -o "$TAP_TMP/vaspace.tsv"
+	tsv_ok "$TAP_TMP/vaspace.tsv" "chunk_bytes chunks reserved_bytes" "vaspace data"
+	run_exit 4 "vaspace under ulimit -v SKIPs" bash -c "ulimit -v 2000000; exec '${P[vaspace]}'"
+	like "$ERR" "SKIP: RLIMIT_AS" "vaspace names the limit that caps it"
+else
+	skip "vaspace under ASan: its shadow memory takes part of the address space"
+fi
 done_testing

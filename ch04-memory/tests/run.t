@@ -29,7 +29,7 @@ rd=$TAP_TMP/run
 mkdir -p "$TAP_TMP/tmp1"
 TMPDIR=$TAP_TMP/tmp1 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch04-memory
-exps=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc fault-cost)
+exps=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost)
 for e in "${exps[@]}"; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
@@ -46,6 +46,7 @@ for e in "${exps[@]}"; do
 		minor-faults-touched-bytes-page-size no-major-faults sampling-does-not-distort-the-touch-rate ;;
 	pagetable) verdicts_ok "$d/$e/verdict.tsv" page-table-memory-grows-with-touched-memory ;;
 	fault-cost) verdicts_ok "$d/$e/verdict.tsv" a-first-touch-costs-far-more-than-a-re-touch ;;
+	vaspace) verdicts_ok "$d/$e/verdict.tsv" whole-space-reservable va-bits-match-arch ;;
 	*) verdicts_ok "$d/$e/verdict.tsv" ;;
 	esac
 done
@@ -61,7 +62,7 @@ else
 	skip "gnuplot not installed"
 fi
 ok "run status is complete" grep -qx complete "$rd/status"
-left=$(pgrep -f "$TAP_TOP/ch04-memory/(meminfo|mmap|demand-paging|thp|pagetable|overcommit|segv|filemap|malloc|fault-cost)( |$)" || true)
+left=$(pgrep -f "$TAP_TOP/ch04-memory/(meminfo|mmap|demand-paging|thp|pagetable|overcommit|segv|filemap|malloc|vaspace|fault-cost)( |$)" || true)
 is "$left" "" "no program left running"
 is "$(find "$TAP_TMP/tmp1" -mindepth 1)" "" "no scratch directory left"
 
