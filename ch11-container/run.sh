@@ -338,6 +338,19 @@ make_rootfs() {
 	ROOTFS=$SCRATCH/rootfs
 }
 
+# A runtime that the user's Ctrl-C (or a SIGTERM) reached returns the container's
+# status, 130 or 143, possibly before this shell has run its own trap: the run is
+# being interrupted, not failing.
+ch11_runtime_failed() {
+	local what=$1 rc=$2
+	if ((rc == 130 || rc == 143)); then
+		# shellcheck disable=SC2034 # read by lib.sh's exit trap
+		SK_INTERRUPTED=${SK_INTERRUPTED:-INT}
+		exit "$rc"
+	fi
+	sk_die "$what failed with exit code $rc (see $SK_LOG)"
+}
+
 # check_rows FILE PREFIX [LABEL]: container-check's rows become verdicts PREFIX-ID.
 check_rows() {
 	local f=$1 prefix=$2 label=${3:-} id what expected observed result
@@ -365,7 +378,7 @@ run_container() {
 			rc=0
 			sk_run_prog "$SK_EXP_DIR/check.tsv" "$mc" "${args[@]}" -- "${check[@]}" || rc=$?
 		fi
-		((rc == 0 || rc == 1)) || sk_die "mini-container failed with exit code $rc (see $SK_LOG)"
+		((rc == 0 || rc == 1)) || ch11_runtime_failed mini-container "$rc"
 		check_rows "$SK_EXP_DIR/check.tsv" container
 
 		# The command's exit status comes back through the runtime.
@@ -426,7 +439,7 @@ run_container() {
 	elif ((rc == 0 || rc == 1)); then
 		check_rows "$SK_EXP_DIR/check-rootless.tsv" rootless "rootless: "
 	else
-		sk_die "rootless mini-container failed with exit code $rc (see $SK_LOG)"
+		ch11_runtime_failed "rootless mini-container" "$rc"
 	fi
 	[[ -s $SK_EXP_DIR/timing.tsv ]] && sk_plot "$HERE/phases.gp" timing.tsv phases
 	local n_pass n_all

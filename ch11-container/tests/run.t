@@ -98,7 +98,7 @@ while IFS=$'\t' read -r _ ns; do
 	done
 done < <(awk -F'\t' '{ printf "%s\t", $1; for (i = 2; i <= NF; i++) if ($i ~ /^(pid|mnt):/) printf " %s", $i; print "" }' "$rec" 2>/dev/null)
 is "$left" "" "no process left in the container's pid or mount namespaces"
-is "$(pgrep -f "$TAP_TOP/ch11-container/(mini-container|container-check)" || true)" "" "no runtime process left"
+is "$(pgrep -f "mini-container.*$TAP_TMP" || true)" "" "no runtime process of this run left"
 is "$(ls -A "$TAP_TMP/tmp")" "" "scratch rootfs deleted after Ctrl-C"
 is "$(findmnt -rn -o TARGET | grep -c "$TAP_TMP" || true)" 0 "no mount left on the host after Ctrl-C"
 is "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name 'shikumi-ch11-*' 2>/dev/null)" "" "no cgroup left after Ctrl-C"
