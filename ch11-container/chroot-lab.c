@@ -92,8 +92,8 @@ int main(int argc, char **argv)
 	struct stat st;
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		sk_bad_arg("--rootfs", sub, "not a directory inside JAIL");
-	if (geteuid() != 0)
-		sk_skip("chroot and pivot_root need root (CAP_SYS_CHROOT, CAP_SYS_ADMIN)");
+	if (geteuid() != 0 || !ch11_cap_sys_admin())
+		sk_skip("chroot and pivot_root need root with CAP_SYS_CHROOT and CAP_SYS_ADMIN");
 
 	sk_children_guard();
 	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));

@@ -121,7 +121,9 @@ host_ns() {
 	for k in "$@"; do out+="${out:+,}$k:$(stat -L -c %i "/proc/self/ns/$k")"; done
 	echo "$out"
 }
-is_root() { ((EUID == 0)); }
+# Root that may create namespaces (root inside a container may lack CAP_SYS_ADMIN).
+is_root() { ((EUID == 0)) && (($(awk '/^CapEff:/ { print "0x" $2 }' /proc/self/status) & (1 << 21))); }
+ROOT_WHY="needs root with CAP_SYS_ADMIN (running as uid $EUID)"
 # Log a command and its output (the equivalents file), return its status.
 equiv() {
 	local out=$1 rc=0
@@ -174,7 +176,7 @@ run_ns_show() {
 			--observed "$same of 8 shared; different: $differ"
 	else
 		sk_verdict -i ns-show-sharing "unshare --uts --ipc changes exactly those two inodes" "6 of 8 shared" \
-			"not run" SKIP "needs root (unshare --uts --ipc)"
+			"not run" SKIP "$ROOT_WHY: unshare --uts --ipc"
 	fi
 	sk_summary <<EOF
 ## Namespace handles
@@ -418,7 +420,7 @@ run_container() {
 				-o "$SK_EXP_DIR/strace-unshare.txt" unshare --fork --pid --mount-proc "$ROOTFS/bin/true" 2>>"$SK_LOG" || true
 		fi
 	else
-		sk_verdict -i container-root "mini-container as root" "runs" "not run" SKIP "needs root (running as uid $EUID); the rootless run follows"
+		sk_verdict -i container-root "mini-container as root" "runs" "not run" SKIP "$ROOT_WHY; the rootless run follows"
 	fi
 
 	# Rootless: the same container as nobody (or as the caller), through a user namespace.
@@ -456,7 +458,7 @@ EOF
 # 4. labs: what goes wrong without pivot_root and without MS_PRIVATE
 # ---------------------------------------------------------------------------
 run_labs() {
-	is_root || { sk_skip_exp "needs root (chroot, pivot_root and shared mounts; running as uid $EUID)"; return 0; }
+	is_root || { sk_skip_exp "$ROOT_WHY: chroot, pivot_root and shared mounts"; return 0; }
 	scratch
 	local jail="$SCRATCH/jail" stage="$SCRATCH/stage" c="$SK_EXP_DIR/chroot.tsv" m="$SK_EXP_DIR/mount.tsv"
 	mkdir -p "$jail/rootfs" "$stage"
@@ -525,7 +527,7 @@ EOF
 # 6. start-cost: a whole container vs unshare vs fork+exec
 # ---------------------------------------------------------------------------
 run_start_cost() {
-	is_root || { sk_skip_exp "needs root (unshare --pid, mini-container as root; running as uid $EUID)"; return 0; }
+	is_root || { sk_skip_exp "$ROOT_WHY: unshare --pid, mini-container as root"; return 0; }
 	make_rootfs || { sk_skip_exp "no static busybox: install the package busybox-static"; return 0; }
 	sk_have hyperfine || { sk_skip_exp "hyperfine is not installed (scripts/install-deps)"; return 0; }
 	local runs=60 warm=5 j="$SK_EXP_DIR/hyperfine.json" d="$SK_EXP_DIR/data.tsv"
