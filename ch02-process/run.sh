@@ -25,6 +25,7 @@ sk_experiment wait-status run_wait_status "exit code, exit(256), SIGTERM, core d
 sk_experiment states run_states "R S D T Z from /proc/PID/stat; orphans and daemons re-parented"
 sk_experiment signals run_signals "SIGINT ignored, SIGTERM caught, SIGKILL and SIGSTOP not catchable"
 sk_experiment aslr run_aslr "PIE and non-PIE builds run several times: where text, heap, stack, libc land"
+sk_experiment fds run_fds "file descriptors across fork and exec: inherited table, O_CLOEXEC, shared offset, dup2 redirection" fds
 sk_experiment spawn-cost run_spawn_cost "fork, vfork, fork+exec, posix_spawn, pthread_create vs parent memory"
 
 usage() {
@@ -69,7 +70,7 @@ if [[ -n $max_size ]]; then
 		sk_usage_error "bad VALUE for -s: '$max_size': exceeds half of MemAvailable (limit $((limit / 1024 / 1024)) MiB)"
 	size_args=(-s "$max_size")
 fi
-sk_driver_ready "$CHAPTER" fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost spawn-tiny
+sk_driver_ready "$CHAPTER" fork fork-exec spawn pidinfo wait-status states signals aslr fds spawn-cost spawn-tiny
 cpu=$SK_CPU
 sc_args=("${SK_QOPT[@]}" "${size_args[@]}")
 
@@ -475,6 +476,44 @@ Each point is the median time to create a child and reap it (or create and join 
 - fork+exec $(basename "$exec_path"): $es -> $eb us; posix_spawn: $ps -> $pb us
 - vfork: $vs -> $vb us; pthread_create+join: $ts -> $tb us
 - fork with the parent's memory in transparent huge pages (MADV_HUGEPAGE): ${hbig:-not measured} us at $hb
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# fds: the descriptor table across fork and exec, as a shell uses it
+# ---------------------------------------------------------------------------
+run_fds() {
+	local d="$SK_EXP_DIR/data.tsv" keep cloexec missing in_exec_keep in_exec_cloexec off text want same
+	sk_prog "$d" "$HERE/fds" || return 0
+	keep=$(sk_meta "$d" keep_fd) cloexec=$(sk_meta "$d" cloexec_fd)
+	# Descriptors of the parent that the forked child lacks (same number, same target).
+	missing=$(sk_awk 'tsv_row() { k = tsv_get("fd") SUBSEP tsv_get("target")
+		if (tsv_get("step") == "parent") p[k] = 1; else if (tsv_get("step") == "fork") f[k] = 1 }
+		END { n = 0; for (k in p) if (!(k in f)) n++; print n }' -F'\t' "$d")
+	in_exec_keep=$(sk_awk 'tsv_row() && tsv_get("step") == "exec" && tsv_get("fd") == fd { n++ } END { print n + 0 }' -F'\t' -v fd="$keep" "$d")
+	in_exec_cloexec=$(sk_awk 'tsv_row() && tsv_get("step") == "exec" && tsv_get("fd") == fd { n++ } END { print n + 0 }' -F'\t' -v fd="$cloexec" "$d")
+	off=$(sk_meta "$d" offset_parent_after_child_write)
+	text=$(sk_meta "$d" redirect_text) want=$(sk_meta "$d" redirect_expected)
+	same=0
+	[[ -n $want && $text == "$want" ]] && same=1
+	sk_check fork-copies-table "fork copies the whole descriptor table" 'missing == 0' missing="$missing" \
+		--observed "$missing of the parent's descriptors missing in the child"
+	sk_check cloexec-closed-at-exec "exec closes O_CLOEXEC descriptors and keeps the others" \
+		'keep_after_exec == 1 && cloexec_after_exec == 0' keep_after_exec="$in_exec_keep" cloexec_after_exec="$in_exec_cloexec" \
+		--observed "after execve: fd $keep (plain) $( ((in_exec_keep)) && echo kept || echo gone), fd $cloexec (O_CLOEXEC) $( ((in_exec_cloexec)) && echo kept || echo gone)"
+	sk_check shared-offset "parent and child share one file offset" 'offset == 5' offset="$off" \
+		--observed "the child wrote 5 bytes; the parent's offset is now $off" \
+		--note "fork copies descriptors, not open file descriptions"
+	sk_check dup2-redirects "dup2 onto fd 1 redirects what a program prints" 'same == 1' same="$same" \
+		--observed "out.txt holds: '$text'"
+	sk_summary <<EOF
+## File descriptors across fork and exec
+
+The parent opened keep.txt as fd $keep and cloexec.txt with O_CLOEXEC as fd $cloexec. The forked child has the same table ($missing descriptors missing): fork copies every descriptor. After execve the program finds fd $keep still open and fd $cloexec gone: the kernel closes O_CLOEXEC descriptors at exec, which is why libraries open files with it. When the child wrote 5 bytes to fd $keep, the parent's offset moved to $off: both descriptors point to the same open file description, which holds the offset. Last, what a shell does for "prog > out.txt": fork, open the file, dup2 it onto fd 1, close the original, exec; the program just writes to stdout and out.txt now holds "$text".
+
+- descriptors missing in the forked child: $missing
+- after exec: fd $keep $( ((in_exec_keep)) && echo kept || echo gone), O_CLOEXEC fd $cloexec $( ((in_exec_cloexec)) && echo kept || echo gone)
+- parent's offset after the child's 5-byte write: $off
 EOF
 }
 

@@ -5,7 +5,7 @@
 # shikumi: asan
 source "$(dirname "$0")/../../tests/tap.sh"
 
-names=(fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost spawn-tiny)
+names=(fork fork-exec spawn pidinfo wait-status states signals aslr fds spawn-cost spawn-tiny)
 declare -A P
 for n in "${names[@]}"; do
 	P[$n]=$(bin "ch02-process/$n")
@@ -126,4 +126,13 @@ else
 fi
 is "$(ls -A "$TAP_TMP/ws-tmp")" "" "no core-dump directory left in wait-status's TMPDIR"
 
+# fds: its own scratch directory under -D, removed afterwards; the four facts in the data.
+bad_args "${P[fds]}" -D /nonexistent/dir
+mkdir -p "$TAP_TMP/fds"
+run_exit 0 "fds runs" "${P[fds]}" -D "$TAP_TMP/fds" -o "$TAP_TMP/fds.tsv"
+tsv_ok "$TAP_TMP/fds.tsv" "step pid fd target cloexec" "fds data"
+ok "fds: exec dropped the O_CLOEXEC descriptor" awk -F'\t' -v fd="$(sed -n 's/^# cloexec_fd: //p' "$TAP_TMP/fds.tsv")" \
+	'$1 == "fork" && $3 == fd { f = 1 } $1 == "exec" && $3 == fd { e = 1 } END { exit !(f && !e) }' "$TAP_TMP/fds.tsv"
+ok "fds: the redirected text arrived" grep -q '^# redirect_text: written to stdout$' "$TAP_TMP/fds.tsv"
+is "$(ls -A "$TAP_TMP/fds")" "" "fds leaves no scratch directory"
 done_testing

@@ -24,7 +24,7 @@ export SHIKUMI_NO_REPORT=1
 rd=$TAP_TMP/run
 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch02-process
-for e in fork exec wait-status states signals aslr spawn-cost; do
+for e in fork exec wait-status states signals aslr fds spawn-cost; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
 	ok "$e: summary.md written" test -s "$d/$e/summary.md"
