@@ -121,7 +121,7 @@ static struct {
 	uint64_t bs, size, io_size, seed, fsync_every;
 	double runtime_s, ramp_s;
 	const char *size_arg, *bs_arg;
-	bool direct, norandommap, confirm, quick, size_given;
+	bool direct, norandommap, confirm, quick, size_given, quiet;
 } opt = {.rw = RW_RANDREAD, .rwmixread = 50, .numjobs = 1, .iodepth = 1, .invalidate = 1,
 	 .engine = -1, .bs = 4 * SK_KIB, .seed = 1};
 
@@ -508,7 +508,7 @@ static volatile sig_atomic_t g_stop;   /* the signal that asked us to stop */
 struct job {
 	int id, fd;
 	uint64_t base, nblocks, t_start, ramp_end, end_time, measured_issued, wsince;
-	bool measuring, time_based;
+	bool measuring;
 	struct gen g;
 	struct job_result *r;
 	char **bufs;
@@ -530,9 +530,9 @@ static bool should_stop(struct job *j, uint64_t now)
 {
 	if (g_stop)
 		return true;
-	if (j->time_based)
-		return now >= j->end_time;
-	return j->measured_issued >= opt.io_size;
+	if (opt.runtime_s > 0 && now >= j->end_time)
+		return true;
+	return opt.io_size && j->measured_issued >= opt.io_size;
 }
 
 static void count_issue(struct job *j, uint64_t now)
@@ -664,7 +664,7 @@ static void run_io_uring(struct job *j)
 			io_uring_sqe_set_data64(sqe, s);
 			count_issue(j, now);
 			batch[queued++] = s;
-			if (!j->time_based && j->measured_issued >= opt.io_size)
+			if (opt.io_size && j->measured_issued >= opt.io_size)
 				stopping = true;
 		}
 		if (inflight + queued == 0) {
@@ -770,7 +770,6 @@ SK_NORETURN static void job_main(int id, struct job_result *r, int gate)
 	while (read(gate, &c, 1) < 0 && errno == EINTR && !g_stop)
 		;   /* the parent closes the gate: every job starts at once */
 	close(gate);
-	j.time_based = opt.io_size == 0;
 	j.t_start = sk_now_ns();
 	j.ramp_end = j.t_start + (uint64_t)(opt.ramp_s * 1e9);
 	j.end_time = j.ramp_end + (uint64_t)(opt.runtime_s * 1e9);
@@ -1062,7 +1061,7 @@ static void tsv_meta_all(struct sk_tsv *t)
 	sk_tsv_meta(t, "seed", "%llu", (unsigned long long)opt.seed);
 	if (opt.io_size)
 		sk_tsv_meta(t, "io_size_bytes_per_job", "%llu", (unsigned long long)opt.io_size);
-	else
+	if (opt.runtime_s > 0)
 		sk_tsv_meta(t, "runtime_s", "%g", opt.runtime_s);
 	sk_tsv_meta(t, "ramp_s", "%g", opt.ramp_s);
 	sk_tsv_meta(t, "fsync_every", "%llu", (unsigned long long)opt.fsync_every);
@@ -1190,7 +1189,7 @@ static void write_json(void)
 		"\"numjobs\": %d, \"direct\": %s, \"runtime_s\": %g, \"io_size_bytes\": %llu, \"ramp_s\": %g, "
 		"\"seed\": %llu, \"randommap\": %s, \"fsync_every\": %llu},\n",
 		rw_names[opt.rw], (unsigned long long)opt.bs, engine_name(), opt.iodepth, opt.numjobs,
-		opt.direct ? "true" : "false", opt.io_size ? 0 : opt.runtime_s, (unsigned long long)opt.io_size,
+		opt.direct ? "true" : "false", opt.runtime_s, (unsigned long long)opt.io_size,
 		opt.ramp_s, (unsigned long long)opt.seed, is_random() && !opt.norandommap ? "true" : "false",
 		(unsigned long long)opt.fsync_every);
 	fprintf(f, "  \"target\": {\"path\": ");
@@ -1514,8 +1513,9 @@ static void usage(void)
 	       "  --rw RW                read, write, randread, randwrite, randrw (default randread)\n"
 	       "  --rwmixread PCT        randrw: share of reads, 0..100 (default 50)\n"
 	       "  -b, --bs SIZE          bytes per I/O, 512..64M (default 4K)\n"
-	       "  --runtime SEC          measure for SEC seconds (default 5, quick 1)\n"
-	       "  --io-size SIZE         instead: each job moves SIZE bytes (then stops)\n"
+	       "  --runtime SEC          measure for SEC seconds (default 5, quick 1, unless --io-size)\n"
+	       "  --io-size SIZE         each job moves SIZE bytes, then stops (with --runtime:\n"
+	       "                         whichever comes first)\n"
 	       "  --ramp SEC             run SEC seconds first without counting (default 0)\n"
 	       "  --direct               O_DIRECT: bypass the page cache (bs aligned to the target's\n"
 	       "                         direct I/O alignment, from statx or BLKSSZGET)\n"
@@ -1533,6 +1533,7 @@ static void usage(void)
 	       "  --hist FILE            the latency histograms as TSV\n"
 	       "  --json FILE            everything as JSON (schema shikumi.io/1)\n"
 	       "  -q, --quick            smaller scratch file, 1 s runs\n"
+	       "  --quiet                no summary on stderr (the TSV carries it all)\n"
 	       "  -h, --help             this help\n\n"
 	       "Columns: job rw op bs_bytes iodepth numjobs ios bytes elapsed_ns iops bw_bytes_per_s\n"
 	       "lat_min_ns lat_mean_ns lat_p50_ns lat_p90_ns lat_p99_ns lat_p999_ns lat_p9999_ns\n"
@@ -1547,7 +1548,7 @@ static void usage(void)
 
 enum {
 	OPT_FILENAME = 256, OPT_RW, OPT_RWMIX, OPT_RUNTIME, OPT_IOSIZE, OPT_RAMP, OPT_DIRECT, OPT_INVALIDATE,
-	OPT_FSYNC, OPT_SEED, OPT_NORANDOMMAP, OPT_ENGINE, OPT_IODEPTH, OPT_HIST, OPT_JSON, OPT_CONFIRM
+	OPT_FSYNC, OPT_SEED, OPT_NORANDOMMAP, OPT_ENGINE, OPT_IODEPTH, OPT_HIST, OPT_JSON, OPT_CONFIRM, OPT_QUIET
 };
 
 static void parse_args(int argc, char **argv)
@@ -1564,7 +1565,8 @@ static void parse_args(int argc, char **argv)
 		{"iodepth", required_argument, NULL, OPT_IODEPTH}, {"output", required_argument, NULL, 'o'},
 		{"hist", required_argument, NULL, OPT_HIST}, {"json", required_argument, NULL, OPT_JSON},
 		{"quick", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-		{"i-understand-this-destroys-data", no_argument, NULL, OPT_CONFIRM}, {NULL, 0, NULL, 0}};
+		{"i-understand-this-destroys-data", no_argument, NULL, OPT_CONFIRM},
+		{"quiet", no_argument, NULL, OPT_QUIET}, {NULL, 0, NULL, 0}};
 	bool runtime_given = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "D:s:b:n:o:qh", longopts, NULL)) != -1) {
@@ -1591,14 +1593,13 @@ static void parse_args(int argc, char **argv)
 		case OPT_JSON: opt.json_out = optarg; break;
 		case 'q': opt.quick = true; break;
 		case OPT_CONFIRM: opt.confirm = true; break;
+		case OPT_QUIET: opt.quiet = true; break;
 		case 'h': usage(); exit(0);
 		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (runtime_given && opt.io_size)
-		sk_usage_error("--runtime and --io-size: give one of them (time-based or a byte count)");
-	if (!runtime_given)
+	if (!runtime_given && !opt.io_size)
 		opt.runtime_s = opt.quick ? QUICK_RUNTIME_S : DEFAULT_RUNTIME_S;
 	if (opt.engine == ENG_PSYNC && opt.iodepth > 1) {
 		char v[16];
@@ -1660,7 +1661,8 @@ int main(int argc, char **argv)
 		fill_scratch();
 	device_view();
 	invalidate_cache();
-	sk_note("%s %s, %s, %d job%s x QD%d (%s), %s on %s%s", rw_names[opt.rw],
+	if (!opt.quiet)
+		sk_note("%s %s, %s, %d job%s x QD%d (%s), %s on %s%s", rw_names[opt.rw],
 		sk_fmt_size(opt.bs, a, sizeof(a)), opt.direct ? "direct" : "buffered", opt.numjobs,
 		opt.numjobs > 1 ? "s" : "", opt.iodepth, engine_name(), sk_fmt_size(tgt.size, b, sizeof(b)),
 		devv.have ? devv.name : "no block device", tgt.scratch ? " (scratch file)" : "");
@@ -1672,7 +1674,8 @@ int main(int argc, char **argv)
 		write_hist();
 	if (opt.json_out)
 		write_json();
-	summary_to_stderr();
+	if (!opt.quiet)
+		summary_to_stderr();
 	if (g_stop)
 		exit(128 + g_stop);   /* the cleanup hooks run at exit */
 	return 0;

@@ -40,7 +40,6 @@ bad_args "$io" -s 99999999999999999999
 bad_args "$io" --runtime 0
 bad_args "$io" --runtime -1
 bad_args "$io" --runtime 1x
-bad_args "$io" --runtime 1 --io-size 4M
 bad_args "$io" --ramp abc
 bad_args "$io" --numjobs 257
 bad_args "$io" --numjobs two
