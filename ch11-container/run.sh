@@ -152,7 +152,8 @@ run_ns_show() {
 	for p in $$ $other; do
 		for k in cgroup ipc mnt net pid time user uts; do
 			ino=$(awk -F'\t' -v p="$p" -v k="$k" '!/^#/ && $1 == p && $3 == k { print $4 }' "$d")
-			lsino=$(lsns -n -p "$p" -t "$k" -o NS 2>/dev/null | head -n 1 | tr -d ' ')
+			# lsns reads every process's /proc entry and can fail when one vanishes meanwhile
+			lsino=$(lsns -n -p "$p" -t "$k" -o NS 2>>"$SK_LOG" | head -n 1 | tr -d ' ') || lsino=""
 			printf '%s\t%s\t%s\t%s\n' "$p" "$k" "$ino" "${lsino:-NaN}" >>"$SK_EXP_DIR/lsns.tsv"
 			total=$((total + 1))
 			[[ -n $ino && $ino == "$lsino" ]] && agree=$((agree + 1))
