@@ -1,13 +1,14 @@
-# ns-cost.gp - microseconds per clone+exit+wait with one CLONE_NEW* flag, against
-# a plain fork (median bars, p10..p90 error bars).  DATA: summary.tsv of ns-cost.
+# ns-cost.gp - microseconds per clone3 call with one CLONE_NEW* flag (the fastest
+# call of each repetition), against a plain fork (median bars, p10..p90 error
+# bars).  DATA: summary.tsv of ns-cost (create_min_us).
 DATA = ARG1; OUT = ARG2; SUBTITLE = ARG3
 load 'shikumi.gp'
-set title title("What creating (and tearing down) one namespace costs")
+set title title("What creating one namespace costs: one clone3 call with that flag")
 set style data histogram
 set style histogram errorbars gap 1 lw 1.5
 set yrange [0:*]
 set ylabel "one clone3 call [µs] (fastest per repetition: median, p10..p90)"
-set xlabel "CLONE_NEW* flag of the clone (fork = no flag)"
+set xlabel "CLONE_NEW* flag of the clone (fork = no flag)" noenhanced
 set xtics noenhanced
 set grid noxtics ytics
 unset key

@@ -567,6 +567,9 @@ run_start_cost() {
 		{ printf '# program: mini-container --timing (5 starts)\nrep\tphase\tdelta_us\n'; cat; } | sk_atomic_write "$SK_EXP_DIR/phases.tsv"
 	rm -f "$SK_EXP_DIR"/timing-*.tsv
 	sk_summarize -b phase -v delta_us "$SK_EXP_DIR/phases.tsv" | sk_atomic_write "$SK_EXP_DIR/phases-summary.tsv"
+	awk -F'\t' -v OFS='\t' 'NR == 1 { print "phase", "delta_us"; next } { print $1, $3 }' "$SK_EXP_DIR/phases-summary.tsv" |
+		sk_atomic_write "$SK_EXP_DIR/phases-median.tsv"
+	sk_plot "$HERE/phases.gp" phases-median.tsv phases
 	local top top_us
 	read -r top top_us < <(awk -F'\t' 'NR > 1 && $1 != "command_exited" { print $1, $3 }' "$SK_EXP_DIR/phases-summary.tsv" | sort -k2 -g -r | head -n 1)
 	sk_check start-breakdown "the runtime's slowest start-up phase is named" 'top_us > 0' top_us="${top_us:-}" \
