@@ -45,7 +45,7 @@ ch11_rootfs "$tmp/rootfs" || sk_die "cannot build the rootfs"
 t=$tmp/rootfs/bin/true
 
 sk_note "hyperfine -N, $runs runs each, pinned to CPU $cpu"
-sk_locked sk_pin "$cpu" hyperfine -N --style none --warmup 5 --runs "$runs" --export-json "$tmp/h.json" \
+sk_locked taskset -c "$cpu" hyperfine -N --style none --warmup 5 --runs "$runs" --export-json "$tmp/h.json" \
 	-n fork+exec "$t" -n unshare "unshare --fork --pid --mount-proc $t" \
 	-n mini-container "$HERE/mini-container -r $tmp/rootfs -- /bin/true" >/dev/null
 jq -r '.results[] | .command as $c | .times | sort as $s | ($s | length) as $n |
@@ -61,7 +61,7 @@ printf '  mini-container (6 namespaces, rootfs) %7.3f ms\n' "$mc"
 printf 'ratios: mini-container / unshare = %s, / fork+exec = %s\n' "$(sk_calc "$mc / $us" %.2f)" "$(sk_calc "$mc / $fe" %.2f)"
 
 # Which namespace dominates: one clone3 per kind (fastest call per repetition).
-sk_locked sk_pin "$cpu" "$HERE/ns-cost" -q -o "$tmp/cost.tsv" 2>/dev/null
+sk_locked taskset -c "$cpu" "$HERE/ns-cost" -q -o "$tmp/cost.tsv" 2>/dev/null
 sk_summarize -b kind -v create_min_us "$tmp/cost.tsv" >"$tmp/cost-summary.tsv"
 echo "creating one namespace (clone3 call, fastest per repetition, median; fork = no namespace):"
 awk -F'\t' 'NR > 1 { printf "  %-7s %8.1f us\n", $1, $3 }' "$tmp/cost-summary.tsv" | sort -k2 -g -r
