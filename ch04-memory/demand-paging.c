@@ -10,12 +10,10 @@
  * Enter prompts for a classroom (only with a terminal on stdin).
  * The cost of taking each sample is measured and reported (sample_us).
  *
- * Usage: demand-paging [-q] [-s SIZE] [-S STEP] [-t INTERVAL_MS] [-i] [--thp] [-o FILE]
- * Try:   ./demand-paging -t 500 | column -t
+ * Usage: demand-paging [-q] [-s SIZE] [--step STEP] [-i INTERVAL_MS] [--interactive] [-H] [-o FILE]
+ * Try:   ./demand-paging -i 500 | column -t
  */
-#include "common.h"
-
-#include <getopt.h>
+#include "ch04.h"
 
 #define DEFAULT_SIZE (UINT64_C(100) << 20)   /* the book's 100 MiB */
 #define DEFAULT_STEP (UINT64_C(10) << 20)    /* the book's 10 MiB per step */
@@ -23,7 +21,7 @@
 #define QUICK_INTERVAL_MS 150
 
 struct sample {
-	struct m4_self self;
+	struct ch04_self self;
 	long long mem_free_kib, mem_available_kib;
 	uint64_t cost_ns;
 };
@@ -31,7 +29,7 @@ struct sample {
 static void take_sample(struct sample *s)
 {
 	uint64_t t0 = sk_now_ns();
-	m4_self_read(&s->self);
+	ch04_self_read(&s->self);
 	struct sk_meminfo m;
 	if (sk_read_meminfo(&m))
 		sk_die_errno("read /proc/meminfo");
@@ -52,27 +50,32 @@ static void row(struct sk_tsv *t, uint64_t t0, const char *phase, uint64_t touch
 		s->self.minflt, s->self.majflt, s->self.vm_pte_kib);
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "mapping size, at most MemAvailable/2"},
+	{SK_LONG(1), "step", "SIZE", "touched per step"},
+	{'i', "interval", "MS", "pause between steps [ms], 0..60000"},
+	{SK_LONG(2), "interactive", NULL, "wait for Enter before the mmap and each step"},
+	{'H', "thp", NULL, "leave THP to the system default (default: MADV_NOHUGEPAGE)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Map SIZE of anonymous memory, touch it STEP at a time, sample VSZ/RSS/faults per step.\n\n"
-	       "  -q, --quick               interval %d ms (default %d ms)\n"
-	       "  -s, --size SIZE           mapping size (default %llu MiB), at most MemAvailable/2\n"
-	       "  -S, --step SIZE           touched per step (default %llu MiB)\n"
-	       "  -t, --interval INTERVAL_MS  pause between steps [ms], 0..60000\n"
-	       "  -i, --interactive         wait for Enter before the mmap and each step (needs a\n"
-	       "                            terminal on stdin; otherwise timed steps, with a note)\n"
-	       "      --thp                 leave THP to the system default (default: MADV_NOHUGEPAGE)\n"
-	       "  -o, --output FILE         write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help                this help\n\n"
+	       "Map SIZE of anonymous memory, touch it STEP at a time, sample VSZ/RSS/faults per step.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n--interactive needs a terminal on stdin; otherwise timed steps, with a note.\n"
+	       "Defaults: SIZE %llu MiB, STEP %llu MiB, interval %d ms (quick %d ms).\n"
 	       "Output columns: t_ms phase touched_kib vsz_kib rss_kib minflt majflt vm_pte_kib\n"
 	       "  mem_free_kib mem_available_kib touch_ms sample_us\n"
 	       "  (phase: before = before mmap, mapped = after mmap, touch = after a step, unmapped)\n"
 	       "Examples:\n"
 	       "  %s -q | column -t\n"
-	       "  %s -i            # classroom: press Enter, watch free/ps in another terminal\n",
-	       sk_prog, QUICK_INTERVAL_MS, DEFAULT_INTERVAL_MS, (unsigned long long)(DEFAULT_SIZE >> 20),
-	       (unsigned long long)(DEFAULT_STEP >> 20), sk_prog, sk_prog);
+	       "  %s --interactive   # classroom: press Enter, watch free/ps in another terminal\n",
+	       (unsigned long long)(DEFAULT_SIZE >> 20), (unsigned long long)(DEFAULT_STEP >> 20),
+	       DEFAULT_INTERVAL_MS, QUICK_INTERVAL_MS, sk_prog, sk_prog);
 }
 
 static void wait_enter(bool interactive, const char *what)
@@ -90,37 +93,28 @@ int main(int argc, char **argv)
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE, step = DEFAULT_STEP;
 	int interval_ms = DEFAULT_INTERVAL_MS;
-	bool quick = false, size_given = false, interval_given = false, interactive = false;
+	bool size_given = false, interval_given = false, interactive = false;
 	int thp = 0;
-	const char *out = NULL, *step_arg = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'},        {"size", required_argument, NULL, 's'},
-		{"step", required_argument, NULL, 'S'},   {"interval", required_argument, NULL, 't'},
-		{"interactive", no_argument, NULL, 'i'},  {"thp", no_argument, NULL, 'T'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	const char *step_arg = NULL;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qs:S:t:io:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 's': size = m4_parse_mem_size(optarg, "--size"); size_given = true; break;
-		case 'S':
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
+		case SK_LONG(1):
 			step = sk_parse_size(optarg, "--step", (uint64_t)sk_page_size(), UINT64_C(1) << 46);
 			step_arg = optarg;
 			break;
-		case 't': interval_ms = sk_parse_int(optarg, "--interval", 0, 60000); interval_given = true; break;
-		case 'i': interactive = true; break;
-		case 'T': thp = -1; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case 'i': interval_ms = sk_parse_int(optarg, "--interval", 0, 60000); interval_given = true; break;
+		case SK_LONG(2): interactive = true; break;
+		case 'H': thp = -1; break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !interval_given)
+	if (std.quick && !interval_given)
 		interval_ms = QUICK_INTERVAL_MS;
 	if (!size_given)
-		size = m4_default_size(size);
+		size = ch04_default_size(size);
 	if (step > size)
 		sk_bad_arg("--step", step_arg, "larger than --size");
 	if (interactive && !isatty(STDIN_FILENO)) {
@@ -128,11 +122,11 @@ int main(int argc, char **argv)
 			interval_ms);
 		interactive = false;
 	}
-	size_t len = m4_page_round(size), steplen = m4_page_round(step);
+	size_t len = ch04_page_round(size), steplen = ch04_page_round(step);
 	long ps = sk_page_size();
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "step_bytes", "%zu", steplen);
 	sk_tsv_meta(&tsv, "interval_ms", "%d", interval_ms);

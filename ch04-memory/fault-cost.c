@@ -11,12 +11,11 @@
  * Faults are counted with getrusage (ru_minflt) around the timed pass, so the
  * output gives both ns per page and ns per fault.
  *
- * Usage: fault-cost [-q] [-s SIZE] [-r REPS] [--mode NAME]... [-o FILE]
+ * Usage: fault-cost [-q] [-s SIZE] [-r REPS] [-m MODE]... [-o FILE]
  * Try:   taskset -c 1 ./fault-cost -q | column -t
  */
-#include "common.h"
+#include "ch04.h"
 
-#include <getopt.h>
 #include <sys/prctl.h>
 
 #define DEFAULT_SIZE (UINT64_C(256) << 20)   /* 65536 pages: ms-long passes, well above clock cost */
@@ -34,25 +33,29 @@ static const char *const mode_what[] = {
 	"mmap(MAP_POPULATE): the kernel pre-faults every page (time of the mmap)",
 	"write one byte per 4 KiB of a fresh MADV_HUGEPAGE mapping (THP)"};
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "mapping size per repetition, at most MemAvailable/2"},
+	{'m', "mode", "NAME", "only this mode (repeatable; list below)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "ns per first-touch page fault (4 KiB and THP) vs re-touch, zero page, MAP_POPULATE.\n\n"
-	       "  -q, --quick            SIZE %llu MiB, %d reps (default %llu MiB, %d reps)\n"
-	       "  -s, --size SIZE        mapping size per repetition, at most MemAvailable/2\n"
-	       "  -r, --reps REPS        repetitions of each mode, 1..1000\n"
-	       "      --mode NAME        only this mode (repeatable); one of:\n",
-	       sk_prog, (unsigned long long)(QUICK_SIZE >> 20), QUICK_REPS,
-	       (unsigned long long)(DEFAULT_SIZE >> 20), DEFAULT_REPS);
+	       "ns per first-touch page fault (4 KiB and THP) vs re-touch, zero page, MAP_POPULATE.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: SIZE %llu MiB, %d reps; quick: %llu MiB, %d reps.\nModes (-m):\n",
+	       (unsigned long long)(DEFAULT_SIZE >> 20), DEFAULT_REPS,
+	       (unsigned long long)(QUICK_SIZE >> 20), QUICK_REPS);
 	for (int i = 0; i < NMODES; i++)
-		printf("                           %-16s %s\n", mode_names[i], mode_what[i]);
-	printf("  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
-	       "Output columns: mode rep pages faults elapsed_ns ns_per_page ns_per_fault\n"
+		printf("  %-16s %s\n", mode_names[i], mode_what[i]);
+	printf("\nOutput columns: mode rep pages faults elapsed_ns ns_per_page ns_per_fault\n"
 	       "  (ns_per_fault is NaN when the pass took no fault)\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
-	       "  taskset -c 1 %s --mode first_touch_4k -r 21\n",
+	       "  taskset -c 1 %s -m first_touch_4k -r 21\n",
 	       sk_prog, sk_prog);
 }
 
@@ -80,14 +83,14 @@ static void one_pass(enum mode m, size_t len, long long *faults, uint64_t *ns)
 		p = sk_map_anon(len, m == FIRST_THP ? 1 : 0);   /* THP: huge-page aligned */
 		if (m == RETOUCH_4K)
 			sk_touch_pages(p, len);
-		f0 = m4_minflt();
+		f0 = sk_minflt();
 		a = sk_now_ns();
 		if (m == READ_ZERO_4K)
 			read_pages(p, len, ps);
 		else
 			sk_touch_pages(p, len);
 		*ns = sk_now_ns() - a;
-		*faults = m4_minflt() - f0;
+		*faults = sk_minflt() - f0;
 		break;
 	case POPULATE_4K:
 	default:
@@ -95,11 +98,11 @@ static void one_pass(enum mode m, size_t len, long long *faults, uint64_t *ns)
 		 * mmap): turn THP off for the whole process around the call. */
 		if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 			sk_warn_errno("prctl PR_SET_THP_DISABLE");
-		f0 = m4_minflt();
+		f0 = sk_minflt();
 		a = sk_now_ns();
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		*ns = sk_now_ns() - a;
-		*faults = m4_minflt() - f0;
+		*faults = sk_minflt() - f0;
 		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
 		if (p == MAP_FAILED)
 			sk_die_errno("mmap MAP_POPULATE %zu bytes", len);
@@ -113,46 +116,34 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE;
-	int reps = DEFAULT_REPS;
-	bool quick = false, size_given = false, reps_given = false, selected[NMODES] = {false};
+	bool size_given = false, selected[NMODES] = {false};
 	int nselected = 0;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"size", required_argument, NULL, 's'},
-		{"reps", required_argument, NULL, 'r'}, {"mode", required_argument, NULL, 'M'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qs:r:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 's': size = m4_parse_mem_size(optarg, "--size"); size_given = true; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 1000); reps_given = true; break;
-		case 'M': {
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
+		case 'm': {
 			int i = sk_parse_choice(optarg, "--mode", mode_names);
 			nselected += !selected[i];
 			selected[i] = true;
 			break;
 		}
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !size_given)
+	if (std.quick && !size_given)
 		size = QUICK_SIZE;
-	if (quick && !reps_given)
-		reps = QUICK_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	if (!size_given)
-		size = m4_default_size(size);
-	size_t len = m4_page_round(size), pages = len / (size_t)sk_page_size();
+		size = ch04_default_size(size);
+	size_t len = ch04_page_round(size), pages = len / (size_t)sk_page_size();
 	char thp[32];
 	sk_thp_mode(thp, sizeof(thp));
 	bool thp_ok = strcmp(thp, "never") && strcmp(thp, "unavailable");
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "reps", "%d", reps);
 	sk_tsv_meta(&tsv, "thp_enabled", "%s", thp);

@@ -14,10 +14,9 @@
  * Usage: filemap [-o FILE]
  * Try:   ./filemap | column -t -s $'\t'
  */
-#include "common.h"
+#include "ch04.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -51,35 +50,31 @@ static void read_back(int fd, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Write a file through a MAP_SHARED mapping and read() it back; SIGBUS beyond EOF.\n\n"
-	       "  -q, --quick            same as the default (one page, microseconds)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "Write a file through a MAP_SHARED mapping and read() it back; SIGBUS beyond EOF.\n\n",
+	       sk_prog);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-q is the same as the default (one page, microseconds).\n"
 	       "The scratch file lives in a new directory under $TMPDIR (else /var/tmp), removed at exit.\n"
 	       "Output columns: check expected observed ok\n"
 	       "Examples:\n"
 	       "  %s | column -t -s $'\\t'\n"
 	       "  TMPDIR=/dev/shm %s       # the same on tmpfs\n",
-	       sk_prog, sk_prog, sk_prog);
+	       sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
@@ -100,7 +95,7 @@ int main(int argc, char **argv)
 	free(page);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "file", "%s", path);
 	sk_tsv_meta(&tsv, "file_bytes", "%zu", ps);
 	sk_tsv_header(&tsv, "check\texpected\tobserved\tok");

@@ -12,12 +12,11 @@
  * that `strace -c -e trace=brk,mmap` can count the system calls.
  * Built with ASan, malloc is ASan's own allocator (no brk): the table says so.
  *
- * Usage: malloc [-t THRESHOLD] [--alloc SIZE --count N] [-o FILE]
+ * Usage: malloc [--threshold SIZE] [--alloc SIZE -n N] [-o FILE]
  * Try:   ./malloc | column -t
  */
-#include "common.h"
+#include "ch04.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <malloc.h>
 
@@ -61,24 +60,28 @@ static void locate(const void *ptr, struct where *w)
 	}
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "threshold", "SIZE", "set M_MMAP_THRESHOLD with mallopt (e.g. 1M), 0..32M"},
+	{SK_LONG(2), "alloc", "SIZE", "only make -n blocks of SIZE (for strace -c)"},
+	{'n', "count", "N", "how many blocks for --alloc, 1..100000 (default 100)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Where glibc's malloc takes memory from: brk heap vs mmap, per request size.\n\n"
-	       "  -q, --quick            same as the default (a few allocations)\n"
-	       "  -t, --threshold THRESHOLD  set M_MMAP_THRESHOLD with mallopt (e.g. 1M), 0..32M\n"
-	       "      --alloc SIZE       only make --count blocks of SIZE (for strace -c), at most\n"
-	       "                         MemAvailable/2 in total\n"
-	       "      --count N          how many blocks for --alloc, 1..100000 (default 100)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "Where glibc's malloc takes memory from: brk heap vs mmap, per request size.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n--alloc: at most MemAvailable/2 in total. -q is the same as the default.\n"
 	       "Output columns: size_bytes count where brk_delta_bytes address\n"
 	       "  (where: heap = inside [heap], grown with brk; mmap = an anonymous mapping)\n"
 	       "Examples:\n"
 	       "  %s | column -t\n"
-	       "  strace -c -e trace=brk,mmap,munmap %s --alloc 64 --count 10000 >/dev/null\n"
-	       "  strace -c -e trace=brk,mmap,munmap %s --alloc 1M --count 100 >/dev/null\n",
-	       sk_prog, sk_prog, sk_prog, sk_prog);
+	       "  strace -c -e trace=brk,mmap,munmap %s --alloc 64 -n 10000 >/dev/null\n"
+	       "  strace -c -e trace=brk,mmap,munmap %s --alloc 1M -n 100 >/dev/null\n",
+	       sk_prog, sk_prog, sk_prog);
 }
 
 static void one_row(struct sk_tsv *t, uint64_t size, long count, void **keep)
@@ -109,22 +112,14 @@ int main(int argc, char **argv)
 	uint64_t alloc = 0;
 	long count = 100;
 	bool count_given = false;
-	const char *out = NULL, *alloc_arg = NULL, *count_arg = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"threshold", required_argument, NULL, 't'},
-		{"alloc", required_argument, NULL, 'A'}, {"count", required_argument, NULL, 'N'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	const char *alloc_arg = NULL, *count_arg = NULL;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qt:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': break;
-		case 't': threshold = (long long)sk_parse_size(optarg, "--threshold", 0, 32 * SK_MIB); break;
-		case 'A': alloc = sk_parse_size(optarg, "--alloc", 1, UINT64_C(1) << 40); alloc_arg = optarg; break;
-		case 'N': count = (long)sk_parse_ll(optarg, "--count", 1, 100000); count_given = true; count_arg = optarg; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): threshold = (long long)sk_parse_size(optarg, "--threshold", 0, 32 * SK_MIB); break;
+		case SK_LONG(2): alloc = sk_parse_size(optarg, "--alloc", 1, UINT64_C(1) << 40); alloc_arg = optarg; break;
+		case 'n': count = (long)sk_parse_ll(optarg, "--count", 1, 100000); count_given = true; count_arg = optarg; break;
 		}
 	}
 	sk_no_operands(argc, argv);
@@ -141,12 +136,12 @@ int main(int argc, char **argv)
 		sk_warn("mallopt(M_MMAP_THRESHOLD, %lld) refused", threshold);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "mmap_threshold", "%s", threshold >= 0 ? "set with mallopt" : "glibc default (128 KiB, dynamic)");
 	if (threshold >= 0)
 		sk_tsv_meta(&tsv, "mmap_threshold_bytes", "%lld", threshold);
-	sk_tsv_meta(&tsv, "asan_build", "%d", M4_ASAN);
-	if (M4_ASAN)
+	sk_tsv_meta(&tsv, "asan_build", "%d", CH04_ASAN);
+	if (CH04_ASAN)
 		sk_note("built with AddressSanitizer: malloc is ASan's allocator (mmap'd arenas, no brk)");
 	sk_tsv_header(&tsv, "size_bytes\tcount\twhere\tbrk_delta_bytes\taddress");
 	/* Warm up malloc (its first call sets up the main arena) and the maps reader. */

@@ -15,31 +15,35 @@
  * Usage: meminfo [-q] [-s SIZE] [-o FILE]
  * Try:   ./meminfo -s 256M | column -t
  */
-#include "common.h"
+#include "ch04.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 
 #define DEFAULT_SIZE (UINT64_C(256) << 20)   /* well above the noise of a busy machine */
 #define QUICK_SIZE (UINT64_C(128) << 20)
 #define WRITE_CHUNK (UINT64_C(1) << 20)
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "memory and file size (e.g. 64M, 1G), at most MemAvailable/2"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "A free(1)-like snapshot from /proc/meminfo at each stage: before, after touching\n"
-	       "SIZE of anonymous memory, after writing a SIZE file, after freeing, after deleting.\n\n"
-	       "  -q, --quick            SIZE %llu MiB (default %llu MiB)\n"
-	       "  -s, --size SIZE        memory and file size (e.g. 64M, 1G), at most MemAvailable/2\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "SIZE of anonymous memory, after writing a SIZE file, after freeing, after deleting.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: SIZE %llu MiB; quick: %llu MiB.\n"
 	       "The file goes to a fresh directory under $TMPDIR (else /var/tmp), removed at exit.\n"
 	       "Output columns (KiB, as free -k): stage total_kib used_kib free_kib shared_kib\n"
 	       "  buff_cache_kib available_kib anon_kib (AnonPages: not in free, but exact)\n"
 	       "Examples:\n"
 	       "  %s -q | column -t\n"
 	       "  TMPDIR=/tmp %s -s 512M\n",
-	       sk_prog, (unsigned long long)(QUICK_SIZE >> 20), (unsigned long long)(DEFAULT_SIZE >> 20),
+	       (unsigned long long)(DEFAULT_SIZE >> 20), (unsigned long long)(QUICK_SIZE >> 20),
 	       sk_prog, sk_prog);
 }
 
@@ -81,34 +85,26 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE;
-	bool quick = false, size_given = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"size", required_argument, NULL, 's'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	bool size_given = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qs:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 's': size = m4_parse_mem_size(optarg, "--size"); size_given = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !size_given)
+	if (std.quick && !size_given)
 		size = QUICK_SIZE;
 	if (!size_given)
-		size = m4_default_size(size);
-	size_t len = m4_page_round(size);
+		size = ch04_default_size(size);
+	size_t len = ch04_page_round(size);
 
 	const char *dir = sk_scratch_dir(NULL);   /* removed on every exit path */
 	const char *path = sk_scratch_path("buff-cache.dat");
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "scratch_dir", "%s", dir);
 	sk_tsv_meta(&tsv, "what", "free(1) columns from /proc/meminfo, KiB; used = total - free - buffers - cache, buff_cache = Buffers + Cached + SReclaimable");

@@ -9,9 +9,8 @@
  * Usage: mmap [-q] [-s SIZE] [-o FILE]
  * Try:   ./mmap -s 100M | column -t -s $'\t'
  */
-#include "common.h"
+#include "ch04.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 
 #define DEFAULT_SIZE (UINT64_C(100) << 20)   /* the book's 100 MiB */
@@ -63,21 +62,26 @@ static void print_maps(struct sk_tsv *t, const char *phase, const struct region 
 	}
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "size of the mapping (e.g. 100M), at most MemAvailable/2"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Own /proc/self/maps before and after an anonymous mmap of SIZE (new region marked),\n"
-	       "and VSZ/RSS before, after the mmap, and after touching every page.\n\n"
-	       "  -q, --quick            SIZE %llu MiB (default %llu MiB)\n"
-	       "  -s, --size SIZE        size of the mapping (e.g. 100M), at most MemAvailable/2\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "and VSZ/RSS before, after the mmap, and after touching every page.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: SIZE %llu MiB; quick: %llu MiB.\n"
 	       "Output columns: phase start end perms size_kib new name (one row per region);\n"
 	       "the preamble holds vsz_kib/rss_kib for the phases before, mapped, touched.\n"
 	       "Examples:\n"
 	       "  %s -q 2>&1 >/dev/null | less\n"
 	       "  %s -s 1G | column -t -s $'\\t'\n",
-	       sk_prog, (unsigned long long)(QUICK_SIZE >> 20), (unsigned long long)(DEFAULT_SIZE >> 20),
+	       (unsigned long long)(DEFAULT_SIZE >> 20), (unsigned long long)(QUICK_SIZE >> 20),
 	       sk_prog, sk_prog);
 }
 
@@ -85,45 +89,37 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE;
-	bool quick = false, size_given = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"size", required_argument, NULL, 's'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	bool size_given = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qs:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 's': size = m4_parse_mem_size(optarg, "--size"); size_given = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !size_given)
+	if (std.quick && !size_given)
 		size = QUICK_SIZE;
 	if (!size_given)
-		size = m4_default_size(size);
-	size_t len = m4_page_round(size);
+		size = ch04_default_size(size);
+	size_t len = ch04_page_round(size);
 
 	/* Everything that allocates (TSV buffers, region arrays) happens before
 	 * the first snapshot, so the only change between the maps is our mmap. */
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	static struct region before[MAPS_MAX], after[MAPS_MAX];
-	struct m4_self s0, s1, s2;
+	struct ch04_self s0, s1, s2;
 
 	read_maps(after, MAPS_MAX);   /* warm-up: stdio's first buffer may grow the heap */
-	m4_self_read(&s0);
+	ch04_self_read(&s0);
 	int nb = read_maps(before, MAPS_MAX);
 	/* MADV_NOHUGEPAGE: the 4 KiB story; RSS then grows page by page. */
 	char *p = sk_map_anon(len, 0);
-	m4_self_read(&s1);
+	ch04_self_read(&s1);
 	int na = read_maps(after, MAPS_MAX);
 	sk_touch_pages(p, len);
-	m4_self_read(&s2);
+	ch04_self_read(&s2);
 
 	sk_tsv_meta(&tsv, "size_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "mapping_start", "%p", (void *)p);
@@ -135,7 +131,7 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&tsv, "rss_kib_mapped", "%lld", s1.rss_kib);
 	sk_tsv_meta(&tsv, "vsz_kib_touched", "%lld", s2.vsz_kib);
 	sk_tsv_meta(&tsv, "rss_kib_touched", "%lld", s2.rss_kib);
-	sk_tsv_meta(&tsv, "asan_build", "%d", M4_ASAN);
+	sk_tsv_meta(&tsv, "asan_build", "%d", CH04_ASAN);
 	sk_tsv_header(&tsv, "phase\tstart\tend\tperms\tsize_kib\tnew\tname");
 	print_maps(&tsv, "before", before, nb, 0);
 	sk_note("memory map after mmap of %zu KiB at %p:", len >> 10, (void *)p);

@@ -13,12 +13,10 @@
  * shows that VSZ moved by RESERVE but RSS only by TOUCH.
  * Nothing here can wake the OOM killer: untouched pages cost no memory.
  *
- * Usage: overcommit [-q] [-r RESERVE] [-t TOUCH] [-o FILE]
+ * Usage: overcommit [-q] [--reserve SIZE] [--touch SIZE] [-o FILE]
  * Try:   ./overcommit | column -t
  */
-#include "common.h"
-
-#include <getopt.h>
+#include "ch04.h"
 
 #define DEFAULT_RESERVE_FACTOR 2            /* 2 x MemTotal: clearly more than exists */
 #define MAX_RESERVE (UINT64_C(1) << 44)     /* 16 TiB: far below the 128 TiB user space */
@@ -31,13 +29,13 @@ static const char *const mode_meaning[] = {
 	"2 = strict: refuse beyond CommitLimit (swap + overcommit_ratio% of RAM)"};
 
 struct state {
-	struct m4_self self;
+	struct ch04_self self;
 	struct sk_meminfo mi;
 };
 
 static void read_state(struct state *s)
 {
-	m4_self_read(&s->self);
+	ch04_self_read(&s->self);
 	if (sk_read_meminfo(&s->mi))
 		sk_die_errno("read /proc/meminfo");
 }
@@ -53,58 +51,55 @@ static void row(struct sk_tsv *t, const char *step, int ok, int err, uint64_t re
 		s->mi.committed_as);
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "reserve", "SIZE", "address space to ask for, 1M..16T"},
+	{SK_LONG(2), "touch", "SIZE", "how much of it to touch, at most MemAvailable/2"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Reserve far more address space than there is memory (MAP_NORESERVE and not), touch a\n"
-	       "little of it, and show VSZ, RSS, Committed_AS; report vm.overcommit_memory.\n\n"
-	       "  -q, --quick            TOUCH %llu MiB (default %llu MiB)\n"
-	       "  -r, --reserve RESERVE  address space to ask for (default %d x MemTotal), 1M..16T\n"
-	       "  -t, --touch TOUCH      how much of it to touch, at most MemAvailable/2\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "little of it, and show VSZ, RSS, Committed_AS; report vm.overcommit_memory.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: reserve %d x MemTotal, touch %llu MiB (quick %llu MiB).\n"
 	       "Output columns: step ok errno reserved_kib touched_kib vsz_kib rss_kib\n"
 	       "  committed_as_kib commit_limit_kib mem_available_kib\n"
 	       "Examples:\n"
 	       "  %s -q | column -t\n"
-	       "  %s -r 1T -t 16M\n",
-	       sk_prog, (unsigned long long)(QUICK_TOUCH >> 20), (unsigned long long)(DEFAULT_TOUCH >> 20),
-	       DEFAULT_RESERVE_FACTOR, sk_prog, sk_prog);
+	       "  %s --reserve 1T --touch 16M\n",
+	       DEFAULT_RESERVE_FACTOR, (unsigned long long)(DEFAULT_TOUCH >> 20),
+	       (unsigned long long)(QUICK_TOUCH >> 20), sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t reserve = 0, touch = DEFAULT_TOUCH;
-	bool quick = false, touch_given = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"reserve", required_argument, NULL, 'r'},
-		{"touch", required_argument, NULL, 't'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	bool touch_given = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qr:t:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 'r': reserve = sk_parse_size(optarg, "--reserve", SK_MIB, MAX_RESERVE); break;
-		case 't': touch = m4_parse_mem_size(optarg, "--touch"); touch_given = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): reserve = sk_parse_size(optarg, "--reserve", SK_MIB, MAX_RESERVE); break;
+		case SK_LONG(2): touch = ch04_parse_mem_size(optarg, "--touch"); touch_given = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !touch_given)
+	if (std.quick && !touch_given)
 		touch = QUICK_TOUCH;
 	if (!touch_given)
-		touch = m4_default_size(touch);
+		touch = ch04_default_size(touch);
 	struct state s;
 	read_state(&s);
 	if (!reserve)
 		reserve = (uint64_t)s.mi.mem_total * 1024 * DEFAULT_RESERVE_FACTOR;
 	if (reserve > MAX_RESERVE)
 		reserve = MAX_RESERVE;
-	size_t len = m4_page_round(reserve), tlen = m4_page_round(touch);
+	size_t len = ch04_page_round(reserve), tlen = ch04_page_round(touch);
 	if (tlen > len)
 		tlen = len;
 
@@ -115,14 +110,14 @@ int main(int argc, char **argv)
 		ratio = -1;
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "overcommit_memory", "%lld", mode);
 	sk_tsv_meta(&tsv, "overcommit_meaning", "%s", mode >= 0 && mode <= 2 ? mode_meaning[mode] : "unknown");
 	sk_tsv_meta(&tsv, "overcommit_ratio", "%lld", ratio);
 	sk_tsv_meta(&tsv, "mem_total_kib", "%lld", s.mi.mem_total);
 	sk_tsv_meta(&tsv, "reserve_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "touch_bytes", "%zu", tlen);
-	sk_tsv_meta(&tsv, "asan_build", "%d", M4_ASAN);
+	sk_tsv_meta(&tsv, "asan_build", "%d", CH04_ASAN);
 	sk_tsv_header(&tsv, "step\tok\terrno\treserved_kib\ttouched_kib\tvsz_kib\trss_kib\tcommitted_as_kib\tcommit_limit_kib\tmem_available_kib");
 	sk_note("vm.overcommit_memory = %lld (%s); asking for %zu GiB with MemTotal %lld GiB", mode,
 		mode >= 0 && mode <= 2 ? mode_meaning[mode] : "?", len >> 30, s.mi.mem_total >> 20);

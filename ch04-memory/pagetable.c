@@ -9,35 +9,38 @@
  * so the table grows by about 2 KiB per MiB touched (plus 1/512 of that for
  * the level above). The slope of VmPTE against touched MiB is printed.
  *
- * Usage: pagetable [-q] [-m MAX_SIZE] [-o FILE]
+ * Usage: pagetable [-q] [-s MAX_SIZE] [-o FILE]
  * Try:   ./pagetable -q | column -t
  */
-#include "common.h"
+#include "ch04.h"
 
-#include <getopt.h>
 #include <math.h>
 
 #define DEFAULT_MAX (UINT64_C(1) << 30)   /* 1 GiB: 2 MiB of page table */
 #define QUICK_MAX (UINT64_C(256) << 20)
 #define MIN_SIZE (UINT64_C(16) << 20)
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{'s', "max", "SIZE", "largest size (>= 16 MiB), at most MemAvailable/2"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Page-table size (VmPTE, meminfo PageTables) vs memory mapped and touched, for sizes\n"
-	       "doubling from %llu MiB to MAX_SIZE.\n\n"
-	       "  -q, --quick            MAX_SIZE %llu MiB (default %llu MiB)\n"
-	       "  -m, --max MAX_SIZE     largest size (>= %llu MiB), at most MemAvailable/2\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "doubling from %llu MiB to the largest size.\n\n",
+	       sk_prog, (unsigned long long)(MIN_SIZE >> 20));
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: largest size %llu MiB; quick: %llu MiB.\n"
 	       "Output columns: size_mib state touched_mib vm_pte_kib vm_pte_delta_kib\n"
 	       "  page_tables_kib page_tables_delta_kib   (state: mapped or touched; deltas from\n"
 	       "  before the mmap)\n"
 	       "Examples:\n"
 	       "  %s -q | column -t\n"
-	       "  %s -m 4G\n",
-	       sk_prog, (unsigned long long)(MIN_SIZE >> 20), (unsigned long long)(QUICK_MAX >> 20),
-	       (unsigned long long)(DEFAULT_MAX >> 20), (unsigned long long)(MIN_SIZE >> 20), sk_prog,
+	       "  %s -s 4G\n",
+	       (unsigned long long)(DEFAULT_MAX >> 20), (unsigned long long)(QUICK_MAX >> 20), sk_prog,
 	       sk_prog);
 }
 
@@ -53,37 +56,29 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t max = DEFAULT_MAX;
-	bool quick = false, max_given = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"max", required_argument, NULL, 'm'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	bool max_given = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qm:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 'm':
-			max = m4_parse_mem_size(optarg, "--max");
+		case 's':
+			max = ch04_parse_mem_size(optarg, "--max");
 			if (max < MIN_SIZE)
 				sk_bad_arg("--max", optarg, "below the smallest size, 16 MiB");
 			max_given = true;
 			break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !max_given)
+	if (std.quick && !max_given)
 		max = QUICK_MAX;
 	if (!max_given)
-		max = m4_default_size(max);
+		max = ch04_default_size(max);
 	if (max < MIN_SIZE)
 		sk_die("not enough memory for the smallest size (%llu MiB)", (unsigned long long)(MIN_SIZE >> 20));
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "max_bytes", "%llu", (unsigned long long)max);
 	sk_tsv_meta(&tsv, "thp", "MADV_NOHUGEPAGE");
 	sk_tsv_meta(&tsv, "what", "vm_pte: this process (VmPTE); page_tables: whole system (PageTables), noisy");
@@ -91,18 +86,18 @@ int main(int argc, char **argv)
 
 	double sx = 0, sy = 0, sxx = 0, sxy = 0;
 	int n = 0;
-	struct m4_self s;
-	m4_self_read(&s);   /* warm-up of the readers */
+	struct ch04_self s;
+	ch04_self_read(&s);   /* warm-up of the readers */
 	page_tables_kib();
 	for (uint64_t size = MIN_SIZE; size <= max; size *= 2) {
-		size_t len = m4_page_round(size);
-		m4_self_read(&s);
+		size_t len = ch04_page_round(size);
+		ch04_self_read(&s);
 		long long pte0 = s.vm_pte_kib, sys0 = page_tables_kib();
 		char *p = sk_map_anon(len, 0);
 		for (int touched = 0; touched < 2; touched++) {
 			if (touched)
 				sk_touch_pages(p, len);
-			m4_self_read(&s);
+			ch04_self_read(&s);
 			long long sys = page_tables_kib();
 			unsigned long long mib = (unsigned long long)(len >> 20);
 			sk_tsv_row(&tsv, "%llu\t%s\t%llu\t%lld\t%lld\t%lld\t%lld", mib,

@@ -17,9 +17,8 @@
  * Usage: segv [--case NAME]... [-o FILE]
  * Try:   ./segv | column -t
  */
-#include "common.h"
+#include "ch04.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -63,17 +62,17 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
  * no_sanitize: UBSan would report the NULL access itself and exit before the
  * kernel gets to say anything. */
 #if defined(__clang__) || __GNUC__ >= 8
-#define M4_NO_UBSAN __attribute__((no_sanitize("undefined")))
+#define CH04_NO_UBSAN __attribute__((no_sanitize("undefined")))
 #else
-#define M4_NO_UBSAN
+#define CH04_NO_UBSAN
 #endif
-__attribute__((noinline)) M4_NO_UBSAN static void do_null_read(void)
+__attribute__((noinline)) CH04_NO_UBSAN static void do_null_read(void)
 {
 	volatile int *volatile np = NULL;
 	SK_KEEP(*np);
 }
 
-__attribute__((noinline)) M4_NO_UBSAN static void do_write(volatile char *p)
+__attribute__((noinline)) CH04_NO_UBSAN static void do_write(volatile char *p)
 {
 	*p = 1;
 }
@@ -146,21 +145,26 @@ static uintptr_t prepare(int c)
 	}
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "case", "NAME", "only this case (repeatable); one of:"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Invalid accesses caught with SA_SIGINFO in child processes: si_addr and si_code.\n\n"
-	       "      --case NAME        only this case (repeatable); one of:\n"
-	       "                           null_read unmapped_write readonly_write exec_noexec no_handler\n"
-	       "  -q, --quick            same as the default (every case takes microseconds)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "Invalid accesses caught with SA_SIGINFO in child processes: si_addr and si_code.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	printf("%29snull_read unmapped_write readonly_write exec_noexec no_handler\n", "");
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-q is the same as the default (every case takes microseconds).\n"
 	       "Output columns: case expected_code si_code target_addr si_addr addr_match exit\n"
 	       "  (exit: how the child ended: handled, SIGSEGV, no_fault, ...)\n"
 	       "Examples:\n"
 	       "  %s | column -t\n"
 	       "  %s --case exec_noexec --case readonly_write\n",
-	       sk_prog, sk_prog, sk_prog);
+	       sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
@@ -168,35 +172,27 @@ int main(int argc, char **argv)
 	sk_init(argc, argv);
 	bool selected[NCASES] = {false};
 	int nselected = 0;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"case", required_argument, NULL, 'C'}, {"quick", no_argument, NULL, 'q'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'C': {
+		case SK_LONG(1): {
 			int i = sk_parse_choice(optarg, "--case", case_names);
 			nselected += !selected[i];
 			selected[i] = true;
 			break;
 		}
-		case 'q': break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (M4_ASAN)
+	if (CH04_ASAN)
 		sk_note("built with AddressSanitizer: each child replaces ASan's SIGSEGV handler with its own "
 			"(allowed by default; ASAN_OPTIONS=allow_user_segv_handler=0 would forbid it)");
 	rep = sk_shared_alloc(sizeof(*rep));
 	sk_children_guard();
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
-	sk_tsv_meta(&tsv, "asan_build", "%d", M4_ASAN);
+	sk_tsv_open(&tsv, std.out);
+	sk_tsv_meta(&tsv, "asan_build", "%d", CH04_ASAN);
 	sk_tsv_header(&tsv, "case\texpected_code\tsi_code\ttarget_addr\tsi_addr\taddr_match\texit");
 	for (int k = 0; k < NCASES; k++) {
 		if (nselected && !selected[k])

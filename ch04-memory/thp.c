@@ -12,48 +12,50 @@
  * Usage: thp [-q] [-s SIZE] [-r REPS] [-o FILE]
  * Try:   taskset -c 1 ./thp -q | column -t
  */
-#include "common.h"
-
-#include <getopt.h>
+#include "ch04.h"
 
 #define DEFAULT_SIZE (UINT64_C(256) << 20)
-#define QUICK_SIZE (UINT64_C(64) << 20)
+#define QUICK_SIZE (UINT64_C(40) << 20)   /* 5 reps x 40 MiB: as long as the former 3 x 64 MiB */
 #define DEFAULT_REPS 5
-#define QUICK_REPS 3
+#define QUICK_REPS 5
+
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "mapping size (multiple of 2 MiB is best), at most MemAvailable/2"},
+	{0}};
 
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "First touch of SIZE with MADV_NOHUGEPAGE vs MADV_HUGEPAGE: faults, ns per MiB,\n"
-	       "AnonHugePages, VmPTE. Exit 4 (SKIP) if THP is never/unavailable.\n\n"
-	       "  -q, --quick            SIZE %llu MiB, %d reps (default %llu MiB, %d reps)\n"
-	       "  -s, --size SIZE        mapping size (multiple of 2 MiB is best), at most MemAvailable/2\n"
-	       "  -r, --reps REPS        repetitions of each mode, 1..100\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
+	       "AnonHugePages, VmPTE. Exit 4 (SKIP) if THP is never/unavailable.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: SIZE %llu MiB, %d reps; quick: %llu MiB, %d reps.\n"
 	       "Output columns: mode rep size_kib faults ns_per_mib anon_huge_kib vm_pte_kib\n"
 	       "  (mode: nohugepage or hugepage; vm_pte_kib is the growth of VmPTE)\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
-	       "  taskset -c 1 %s -s 1G -r 3\n",
-	       sk_prog, (unsigned long long)(QUICK_SIZE >> 20), QUICK_REPS,
-	       (unsigned long long)(DEFAULT_SIZE >> 20), DEFAULT_REPS, sk_prog, sk_prog);
+	       "  taskset -c 1 %s -s 1G -r 7\n",
+	       (unsigned long long)(DEFAULT_SIZE >> 20), DEFAULT_REPS,
+	       (unsigned long long)(QUICK_SIZE >> 20), QUICK_REPS, sk_prog, sk_prog);
 }
 
 static void one_rep(struct sk_tsv *t, int huge, int rep, size_t len)
 {
 	struct sk_smaps sm0, sm1;
-	struct m4_self s0, s1;
+	struct ch04_self s0, s1;
 	char *p = sk_map_anon(len, huge);   /* huge: aligned to the huge-page size */
-	m4_self_read(&s0);
+	ch04_self_read(&s0);
 	if (sk_read_smaps_rollup(0, &sm0))
 		sk_die_errno("read /proc/self/smaps_rollup");
-	long long f0 = m4_minflt();
+	long long f0 = sk_minflt();
 	uint64_t a = sk_now_ns();
 	sk_touch_pages(p, len);
 	uint64_t ns = sk_now_ns() - a;
-	long long faults = m4_minflt() - f0;
-	m4_self_read(&s1);
+	long long faults = sk_minflt() - f0;
+	ch04_self_read(&s1);
 	if (sk_read_smaps_rollup(0, &sm1))
 		sk_die_errno("read /proc/self/smaps_rollup");
 	double mib = (double)len / (double)SK_MIB;
@@ -72,31 +74,20 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE;
-	int reps = DEFAULT_REPS;
-	bool quick = false, size_given = false, reps_given = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, NULL, 'q'}, {"size", required_argument, NULL, 's'},
-		{"reps", required_argument, NULL, 'r'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	bool size_given = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qs:r:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 's': size = m4_parse_mem_size(optarg, "--size"); size_given = true; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); reps_given = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !size_given)
+	if (std.quick && !size_given)
 		size = QUICK_SIZE;
-	if (quick && !reps_given)
-		reps = QUICK_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	if (!size_given)
-		size = m4_default_size(size);
+		size = ch04_default_size(size);
 
 	char mode[32];
 	sk_thp_mode(mode, sizeof(mode));
@@ -109,10 +100,10 @@ int main(int argc, char **argv)
 		if (a && b)
 			snprintf(defrag, sizeof(defrag), "%.*s", (int)(b - a - 1), a + 1);
 	}
-	size_t len = m4_page_round(size), hpage = (size_t)sk_hugepage_size();
+	size_t len = ch04_page_round(size), hpage = (size_t)sk_hugepage_size();
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "reps", "%d", reps);
 	sk_tsv_meta(&tsv, "thp_enabled", "%s", mode);

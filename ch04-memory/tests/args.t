@@ -36,27 +36,28 @@ for p in meminfo mmap demand-paging thp fault-cost; do
 	bad_args "${P[$p]}" -s 1T
 	like "$ERR" "exceeds half of MemAvailable \(limit [0-9.]+ [KMGT]iB\)" "$p -s 1T names the MemAvailable limit"
 done
-bad_args "${P[pagetable]}" -m 1T
-bad_args "${P[pagetable]}" -m 1M
-bad_args "${P[pagetable]}" -m x
-bad_args "${P[overcommit]}" -t 1T
-bad_args "${P[overcommit]}" -t 0
-bad_args "${P[overcommit]}" -r 17T
-bad_args "${P[overcommit]}" -r 1K
-bad_args "${P[overcommit]}" -r
-bad_args "${P[demand-paging]}" -t -1
-bad_args "${P[demand-paging]}" -t 60001
-bad_args "${P[demand-paging]}" -t 1.5
-bad_args "${P[demand-paging]}" -s 8M -S 16M
-bad_args "${P[demand-paging]}" -S 0
+bad_args "${P[pagetable]}" -s 1T
+bad_args "${P[pagetable]}" -s 1M
+bad_args "${P[pagetable]}" -s x
+bad_args "${P[overcommit]}" --touch 1T
+bad_args "${P[overcommit]}" --touch 0
+bad_args "${P[overcommit]}" --reserve 17T
+bad_args "${P[overcommit]}" --reserve 1K
+bad_args "${P[overcommit]}" --reserve
+bad_args "${P[demand-paging]}" -i -1
+bad_args "${P[demand-paging]}" -i 60001
+bad_args "${P[demand-paging]}" -i 1.5
+bad_args "${P[demand-paging]}" -s 8M --step 16M
+bad_args "${P[demand-paging]}" --step 0
 bad_args "${P[thp]}" -r 0
-bad_args "${P[thp]}" -r 101
+bad_args "${P[thp]}" -r 4
 bad_args "${P[fault-cost]}" -r 0
+bad_args "${P[fault-cost]}" -r 4
 bad_args "${P[fault-cost]}" -r 1001
 bad_args "${P[fault-cost]}" --mode nosuchmode
 bad_args "${P[segv]}" --case nosuchcase
-bad_args "${P[malloc]}" -t 64M
-bad_args "${P[malloc]}" -t -1
+bad_args "${P[malloc]}" --threshold 64M
+bad_args "${P[malloc]}" --threshold -1
 bad_args "${P[malloc]}" --count 5
 bad_args "${P[malloc]}" --alloc 1G --count 100000
 bad_args "${P[malloc]}" --alloc 0
@@ -79,20 +80,20 @@ scratch=$(awk -F': ' '/^# scratch_dir:/ {print $2}' "$TAP_TMP/meminfo.tsv")
 ok "meminfo removed its scratch directory" test -n "$scratch" -a ! -e "$scratch"
 tsv_run mmap "phase start end perms size_kib new name" -s 4M
 is "$(awk -F'\t' '$1 == "mapped" && $6 == 1' "$TAP_TMP/mmap.tsv" | wc -l)" 1 "mmap: exactly one region marked new"
-tsv_run demand-paging "t_ms phase touched_kib vsz_kib rss_kib minflt majflt vm_pte_kib mem_free_kib mem_available_kib sample_us" -s 8M -S 2M -t 1
+tsv_run demand-paging "t_ms phase touched_kib vsz_kib rss_kib minflt majflt vm_pte_kib mem_free_kib mem_available_kib sample_us" -s 8M --step 2M -i 1
 is "$(grep -c $'\ttouch\t' "$TAP_TMP/demand-paging.tsv")" 4 "demand-paging: 4 steps of 2 MiB"
-run_exit 0 "demand-paging -i without a terminal falls back to timed steps" "${P[demand-paging]}" -i -s 4M -S 2M -t 1 </dev/null
-like "$ERR" "not a terminal" "demand-paging -i: the fallback is noted"
-run "${P[thp]}" -s 8M -r 1
+run_exit 0 "demand-paging --interactive without a terminal falls back to timed steps" "${P[demand-paging]}" --interactive -s 4M --step 2M -i 1 </dev/null
+like "$ERR" "not a terminal" "demand-paging --interactive: the fallback is noted"
+run "${P[thp]}" -s 8M -r 5
 if [[ $RC == 4 ]]; then
 	skip "thp: THP unavailable ($ERR)"
 else
-	is "$RC" 0 "thp -s 8M -r 1 runs"
+	is "$RC" 0 "thp -s 8M -r 5 runs"
 	printf '%s\n' "$OUT" >"$TAP_TMP/thp.tsv"
 	tsv_ok "$TAP_TMP/thp.tsv" "mode rep size_kib faults ns_per_mib anon_huge_kib vm_pte_kib" "thp TSV is well-formed"
 fi
-tsv_run pagetable "size_mib state touched_mib vm_pte_kib vm_pte_delta_kib page_tables_kib page_tables_delta_kib" -m 32M
-tsv_run overcommit "step ok errno reserved_kib touched_kib vsz_kib rss_kib committed_as_kib" -t 4M -r 1G
+tsv_run pagetable "size_mib state touched_mib vm_pte_kib vm_pte_delta_kib page_tables_kib page_tables_delta_kib" -s 32M
+tsv_run overcommit "step ok errno reserved_kib touched_kib vsz_kib rss_kib committed_as_kib" --touch 4M --reserve 1G
 tsv_run segv "case expected_code si_code si_addr addr_match exit"
 for c in null_read unmapped_write readonly_write exec_noexec; do
 	is "$(awk -F'\t' -v c="$c" '$1 == c { print ($2 == $3 && $6 == 1) ? "ok" : $0 }' "$TAP_TMP/segv.tsv")" ok "segv: $c gives the expected si_code at the target address"
@@ -101,9 +102,9 @@ is "$(awk -F'\t' '$1 == "no_handler" { print $7 }' "$TAP_TMP/segv.tsv")" SIGSEGV
 TMPDIR=$scratch_base tsv_run filemap "check expected observed ok"
 is "$(awk -F'\t' '!/^#/ && NR > 1 && $1 != "check" && $4 != 1' "$TAP_TMP/filemap.tsv")" "" "filemap: every check ok"
 tsv_run malloc "size_bytes count where brk_delta_bytes address"
-tsv_run malloc "size_bytes count where" --alloc 1K --count 10 -t 1M
-tsv_run fault-cost "mode rep pages faults elapsed_ns ns_per_page ns_per_fault" -s 4M -r 1
-run_exit 0 "fault-cost -o FILE writes the file" "${P[fault-cost]}" -s 4M -r 1 --mode retouch_4k -o "$TAP_TMP/fc.tsv"
+tsv_run malloc "size_bytes count where" --alloc 1K -n 10 --threshold 1M
+tsv_run fault-cost "mode rep pages faults elapsed_ns ns_per_page ns_per_fault" -s 4M -r 5
+run_exit 0 "fault-cost -o FILE writes the file" "${P[fault-cost]}" -s 4M -r 5 -m retouch_4k -o "$TAP_TMP/fc.tsv"
 tsv_ok "$TAP_TMP/fc.tsv" "mode rep ns_per_page" "fault-cost -o FILE is well-formed"
 ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name '*.tmp.*')"
 is "$(find "$scratch_base" -mindepth 1)" "" "no scratch directory left behind"

@@ -1,12 +1,13 @@
 /*
- * common.h - small helpers shared by the ch04-memory programs: a cheap
+ * ch04.h - small helpers shared by the ch04-memory programs: a cheap
  * snapshot of this process's memory (VSZ, RSS, page-table size, faults), a
  * size option bounded by MemAvailable, and whether this is an ASan build.
- * (Scratch directories, THP-aligned mappings and the huge-page size come from
- * lib/: sk_scratch_dir, sk_map_anon, sk_hugepage_size.)
+ * (Scratch directories, THP-aligned mappings, the huge-page size and the
+ * minor-fault counter come from lib/: sk_scratch_dir, sk_map_anon,
+ * sk_hugepage_size, sk_minflt.)
  */
-#ifndef CH04_COMMON_H
-#define CH04_COMMON_H
+#ifndef CH04_H
+#define CH04_H
 
 #include "shikumi.h"
 
@@ -14,13 +15,13 @@
 #include <sys/resource.h>
 
 /* What `ps -o vsz,rss,min_flt,maj_flt` shows, read from inside. */
-struct m4_self {
+struct ch04_self {
 	long long vsz_kib, rss_kib, vm_pte_kib;
 	long long minflt, majflt;
 };
 
 /* /proc/self/status for the sizes, getrusage for the faults: two cheap reads. */
-static inline void m4_self_read(struct m4_self *s)
+static inline void ch04_self_read(struct ch04_self *s)
 {
 	struct sk_procstatus st;
 	if (sk_read_status(0, &st))
@@ -35,17 +36,9 @@ static inline void m4_self_read(struct m4_self *s)
 	s->majflt = ru.ru_majflt;
 }
 
-static inline long long m4_minflt(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru))
-		sk_die_errno("getrusage");
-	return ru.ru_minflt;
-}
-
 /* A size option that must be at least one page and at most half of
  * MemAvailable (exit 2 naming the limit otherwise). */
-static inline uint64_t m4_parse_mem_size(const char *s, const char *name)
+static inline uint64_t ch04_parse_mem_size(const char *s, const char *name)
 {
 	uint64_t v = sk_parse_size(s, name, (uint64_t)sk_page_size(), UINT64_C(1) << 46);
 	sk_check_mem_bound(v, name, s);
@@ -54,7 +47,7 @@ static inline uint64_t m4_parse_mem_size(const char *s, const char *name)
 
 /* A default size (not chosen by the user): shrink it to a quarter of
  * MemAvailable on a small machine, with a note, instead of refusing. */
-static inline uint64_t m4_default_size(uint64_t want)
+static inline uint64_t ch04_default_size(uint64_t want)
 {
 	uint64_t cap = sk_mem_available_bytes() / 4;
 	if (want <= cap)
@@ -65,7 +58,7 @@ static inline uint64_t m4_default_size(uint64_t want)
 }
 
 /* Round up to a multiple of the page size. */
-static inline size_t m4_page_round(uint64_t bytes)
+static inline size_t ch04_page_round(uint64_t bytes)
 {
 	size_t ps = (size_t)sk_page_size();
 	return (size_t)((bytes + ps - 1) / ps * ps);
@@ -74,14 +67,14 @@ static inline size_t m4_page_round(uint64_t bytes)
 /* Was this program built with AddressSanitizer? (It reserves terabytes of
  * shadow memory and owns SIGSEGV, which changes what some programs show.) */
 #if defined(__SANITIZE_ADDRESS__)
-#define M4_ASAN 1
+#define CH04_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define M4_ASAN 1
+#define CH04_ASAN 1
 #endif
 #endif
-#ifndef M4_ASAN
-#define M4_ASAN 0
+#ifndef CH04_ASAN
+#define CH04_ASAN 0
 #endif
 
-#endif /* CH04_COMMON_H */
+#endif /* CH04_H */
