@@ -27,7 +27,6 @@
  */
 #include "shikumi.h"
 
-#include <getopt.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -46,22 +45,26 @@ struct pass {            /* one timed pass, also filled in by the child (shared 
 	uint64_t ns, minflt;
 };
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "memory per pass [bytes, K/M/G suffix]"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "ns per page for a CoW fault, a demand-zero fault, a read (and a second read) of a\n"
-	       "CoW-shared page and a write to an already-private page; TSV to stdout.\n\n"
-	       "  -s, --size SIZE     memory per pass [bytes, K/M/G suffix] (default 64M, quick 16M;\n"
-	       "                      %d x SIZE must fit in half of MemAvailable)\n"
-	       "  -r, --reps REPS     repetitions, each with fresh mappings, 3..1000 (default %d, quick %d)\n"
-	       "  -q, --quick         quick mode\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
+	       "CoW-shared page and a write to an already-private page; TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: SIZE 64M, %d reps; quick: 16M, %d reps. %d x SIZE must fit in half of\n"
+	       "MemAvailable. Each repetition maps afresh.\n"
 	       "Output columns: op rep pages elapsed_ns minflt ns_per_page faults_per_page\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q | column -t\n"
 	       "  taskset -c 1 %s -s 256M -r 11\n",
-	       sk_prog, MAPPINGS_AT_ONCE, DEFAULT_REPS, QUICK_REPS, sk_prog, sk_prog);
+	       DEFAULT_REPS, QUICK_REPS, MAPPINGS_AT_ONCE, sk_prog, sk_prog);
 }
 
 static uint64_t minflt_now(void)
@@ -145,35 +148,21 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE;
-	const char *size_arg = NULL, *out = NULL;
-	int reps = DEFAULT_REPS;
-	bool quick = false, reps_given = false;
-
-	static const struct option longopts[] = {
-		{"size", required_argument, NULL, 's'}, {"reps", required_argument, NULL, 'r'},
-		{"quick", no_argument, NULL, 'q'},      {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+	const char *size_arg = NULL;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "s:r:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 's':
 			size = sk_parse_size(optarg, "--size", SK_MIB, UINT64_C(1) << 44);
 			size_arg = optarg;
 			break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 3, SK_BENCH_MAX_REPS); reps_given = true; break;
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick) {
-		if (!reps_given)
-			reps = QUICK_REPS;
-		if (!size_arg)
-			size = QUICK_SIZE;
-	}
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	if (std.quick && !size_arg)
+		size = QUICK_SIZE;
 	uint64_t avail_half = sk_mem_available_bytes() / 2;
 	if (size > avail_half / MAPPINGS_AT_ONCE) {
 		char a[32], why[160];
@@ -186,7 +175,7 @@ int main(int argc, char **argv)
 	size_t pages = size / page;
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%llu", (unsigned long long)size);
 	sk_tsv_meta(&tsv, "pages", "%zu", pages);
 	sk_tsv_meta(&tsv, "reps", "%d", reps);

@@ -22,38 +22,40 @@
  * the kernel (since 5.8) splits the huge PMD and copies 4 KiB pages.
  * The whole sequence is repeated REPS times on a fresh mapping.
  *
- * Usage: cow [-s SIZE] [--thp] [-r REPS] [-q] [--check] [-o FILE]
- * Try:   ./cow | column -t      and then      ./cow --thp | column -t
+ * Usage: cow [-s SIZE] [-H] [-r REPS] [-q] [--check] [-o FILE]
+ * Try:   ./cow | column -t      and then      ./cow -H | column -t
  */
 #include "shikumi.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
 #define DEFAULT_SIZE (100 * SK_MIB)   /* the book's 100 MiB */
 #define DEFAULT_REPS 5                /* system-wide memory is noisy: take medians */
-#define QUICK_REPS 3
+#define QUICK_REPS 5
 #define MIN_SIZE SK_MIB
 
 static const char *const stage_process[] = {"parent", "child", "child", "parent"};
 static const char *const stage_name[] = {"before_fork", "child_before_write", "child_after_write",
 					 "parent_after_exit"};
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'s', "size", "SIZE", "memory to map, touch and fork with [bytes, K/M/G suffix]"},
+	{'H', "thp", NULL, "MADV_HUGEPAGE on the mapping (default MADV_NOHUGEPAGE)"},
+	{SK_LONG(1), "check", NULL, "check the options (SIZE against MemAvailable) and exit"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Copy-on-write after fork: memory and faults of parent and child at four stages; TSV.\n\n"
-	       "  -s, --size SIZE     memory to map, touch and fork with [bytes, K/M/G suffix]\n"
-	       "                      (default 100M; at most half of MemAvailable)\n"
-	       "      --thp           MADV_HUGEPAGE on the mapping (default MADV_NOHUGEPAGE, the\n"
-	       "                      book's 4 KiB picture)\n"
-	       "  -r, --reps REPS     repeat the whole sequence, 1..100 (default %d, quick %d)\n"
-	       "  -q, --quick         quick mode (%d repetitions)\n"
-	       "      --check         check the options (SIZE against MemAvailable) and exit\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
+	       "Copy-on-write after fork: memory and faults of parent and child at four stages; TSV.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: SIZE 100M (at most half of MemAvailable), 4 KiB pages (the book's\n"
+	       "picture), %d repetitions of the whole sequence.\n"
 	       "Output: one row per stage and repetition; columns\n"
 	       "  rep stage process pid size_kib rss_kib pss_kib shared_dirty_kib private_dirty_kib\n"
 	       "  anon_huge_kib minflt stage_minflt mem_available_kib used_kib\n"
@@ -61,8 +63,8 @@ static void usage(void)
 	       "  same process, for before_fork the faults of the touch)\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s | column -t\n"
-	       "  taskset -c 1 %s -s 256M --thp\n",
-	       sk_prog, DEFAULT_REPS, QUICK_REPS, QUICK_REPS, sk_prog, sk_prog);
+	       "  taskset -c 1 %s -s 256M -H\n",
+	       DEFAULT_REPS, sk_prog, sk_prog);
 }
 
 /* Write one byte per page with a given value (so a second pass really writes). */
@@ -201,35 +203,23 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	uint64_t size = DEFAULT_SIZE;
-	const char *size_arg = NULL, *out = NULL;
-	int thp = 0, reps = DEFAULT_REPS;
-	bool quick = false, reps_given = false, check_only = false;
-
-	static const struct option longopts[] = {
-		{"size", required_argument, NULL, 's'}, {"thp", no_argument, NULL, 'H'},
-		{"reps", required_argument, NULL, 'r'}, {"quick", no_argument, NULL, 'q'},
-		{"check", no_argument, NULL, 'C'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	const char *size_arg = NULL;
+	int thp = 0;
+	bool check_only = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "s:r:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 's':
 			size = sk_parse_size(optarg, "--size", MIN_SIZE, UINT64_C(1) << 46);
 			size_arg = optarg;
 			break;
 		case 'H': thp = 1; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); reps_given = true; break;
-		case 'q': quick = true; break;
-		case 'C': check_only = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): check_only = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !reps_given)
-		reps = QUICK_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	/* Parent and child together hold 2 x SIZE at the end: SIZE <= MemAvailable/2
 	 * keeps the total within what is available. */
 	sk_check_mem_bound(size, "--size", size_arg ? size_arg : "100M");
@@ -245,7 +235,7 @@ int main(int argc, char **argv)
 		sk_skip("--thp: transparent huge pages are '%s' on this system", thp_mode);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%llu", (unsigned long long)size);
 	sk_tsv_meta(&tsv, "pages", "%zu", size / page);
 	sk_tsv_meta(&tsv, "hpage_bytes", "%zu", hpage);

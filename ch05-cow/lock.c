@@ -21,13 +21,12 @@
  * The files live in a directory the program creates (mkdtemp, in DIR, else
  * $TMPDIR, else /var/tmp) and removes on every exit path, including Ctrl-C.
  *
- * Usage: lock [-n WORKERS] [-t TOTAL] [-r REPS] [--mode NAME]... [-w WINDOW_NS] [-d DIR] [-o FILE]
- * Try:   ./lock | column -t      then      ./lock -t 100000 --mode none --mode flock
+ * Usage: lock [-n WORKERS] [--total N] [-r REPS] [-m MODE]... [--window NS] [-D DIR] [-o FILE]
+ * Try:   ./lock | column -t      then      ./lock --total 100000 -m none -m flock
  */
 #include "shikumi.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/file.h>
@@ -37,7 +36,7 @@
 #define DEFAULT_WORKERS 4        /* the book starts 1000 processes; 4 on 2+ CPUs race well */
 #define DEFAULT_TOTAL 1000       /* the book's 1000 increments in total */
 #define DEFAULT_REPS 5
-#define QUICK_REPS 3
+#define QUICK_REPS 5
 #define DEFAULT_WINDOW_NS 2000   /* ~ what a shell needs between `[ -e lock ]` and `touch lock` */
 #define MAX_WORKERS 64
 #define STUCK_NS (120ull * 1000000000ull)   /* a worker that waits this long is stuck */
@@ -339,86 +338,78 @@ static long long run_threads(enum mode m, int workers, long total, struct shared
 	}
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'n', "workers", "N", "processes/threads, 2.." SK_STR(MAX_WORKERS) " (default "
+	 SK_STR(DEFAULT_WORKERS) "), spread over the allowed CPUs"},
+	{SK_LONG(1), "total", "N", "increments in all, 1..100000000 (default " SK_STR(DEFAULT_TOTAL)
+	 ", the book's)"},
+	{'m', "mode", "NAME", "only this mode (repeatable; list below)"},
+	{SK_LONG(2), "window", "NS", "pause between check and create in wrong_lock [ns], 0..10000000"},
+	{'D', "dir", "DIR", "where to create the scratch directory (default $TMPDIR, else /var/tmp)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "WORKERS processes or threads add 1 to a counter TOTAL times in all, with and without\n"
-	       "locks; how many updates were lost. TSV to stdout.\n\n"
-	       "  -n, --workers WORKERS  processes/threads, 2..%d (default %d), spread over the\n"
-	       "                         allowed CPUs\n"
-	       "  -t, --total TOTAL      increments in all, 1..100000000 (default %d, the book's)\n"
-	       "  -r, --reps REPS        repetitions per mode, 1..1000 (default %d, quick %d)\n"
-	       "      --mode NAME        only this mode (repeatable); one of:\n",
-	       sk_prog, MAX_WORKERS, DEFAULT_WORKERS, DEFAULT_TOTAL, DEFAULT_REPS, QUICK_REPS);
+	       "locks; how many updates were lost. TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nDefaults: %d reps per mode (quick %d), window %d ns.\nModes (-m):\n",
+	       DEFAULT_REPS, QUICK_REPS, DEFAULT_WINDOW_NS);
 	for (int i = 0; i < NMODES; i++)
-		printf("                           %-14s %s\n", mode_name[i], mode_what[i]);
-	printf("  -w, --window WINDOW_NS pause between check and create in wrong_lock [ns],\n"
-	       "                         0..10000000 (default %d)\n"
-	       "  -d, --dir DIR          where to create the scratch directory\n"
-	       "                         (default $TMPDIR, else /var/tmp)\n"
-	       "  -q, --quick            quick mode (%d repetitions)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
-	       "Output columns: mode rep workers total final_count lost elapsed_us\n"
+		printf("  %-14s %s\n", mode_name[i], mode_what[i]);
+	printf("\nOutput columns: mode rep workers total final_count lost elapsed_us\n"
 	       "Examples:\n"
 	       "  %s | column -t\n"
-	       "  %s -t 100000 --mode none --mode flock --mode thread_plain\n",
-	       DEFAULT_WINDOW_NS, QUICK_REPS, sk_prog, sk_prog);
+	       "  %s --total 100000 -m none -m flock -m thread_plain\n",
+	       sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int workers = DEFAULT_WORKERS, reps = DEFAULT_REPS;
+	int workers = DEFAULT_WORKERS;
 	long total = DEFAULT_TOTAL;
 	uint64_t window_ns = DEFAULT_WINDOW_NS;
-	bool quick = false, reps_given = false, selected[NMODES] = {false};
+	bool selected[NMODES] = {false};
 	int nselected = 0;
-	const char *out = NULL, *dir = NULL;   /* NULL: $TMPDIR, else /var/tmp */
+	const char *dir = NULL;   /* NULL: $TMPDIR, else /var/tmp */
 
-	static const struct option longopts[] = {
-		{"workers", required_argument, NULL, 'n'}, {"total", required_argument, NULL, 't'},
-		{"reps", required_argument, NULL, 'r'},    {"mode", required_argument, NULL, 'M'},
-		{"window", required_argument, NULL, 'w'},  {"dir", required_argument, NULL, 'd'},
-		{"quick", no_argument, NULL, 'q'},         {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "n:t:r:w:d:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 'n': workers = sk_parse_int(optarg, "--workers", 2, MAX_WORKERS); break;
-		case 't': total = (long)sk_parse_ll(optarg, "--total", 1, 100000000); break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 1000); reps_given = true; break;
-		case 'M': {
+		case SK_LONG(1): total = (long)sk_parse_ll(optarg, "--total", 1, 100000000); break;
+		case 'm': {
 			int i = sk_parse_choice(optarg, "--mode", mode_name);
 			if (!selected[i])
 				nselected++;
 			selected[i] = true;
 			break;
 		}
-		case 'w': window_ns = (uint64_t)sk_parse_ll(optarg, "--window", 0, 10000000); break;
-		case 'd': {
+		case SK_LONG(2): window_ns = (uint64_t)sk_parse_ll(optarg, "--window", 0, 10000000); break;
+		case 'D': {
 			struct stat st;
 			if (stat(optarg, &st) || !S_ISDIR(st.st_mode) || access(optarg, W_OK))
 				sk_bad_arg("--dir", optarg, "not a writable directory");
 			dir = optarg;
 			break;
 		}
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (quick && !reps_given)
-		reps = QUICK_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 
 	cpu_set_t allowed;
 	char cpus[256];
 	int ncpu = sk_allowed_cpus(&allowed);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "workers", "%d", workers);
 	sk_tsv_meta(&tsv, "total", "%ld", total);
 	sk_tsv_meta(&tsv, "reps", "%d", reps);

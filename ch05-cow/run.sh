@@ -294,16 +294,16 @@ run_lock() {
 	read -ra _cpus <<<"$(sk_allowed_cpus)"
 	ncpu=${#_cpus[@]}
 	sk_note "lock: workers spread over CPUs $allowed (not pinned to one CPU: the race needs parallelism)"
-	sk_prog "$SK_EXP_DIR/data.tsv" "$HERE/lock" -t "$LOCK_TOTAL" "${SK_QOPT[@]}" || return 0
+	sk_prog "$SK_EXP_DIR/data.tsv" "$HERE/lock" --total "$LOCK_TOTAL" "${SK_QOPT[@]}" || return 0
 	sk_note "lock: again with $LOCK_MANY increments (processes), $LOCK_MANY_PLAIN (plain ++) and $LOCK_MANY_THREADS (atomic, mutex), so that a race is certain"
 	# The wrong lock already loses in every run of the book's count, and spins
 	# for seconds at the large one: quick mode leaves it out there.
 	local many_modes=(--mode none --mode flock --mode fcntl)
 	((SK_QUICK)) || many_modes+=(--mode wrong_lock)
-	sk_prog "$SK_EXP_DIR/data-many.tsv" "$HERE/lock" -t "$LOCK_MANY" "${SK_QOPT[@]}" "${many_modes[@]}" || return 0
-	sk_prog "$SK_EXP_DIR/data-many-plain.tsv" "$HERE/lock" -t "$LOCK_MANY_PLAIN" "${SK_QOPT[@]}" \
+	sk_prog "$SK_EXP_DIR/data-many.tsv" "$HERE/lock" --total "$LOCK_MANY" "${SK_QOPT[@]}" "${many_modes[@]}" || return 0
+	sk_prog "$SK_EXP_DIR/data-many-plain.tsv" "$HERE/lock" --total "$LOCK_MANY_PLAIN" "${SK_QOPT[@]}" \
 		--mode thread_plain || return 0
-	sk_prog "$SK_EXP_DIR/data-many-threads.tsv" "$HERE/lock" -t "$LOCK_MANY_THREADS" "${SK_QOPT[@]}" \
+	sk_prog "$SK_EXP_DIR/data-many-threads.tsv" "$HERE/lock" --total "$LOCK_MANY_THREADS" "${SK_QOPT[@]}" \
 		--mode thread_atomic --mode thread_mutex || return 0
 
 	# One table per mode: median lost, how many runs lost, for both totals.

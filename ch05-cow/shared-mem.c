@@ -12,13 +12,12 @@
  *                      copy, without the parent's +1); the parent sees START + 1
  *   shared:            both see START + 1 + START: one page, two processes
  *
- * Usage: shared-mem [-n START] [-o FILE]
+ * Usage: shared-mem [--start N] [-o FILE]
  * Try:   ./shared-mem | column -t
  */
 #include "shikumi.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -29,23 +28,28 @@ static const char *const where_name[NWHERE] = {"variable", "private", "shared"};
 
 static volatile long global_counter;
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "start", "N", "initial value; the child adds N, the parent adds 1,"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "A counter in a global variable, a MAP_PRIVATE and a MAP_SHARED mapping; parent and\n"
-	       "child both update it; who sees what. TSV to stdout.\n\n"
-	       "  -n, --start START   initial value; the child adds START, the parent adds 1,\n"
-	       "                      1..1000000000 (default %d)\n"
-	       "  -q, --quick         accepted for symmetry with the other programs (it is quick)\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
+	       "child both update it; who sees what. TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	printf("%29s1..1000000000 (default %d)\n", "", DEFAULT_START);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-q is accepted for symmetry with the other programs (it is quick).\n"
 	       "Output columns: mapping step process value expected\n"
 	       "  steps: before_fork (parent), parent_added_1 (parent), child_added_start (child),\n"
 	       "         parent_after_wait (parent)\n"
 	       "Examples:\n"
 	       "  %s | column -t\n"
-	       "  %s -n 5\n",
-	       sk_prog, DEFAULT_START, sk_prog, sk_prog);
+	       "  %s --start 5\n",
+	       sk_prog, sk_prog);
 }
 
 static volatile long *counter_in(enum where w, size_t page)
@@ -148,26 +152,18 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	long start = DEFAULT_START;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"start", required_argument, NULL, 'n'}, {"quick", no_argument, NULL, 'q'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "n:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'n': start = (long)sk_parse_ll(optarg, "--start", 1, 1000000000); break;
-		case 'q': break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): start = (long)sk_parse_ll(optarg, "--start", 1, 1000000000); break;
 		}
 	}
 	sk_no_operands(argc, argv);
 
 	size_t page = (size_t)sk_page_size();
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "start", "%ld", start);
 	sk_tsv_meta(&tsv, "what", "value = the counter as that process saw it; expected = what "
 				  "separate (copy-on-write) or shared memory predicts");

@@ -26,7 +26,7 @@ bad_args "$cow" -s 99999999999999999999
 bad_args "$cow" -s "$huge"
 bad_args "$cow" -s
 bad_args "$cow" -r 0
-bad_args "$cow" -r 101
+bad_args "$cow" -r 4
 bad_args "$cow" -r 2.5
 bad_args "$cow" --bogus
 bad_args "$cow" stray
@@ -47,57 +47,58 @@ bad_args "$cost" -z
 bad_args "$cost" extra
 
 # shared-mem
-bad_args "$shm" -n abc
-bad_args "$shm" -n 0
-bad_args "$shm" -n -3
-bad_args "$shm" -n 1000000001
-bad_args "$shm" -n 5k
-bad_args "$shm" -n
+bad_args "$shm" --start abc
+bad_args "$shm" --start 0
+bad_args "$shm" --start -3
+bad_args "$shm" --start 1000000001
+bad_args "$shm" --start 5k
+bad_args "$shm" --start
 bad_args "$shm" stray
 
 # lock
 bad_args "$lck" -n 1
 bad_args "$lck" -n 65
 bad_args "$lck" -n two
-bad_args "$lck" -t 0
-bad_args "$lck" -t -10
-bad_args "$lck" -t 1e3
-bad_args "$lck" -t 99999999999999999999
+bad_args "$lck" --total 0
+bad_args "$lck" --total -10
+bad_args "$lck" --total 1e3
+bad_args "$lck" --total 99999999999999999999
 bad_args "$lck" -r 0
+bad_args "$lck" -r 4
 bad_args "$lck" --mode nosuchmode
-bad_args "$lck" -w -1
-bad_args "$lck" -d /nonexistent/dir
-bad_args "$lck" -t
+bad_args "$lck" --window -1
+bad_args "$lck" -D /nonexistent/dir
+bad_args "$lck" --total
 bad_args "$lck" --bogus
 bad_args "$lck" stray
 
 # tiny quick runs
-run_exit 0 "cow -s 4M -r 1 runs" "$cow" -s 4M -r 1
+run_exit 0 "cow -s 4M -r 5 runs" "$cow" -s 4M -r 5
 printf '%s\n' "$OUT" >"$TAP_TMP/cow.tsv"
 tsv_ok "$TAP_TMP/cow.tsv" "rep stage process rss_kib pss_kib private_dirty_kib shared_dirty_kib minflt mem_available_kib used_kib" "cow TSV is well-formed"
-is "$(grep -v '^#' "$TAP_TMP/cow.tsv" | tail -n +2 | cut -f2 | tr '\n' ' ')" \
+is "$(grep -v '^#' "$TAP_TMP/cow.tsv" | awk -F'\t' '$1 == 0' | cut -f2 | tr '\n' ' ')" \
 	"before_fork child_before_write child_after_write parent_after_exit " "cow: the four stages in order"
-run_exit 0 "cow --thp -o FILE runs (or skips without THP)" "$cow" -s 4M -r 1 --thp -o "$TAP_TMP/thp.tsv"
+run_exit 0 "cow --thp -o FILE runs (or skips without THP)" "$cow" -s 4M -r 5 --thp -o "$TAP_TMP/thp.tsv"
 tsv_ok "$TAP_TMP/thp.tsv" "rep stage anon_huge_kib" "cow --thp TSV is well-formed"
 
-run_exit 0 "cow-cost -s 1M -r 3 runs" "$cost" -s 1M -r 3
+run_exit 0 "cow-cost -s 1M -r 5 runs" "$cost" -s 1M -r 5
 printf '%s\n' "$OUT" >"$TAP_TMP/cost.tsv"
 tsv_ok "$TAP_TMP/cost.tsv" "op rep pages ns_per_page faults_per_page" "cow-cost TSV is well-formed"
-is "$(grep -c $'^cow_fault\t' "$TAP_TMP/cost.tsv")" 3 "cow-cost: three repetitions of cow_fault"
+is "$(grep -c $'^cow_fault\t' "$TAP_TMP/cost.tsv")" 5 "cow-cost: five repetitions of cow_fault"
 
-run_exit 0 "shared-mem runs" "$shm" -n 5
+run_exit 0 "shared-mem runs" "$shm" --start 5
 printf '%s\n' "$OUT" >"$TAP_TMP/shm.tsv"
 tsv_ok "$TAP_TMP/shm.tsv" "mapping step process value expected" "shared-mem TSV is well-formed"
 is "$(awk -F'\t' '!/^#/ && h && $4 != $5; !/^#/ { h = 1 }' "$TAP_TMP/shm.tsv")" "" "shared-mem: every value as expected"
 
-run_exit 0 "lock -t 100 -r 1 runs" "$lck" -t 100 -r 1 -n 2 -d "$TAP_TMP"
+run_exit 0 "lock --total 100 -r 5 runs" "$lck" --total 100 -r 5 -n 2 -D "$TAP_TMP"
 printf '%s\n' "$OUT" >"$TAP_TMP/lock.tsv"
 tsv_ok "$TAP_TMP/lock.tsv" "mode rep workers total final_count lost elapsed_us" "lock TSV is well-formed"
-is "$(grep -c . <<<"$(grep -v '^#' "$TAP_TMP/lock.tsv" | tail -n +2)")" 8 "lock: one row per mode"
+is "$(grep -c . <<<"$(grep -v '^#' "$TAP_TMP/lock.tsv" | tail -n +2)")" 40 "lock: one row per mode and repetition (8 x 5)"
 is "$(find "$TAP_TMP" -maxdepth 1 -name 'shikumi-lock.*' | wc -l)" 0 "lock: scratch directory removed"
 
 # Ctrl-C while workers run: no worker left, scratch directory removed.
-"$lck" -t 2000000 -r 50 --mode thread_mutex --mode wrong_lock -d "$TAP_TMP" >/dev/null 2>&1 &
+"$lck" --total 2000000 -r 50 --mode thread_mutex --mode wrong_lock -D "$TAP_TMP" >/dev/null 2>&1 &
 pid=$!
 sleep 0.5
 kill -INT "$pid"
@@ -105,7 +106,7 @@ rc=0
 wait "$pid" || rc=$?
 cmp_ok "$rc" "!=" 0 "lock: interrupted run exits non-zero"
 sleep 0.2
-is "$(pgrep -f -- "-t 2000000 -r 50 --mode thread_mutex" | wc -l)" 0 "lock: no worker left after Ctrl-C"
+is "$(pgrep -f -- "--total 2000000 -r 50 --mode thread_mutex" | wc -l)" 0 "lock: no worker left after Ctrl-C"
 is "$(find "$TAP_TMP" -maxdepth 1 -name 'shikumi-lock.*' | wc -l)" 0 "lock: scratch directory removed after Ctrl-C"
 
 done_testing
