@@ -17,6 +17,7 @@
 #include "ch03.h"
 
 #include <fcntl.h>
+
 #define DEFAULT_DURATION_MS 1000
 #define QUICK_DURATION_MS 120     /* 5 reps x 120 ms: as long as the former 2 x 300 ms */
 #define DEFAULT_REPS 5

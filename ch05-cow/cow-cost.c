@@ -67,14 +67,6 @@ static void usage(void)
 	       DEFAULT_REPS, QUICK_REPS, MAPPINGS_AT_ONCE, sk_prog, sk_prog);
 }
 
-static uint64_t minflt_now(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru))
-		sk_die_errno("getrusage");
-	return (uint64_t)ru.ru_minflt;
-}
-
 static char *map_pages(size_t len)
 {
 	return sk_map_anon(len, 0);   /* MADV_NOHUGEPAGE: one fault per 4 KiB page */
@@ -84,24 +76,24 @@ static char *map_pages(size_t len)
 static void pass_write(char *p, size_t len, size_t page, char v, struct pass *out)
 {
 	volatile char *c = p;
-	uint64_t f0 = minflt_now(), t0 = sk_now_ns();
+	uint64_t f0 = sk_minflt(), t0 = sk_now_ns();
 	for (size_t off = 0; off < len; off += page)
 		c[off] = v;
 	uint64_t t1 = sk_now_ns();
 	out->ns = t1 - t0;
-	out->minflt = minflt_now() - f0;
+	out->minflt = sk_minflt() - f0;
 }
 
 static void pass_read(const char *p, size_t len, size_t page, struct pass *out)
 {
 	const volatile char *c = p;
-	uint64_t sum = 0, f0 = minflt_now(), t0 = sk_now_ns();
+	uint64_t sum = 0, f0 = sk_minflt(), t0 = sk_now_ns();
 	for (size_t off = 0; off < len; off += page)
 		sum += (unsigned char)c[off];
 	uint64_t t1 = sk_now_ns();
 	sk_sink = sum;
 	out->ns = t1 - t0;
-	out->minflt = minflt_now() - f0;
+	out->minflt = sk_minflt() - f0;
 }
 
 static void time_zero_fault(size_t len, size_t page, struct pass *out)
