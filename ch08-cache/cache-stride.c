@@ -173,32 +173,6 @@ static double point_time(struct point *p, const struct point_opts *po)
 	return time_accesses(p->m, state, po->target_ns, p->batch);
 }
 
-/* The core clock right now, from a chain of dependent 64-bit multiplies
- * (3 cycles each on current x86 cores): turns ns into cycles, which is what
- * stays put when a VM's host changes the frequency. 0 where unknown. */
-static double estimate_ghz(void)
-{
-#if defined(__x86_64__)
-	enum { STEPS = 1 << 20, TRIES = 5 };
-	double best = 0;
-	for (int t = 0; t < TRIES; t++) {
-		uint64_t x = sk_sink | 3, t0 = sk_now_ns();
-		for (int i = 0; i < STEPS; i++) {
-			x *= x;
-			__asm__ __volatile__("" : "+r"(x));
-		}
-		uint64_t dt = sk_now_ns() - t0;
-		sk_sink = x;
-		double ghz = 3.0 * STEPS / (double)(dt ? dt : 1);
-		if (ghz > best)
-			best = ghz;
-	}
-	return best > 0.2 && best < 10 ? best : 0;
-#else
-	return 0;
-#endif
-}
-
 /* Sizes: min, then ppo points per octave (2^(k/ppo) x 4 KiB grid, rounded to
  * whole elements), then max. */
 static size_t make_sizes(uint64_t min, uint64_t max, int ppo, size_t stride, uint64_t *out,
@@ -369,7 +343,7 @@ int main(int argc, char **argv)
 		sk_tsv_meta(&tsv, "caches", "unavailable");
 		sk_warn("sysfs cache sizes unavailable: cliffs can still be found, not named");
 	}
-	double ghz = estimate_ghz();
+	double ghz = ch08_estimate_ghz();
 	if (ghz > 0)
 		sk_tsv_meta(&tsv, "core_ghz_estimate", "%.2f (dependent imul chain, 3 cycles each)", ghz);
 	sk_tsv_meta(&tsv, "what", "ns per access; seq = one volatile store per stride, "
@@ -426,7 +400,7 @@ int main(int argc, char **argv)
 		sk_note("%s: %.1f s", mode_names[m], (double)(sk_now_ns() - t0) / 1e9);
 	}
 	/* The clock again: on a VM the host may have changed it during the run. */
-	double ghz_end = estimate_ghz();
+	double ghz_end = ch08_estimate_ghz();
 	if (ghz_end > 0)
 		sk_tsv_meta(&tsv, "core_ghz_estimate_end", "%.2f (the same, after the last point)", ghz_end);
 	free(v);

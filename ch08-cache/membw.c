@@ -4,8 +4,12 @@
  *
  * Three operations over a buffer of SIZE bytes, repeated until a repetition
  * has lasted the target time:
- *   read   sum the buffer as 16-byte vectors with four independent
- *          accumulators (no dependency chain limits it: only bandwidth)
+ *   read   sum the buffer with the widest vectors the CPU has (x86: 64-byte
+ *          AVX-512, 32-byte AVX2, else 16 bytes; chosen at run time,
+ *          --vector to force one) and eight independent accumulators, so
+ *          neither the loop nor a dependency chain limits it: a core that
+ *          does two vector loads per cycle reads 2 x width bytes per cycle
+ *          from L1 (16-byte loads held this Zen 5 core at 0.3 of that)
  *   write  memset (glibc picks the widest stores the CPU has)
  *   copy   memcpy SIZE bytes into a second buffer; bytes counted once, as
  *          lmbench's bw_mem cp does (the traffic is read + write)
@@ -14,10 +18,13 @@
  * aggregate is the sum of the threads' rates. GB/s are 10^9 bytes per second.
  *
  * Usage: membw [--op read|write|copy|all] [--min SIZE] [--max SIZE] [--ppo N]
- *              [--threads 1|all|both] [-r REPS] [-t MS] [-q] [-o FILE]
+ *              [--threads 1|all|both] [--vector auto|16|32|64] [-r REPS] [-t MS]
+ *              [-q] [-o FILE]
  * Try:   ./membw -q --op read | column -t
  */
 #include "shikumi.h"
+
+#include "ch08.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -33,27 +40,66 @@
 #define DEFAULT_TARGET_MS 30
 #define QUICK_TARGET_MS 8
 #define MAX_THREADS 256
+#define BATCH_BYTES (1 * SK_MIB)   /* bytes between two clock reads (small buffers) */
 
 enum op { OP_READ, OP_WRITE, OP_COPY, OP_ALL };
 static const char *const op_names[] = {"read", "write", "copy", "all", NULL};
 static const char *const thread_names[] = {"1", "all", "both", NULL};
 
 typedef uint64_t v2u64 __attribute__((vector_size(16)));
+typedef uint64_t v4u64 __attribute__((vector_size(32)));
+typedef uint64_t v8u64 __attribute__((vector_size(64)));
 
-/* Four independent accumulators so that the adds overlap; the caller keeps
- * the result alive, so the loads cannot be dropped. */
-static uint64_t read_pass(const char *buf, size_t len)
-{
-	const v2u64 *p = (const v2u64 *)buf, *end = (const v2u64 *)(buf + len);
-	v2u64 a = {0, 0}, b = {0, 0}, c = {0, 0}, d = {0, 0};
-	for (; p + 4 <= end; p += 4) {
-		a += p[0];
-		b += p[1];
-		c += p[2];
-		d += p[3];
+/* Sum LEN bytes (a multiple of 16) as vectors of type T with eight
+ * independent accumulators: the adds overlap (one add per load, latency 1),
+ * the loop costs one add and one compare per eight loads, and what is left
+ * is the load ports. The caller keeps the result alive, so the loads cannot
+ * be dropped. The 16-byte loop finishes what the wide one leaves. */
+#define READ_KERNEL(NAME, T, ATTR)                                                         \
+	ATTR static uint64_t NAME(const char *buf, size_t len)                              \
+	{                                                                                  \
+		const T *p = (const T *)buf, *end = (const T *)(buf + len);                  \
+		T a = {0}, b = {0}, c = {0}, d = {0}, e = {0}, f = {0}, g = {0}, h = {0};    \
+		for (; p + 8 <= end; p += 8) {                                             \
+			a += p[0], b += p[1], c += p[2], d += p[3];                          \
+			e += p[4], f += p[5], g += p[6], h += p[7];                          \
+		}                                                                          \
+		T s = (a + b) + (c + d) + (e + f) + (g + h);                                 \
+		uint64_t sum = 0;                                                          \
+		for (size_t k = 0; k < sizeof(T) / sizeof(uint64_t); k++)                  \
+			sum += s[k];                                                       \
+		for (const v2u64 *q = (const v2u64 *)p; q < (const v2u64 *)end; q++)      \
+			sum += (*q)[0] + (*q)[1];                                          \
+		return sum;                                                                \
 	}
-	v2u64 s = a + b + c + d;
-	return s[0] + s[1];
+READ_KERNEL(read_16, v2u64, )
+#if defined(__x86_64__) || defined(__i386__)
+#define HAVE_WIDE_READS 1
+READ_KERNEL(read_32, v4u64, __attribute__((target("avx2"))))
+READ_KERNEL(read_64, v8u64, __attribute__((target("avx512f"))))
+#endif
+
+static uint64_t (*read_pass)(const char *, size_t) = read_16;
+static int read_width = 16;
+
+/* The widest vectors this CPU runs (0: auto), or exit 2 if WANT is one it
+ * does not have. */
+static void choose_reads(int want, const char *arg)
+{
+	int best = 16;
+#ifdef HAVE_WIDE_READS
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		best = 32;
+	if (__builtin_cpu_supports("avx512f"))
+		best = 64;
+#endif
+	if (want > best)
+		sk_bad_arg("--vector", arg, "this CPU has no loads that wide");
+	read_width = want ? want : best;
+#ifdef HAVE_WIDE_READS
+	read_pass = read_width == 64 ? read_64 : read_width == 32 ? read_32 : read_16;
+#endif
 }
 
 struct job {
@@ -84,16 +130,22 @@ static double run_job(struct worker *w, const struct job *j)
 	uint64_t bytes = 0, t0 = sk_now_ns(), now;
 	uint64_t sum = 0;
 	int k = 0;
+	/* Passes between two clock reads: a 16 KiB pass takes ~50 ns at L1
+	 * speed, as long as reading the clock; BATCH_BYTES per batch keeps the
+	 * clock under 1 % of the time. */
+	size_t passes = j->size < BATCH_BYTES ? BATCH_BYTES / j->size : 1;
 	do {
-		switch (j->op) {
-		case OP_READ: sum += read_pass(w->a, j->size); break;
-		case OP_WRITE: memset(w->a, k & 0xff, j->size); break;
-		case OP_COPY: memcpy(w->b, w->a, j->size); break;
-		default: break;
+		for (size_t n = 0; n < passes; n++) {
+			switch (j->op) {
+			case OP_READ: sum += read_pass(w->a, j->size); break;
+			case OP_WRITE: memset(w->a, k & 0xff, j->size); break;
+			case OP_COPY: memcpy(w->b, w->a, j->size); break;
+			default: break;
+			}
+			SK_BARRIER();   /* stores must reach memory: nothing reads them back */
+			k++;
 		}
-		SK_BARRIER();   /* stores must reach memory: nothing reads them back */
-		k++;
-		bytes += j->size;
+		bytes += j->size * passes;
 		now = sk_now_ns();
 	} while (now - t0 < j->target_ns);
 	SK_KEEP(sum);
@@ -189,6 +241,8 @@ static void usage(void)
 	       "                         all buffers together at most MemAvailable/4)\n"
 	       "  -p, --ppo N            points per octave, 1..8 (default %d)\n"
 	       "  -T, --threads WHICH    1, all (one per allowed CPU) or both (default both)\n"
+	       "      --vector BYTES     read with vectors of 16, 32 or 64 bytes, or auto\n"
+	       "                         (default: the widest this CPU has)\n"
 	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
 	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
 	       "  -q, --quick            smaller sizes, shorter repetitions\n"
@@ -209,14 +263,17 @@ int main(int argc, char **argv)
 	uint64_t min = DEFAULT_MIN, max = 0;
 	const char *min_arg = NULL, *max_arg = NULL, *out = NULL;
 	bool quick = false;
-	enum { OPT_OP = 256, OPT_MIN, OPT_MAX };
+	enum { OPT_OP = 256, OPT_MIN, OPT_MAX, OPT_VEC };
+	static const char *const vec_names[] = {"auto", "16", "32", "64", NULL};
+	int vec = 0;
+	const char *vec_arg = NULL;
 	static const struct option longopts[] = {
 		{"op", required_argument, NULL, OPT_OP}, {"min", required_argument, NULL, OPT_MIN},
 		{"max", required_argument, NULL, OPT_MAX}, {"ppo", required_argument, NULL, 'p'},
 		{"threads", required_argument, NULL, 'T'}, {"reps", required_argument, NULL, 'r'},
 		{"target", required_argument, NULL, 't'}, {"quick", no_argument, NULL, 'q'},
 		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+		{"vector", required_argument, NULL, OPT_VEC}, {NULL, 0, NULL, 0}};
 	int c;
 	while ((c = getopt_long(argc, argv, "p:T:r:t:qo:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -227,6 +284,7 @@ int main(int argc, char **argv)
 		case 'T': which = sk_parse_choice(optarg, "--threads", thread_names); break;
 		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
 		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
+		case OPT_VEC: vec = sk_parse_choice(optarg, "--vector", vec_names); vec_arg = optarg; break;
 		case 'q': quick = true; break;
 		case 'o': out = optarg; break;
 		case 'h': usage(); return 0;
@@ -234,6 +292,7 @@ int main(int argc, char **argv)
 		}
 	}
 	sk_no_operands(argc, argv);
+	choose_reads(vec ? 8 << vec : 0, vec_arg);
 	if (!reps)
 		reps = quick ? QUICK_REPS : DEFAULT_REPS;
 	if (!target_ms)
@@ -285,6 +344,15 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&tsv, "target_ms", "%d", target_ms);
 	char cb[256];
 	sk_tsv_meta(&tsv, "threads_all", "%d (CPUs %s)", nall, sk_cpuset_str(&set, cb, sizeof(cb)));
+	/* The load-port limit: two vector loads per cycle on every x86 core of
+	 * the last decade (and 64-byte loads on Zen 4 count twice: it is 1 x 64). */
+	double ghz = ch08_estimate_ghz();
+	sk_tsv_meta(&tsv, "read_vector_bytes", "%d", read_width);
+	sk_tsv_meta(&tsv, "cache_l2_bytes", "%llu", (unsigned long long)sk_cache_size(2));
+	sk_tsv_meta(&tsv, "load_limit_bytes_per_cycle", "%d (2 loads per cycle x %d B, an estimate)",
+		    2 * read_width, read_width);
+	if (ghz > 0)
+		sk_tsv_meta(&tsv, "core_ghz_estimate", "%.2f (dependent imul chain, 3 cycles each)", ghz);
 	sk_tsv_meta(&tsv, "what", "GB/s = 10^9 bytes/s; size_bytes per thread; copy counts bytes once");
 	sk_tsv_header(&tsv, "op\tthreads\tsize_bytes\trep\tgb_per_s");
 
@@ -323,6 +391,11 @@ int main(int argc, char **argv)
 				sk_median(v + nsizes / 2 * (size_t)reps, (size_t)reps),
 				sk_fmt_size(sizes[nsizes - 1], b3, sizeof(b3)),
 				sk_median(v + (nsizes - 1) * (size_t)reps, (size_t)reps));
+			if (o == OP_READ && nt == 1 && ghz > 0) {
+				double bpc = sk_median(v, (size_t)reps) / ghz;
+				sk_note("read %s: %.1f bytes/cycle at %.2f GHz = %.0f%% of the load ports' %d B/cycle",
+					b1, bpc, ghz, 100 * bpc / (2 * read_width), 2 * read_width);
+			}
 		}
 		for (int i = 0; i < nt; i++)
 			sk_cpu_note();

@@ -335,14 +335,28 @@ run_membw() {
 		sk_verdict "read: threads in private caches add up" ">= 1.2x one thread" "1 CPU allowed" SKIP "needs 2 or more CPUs"
 	fi
 	sk_plot "$HERE/membw.gp" summary.tsv membw "$nall"
+	# How close the reads come to the load ports: bytes per cycle (GB/s over
+	# the clock estimate) against two vector loads per cycle.
+	local vec ghz lim port="" sz l2 bw
+	vec=$(sk_meta "$d" read_vector_bytes) ghz=$(sk_meta "$d" core_ghz_estimate) ghz=${ghz%% *}
+	l2=$(sk_meta "$d" cache_l2_bytes)
+	l2=$(awk -F'\t' -v l2="${l2:-1048576}" 'NR > 1 && $1 == "read" && $2 == 1 && $3 <= l2 / 4 { v = $3 } END { print v }' "$s")
+	if [[ -n $vec && -n $ghz ]]; then
+		lim=$((2 * vec))
+		for sz in "$first" $l2; do
+			bw=$(get read 1 "$sz")
+			port+="- read $(human "$sz"): $bw GB/s = $(sk_calc "$bw / $ghz" %.1f) bytes/cycle at ~$ghz GHz, $(sk_calc "100 * $bw / $ghz / $lim" %.0f) % of the load ports' $lim bytes/cycle (2 loads of $vec B)
+"
+		done
+	fi
 	sk_summary <<EOF
 ## Memory bandwidth against buffer size
 
-Sequential read (vector loads, four accumulators), write (memset) and copy (memcpy, bytes counted once) over a buffer that is swept again and again, one thread pinned to CPU $(sk_default_cpu), then one thread per CPU each with its own buffer. Reading a $(human "$first") buffer that lives in L1 streams at $r1s GB/s; at $(human "$last"), far beyond this VM's share of the last-level cache, it falls to $r1l GB/s (DRAM). Writes and copies fall the same way ($w1s to $w1l GB/s and $c1s to $c1l GB/s). Threads add up while each works in its own core's caches and share the memory bus once they reach DRAM.
+Sequential read (the widest vector loads the CPU has: ${vec:-16} bytes here, eight accumulators), write (memset) and copy (memcpy, bytes counted once) over a buffer that is swept again and again, one thread pinned to CPU $(sk_default_cpu), then one thread per CPU each with its own buffer. Reading a $(human "$first") buffer that lives in L1 streams at $r1s GB/s; at $(human "$last"), far beyond this VM's share of the last-level cache, it falls to $r1l GB/s (DRAM). Writes and copies fall the same way ($w1s to $w1l GB/s and $c1s to $c1l GB/s). Threads add up while each works in its own core's caches and share the memory bus once they reach DRAM.
 
 - 1 thread, read: $r1s GB/s at $(human "$first"), $r1l GB/s at $(human "$last")
 - 1 thread, write: $w1s -> $w1l GB/s; copy: $c1s -> $c1l GB/s
-${note_mt}
+${port}${note_mt}
 EOF
 }
 

@@ -51,6 +51,8 @@ bad_args "$tlb" --ppo 0
 bad_args "$tlb" stray
 
 # membw
+bad_args "$bw" --vector 8
+bad_args "$bw" --vector wide
 bad_args "$bw" --op fill
 bad_args "$bw" --threads 3
 bad_args "$bw" --min 1K
@@ -146,6 +148,9 @@ run_exit 0 "membw tiny run" "$bw" --min 16K --max 64K -r 2 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/bw.tsv"
 tsv_ok "$TAP_TMP/bw.tsv" "op threads size_bytes rep gb_per_s" "membw TSV is well-formed"
 is "$(awk -F'\t' '!/^#/ && $1 == "copy" && $2 == 1' "$TAP_TMP/bw.tsv" | wc -l)" 6 "membw: copy, 1 thread: 3 sizes x 2 reps"
+like "$(grep '^# read_vector_bytes' "$TAP_TMP/bw.tsv")" "^# read_vector_bytes: (16|32|64)$" "membw: the read width recorded"
+run_exit 0 "membw --vector 16 (every CPU has it)" "$bw" --vector 16 --op read --threads 1 --min 16K --max 16K -r 1 -t 1
+like "$OUT" "# read_vector_bytes: 16" "... and uses it"
 
 mkdir -p "$TAP_TMP/scratch"
 run_exit 0 "pagecache tiny run (fadvise)" "$pc" -d "$TAP_TMP/scratch" --size 1M --evict fadvise -r 1
