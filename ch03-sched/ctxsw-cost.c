@@ -53,6 +53,10 @@ static void usage(void)
 	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
 	       "  -h, --help             this help\n\n"
 	       "Output columns: placement  rep  roundtrips  ns_per_roundtrip  ns_per_switch\n"
+	       "  ns_per_switch_net\n"
+	       "  (ns_per_switch: half the raw round trip, the pipe's own cost included;\n"
+	       "   ns_per_switch_net: half of (round trip - self's median), the switch alone;\n"
+	       "   NaN where the placement has no switch or self was not measured)\n"
 	       "Examples:\n"
 	       "  %s -q\n"
 	       "  taskset -c 1 %s -p inherit -l 1000000     # same conditions as\n"
@@ -210,7 +214,8 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&t, "cross", "%s", cross_note);
 	sk_tsv_meta(&t, "word_bytes", "%zu", sizeof(int));
 	sk_tsv_meta(&t, "reps", "%d", reps);
-	sk_tsv_header(&t, "placement\trep\troundtrips\tns_per_roundtrip\tns_per_switch");
+	sk_tsv_header(&t, "placement\trep\troundtrips\tns_per_roundtrip\tns_per_switch\tns_per_switch_net");
+	double self_ns = NAN;   /* self's median, measured first: the transport to subtract */
 	for (int pl = 0; pl < NPLACE; pl++) {
 		if (!want[pl])
 			continue;
@@ -229,15 +234,22 @@ int main(int argc, char **argv)
 			trips(&p, n);
 			double ns = (double)(sk_now_ns() - t0) / (double)n;
 			med[r - 1] = ns;
-			sk_tsv_row(&t, "%s\t%d\t%llu\t%.1f\t%.1f", place_names[pl], r, (unsigned long long)n, ns,
-				   pl == P_SELF ? NAN : ns / 2);
+			bool switches = pl == P_SAME || pl == P_INHERIT;
+			sk_tsv_row(&t, "%s\t%d\t%llu\t%.1f\t%.1f\t%.1f", place_names[pl], r, (unsigned long long)n, ns,
+				   pl == P_SELF ? NAN : ns / 2, switches ? (ns - self_ns) / 2 : NAN);
 		}
 		sk_cpu_note();
 		pair_close(&p);
 		if (sched_setaffinity(0, sizeof(orig), &orig))
 			sk_die_errno("sched_setaffinity (restore)");
-		sk_note("%-7s %.0f ns per round trip (median of %d x %llu)", place_names[pl], sk_median(med, (size_t)reps),
-			reps, (unsigned long long)n);
+		double m = sk_median(med, (size_t)reps);
+		if (pl == P_SELF)
+			self_ns = m;
+		sk_note("%-7s %.0f ns per round trip (median of %d x %llu)", place_names[pl], m, reps,
+			(unsigned long long)n);
+		if (pl == P_SAME && !isnan(self_ns))
+			sk_note("        %.0f ns per switch, %.0f ns with the pipe's own cost (self) subtracted",
+				m / 2, (m - self_ns) / 2);
 	}
 	return sk_tsv_close(&t) ? 1 : 0;
 }

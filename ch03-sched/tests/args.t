@@ -89,7 +89,7 @@ printf '%s\n' "$OUT" >"$TAP_TMP/p.tsv"
 tsv_ok "$TAP_TMP/p.tsv" "mode nproc rep avg_turnaround_ms batch_wall_ms throughput_per_s cpu_ms" "cpuperf TSV is well-formed"
 run_exit 0 "ctxsw-cost tiny run" "$ctx" -r 2 -l 200
 printf '%s\n' "$OUT" >"$TAP_TMP/c.tsv"
-tsv_ok "$TAP_TMP/c.tsv" "placement rep roundtrips ns_per_roundtrip ns_per_switch" "ctxsw-cost TSV is well-formed"
+tsv_ok "$TAP_TMP/c.tsv" "placement rep roundtrips ns_per_roundtrip ns_per_switch ns_per_switch_net" "ctxsw-cost TSV is well-formed"
 run_exit 0 "ctxsw-cost on one allowed CPU skips cross with a note" taskset -c "$first_cpu" "$ctx" -r 1 -l 100
 like "$ERR" "cross placement skipped" "... and says so"
 run_exit 0 "cpuperf on one allowed CPU skips mode all with a note" taskset -c "$first_cpu" "$perf" -n 1 -r 5 --work 5
