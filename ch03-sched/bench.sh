@@ -7,6 +7,9 @@
 #     1 CPU   taskset -c CPU       ctxsw-cost -p inherit  vs  perf bench sched pipe
 #     2 CPUs  taskset -c CPU,CPU2  ctxsw-cost -p inherit  vs  perf bench sched pipe
 #   (the same loop count for both tools; "inherit" = no pinning inside, like perf).
+#   On 1 CPU also the switch alone: ctxsw-cost measures the same pipe traffic in
+#   one process (self) first, and (round trip - self) / 2 is the cost of one
+#   switch without its transport, for ours and for perf's round trip.
 #   Prints each round, the medians (us per round trip) and the ratio ours/perf
 #   (target 0.85-1.15). The 2-CPU part needs two allowed CPUs.
 # REQUIREMENTS: perf (Debian: linux-perf). Without it, prints our numbers only.
@@ -15,6 +18,8 @@ set -euo pipefail
 SK_PROG=ch03-sched/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch03-sched"
 LOOPS_1CPU=300000     # ~1 s at ~3 us per round trip
 LOOPS_2CPU=30000      # ~1 s at ~30 us per round trip (idle vCPU wake-ups)
@@ -43,11 +48,12 @@ med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a
 
 # bench_placement LABEL CPULIST LOOPS
 bench_placement() {
-	local label=$1 cpus=$2 loops=$3 i o t ours=() theirs=()
+	local label=$1 cpus=$2 loops=$3 i o t ours=() theirs=() selfs=() line self
 	for ((i = 1; i <= rounds; i++)); do
-		o=$(sk_pin "$cpus" "$HERE/ctxsw-cost" -p inherit -r 1 -l "$loops" 2>/dev/null |
-			awk -F'\t' '$1 == "inherit" { printf "%.3f", $4 / 1000 }')
-		ours+=("$o")
+		line=$(sk_pin "$cpus" "$HERE/ctxsw-cost" -p self -p inherit -r 1 -l "$loops" -c "${cpus%%,*}" 2>/dev/null |
+			awk -F'\t' '$1 == "self" { s = $4 } $1 == "inherit" { o = $4 } END { printf "%.3f %.3f", o / 1000, s / 1000 }')
+		read -r o self <<<"$line"
+		ours+=("$o") selfs+=("$self")
 		t=NaN
 		if ((have_perf)); then
 			# perf times one loop of -l round trips with gettimeofday: "usecs/op".
@@ -64,6 +70,16 @@ bench_placement() {
 		verdict=$(sk_cmp "$ratio >= 0.85 && $ratio <= 1.15" && echo "within 0.85-1.15" || echo "OUTSIDE 0.85-1.15")
 		printf '%s (taskset -c %s, %d round trips, median of %d): ours %s us, perf %s us; ratio ours/perf = %s (%s)\n' \
 			"$label" "$cpus" "$loops" "$rounds" "$mo" "$mt" "$ratio" "$verdict"
+		sk_fidelity "pipe round trip, $label [us]" "$mo" "perf bench sched pipe (taskset -c $cpus)" "$mt"
+		if [[ $cpus != *,* ]]; then
+			local ms
+			ms=$(med "${selfs[@]}")
+			printf '%s per switch: raw (round trip / 2) ours %s us, perf %s us; without the pipe (self %s us subtracted) ours %s us, perf %s us\n' \
+				"$label" "$(sk_calc "$mo / 2" %.3f)" "$(sk_calc "$mt / 2" %.3f)" "$ms" \
+				"$(sk_calc "($mo - $ms) / 2" %.3f)" "$(sk_calc "($mt - $ms) / 2" %.3f)"
+			sk_fidelity "context switch without the pipe [us]" "$(sk_calc "($mo - $ms) / 2" %.3f)" \
+				"perf bench sched pipe, same self subtracted" "$(sk_calc "($mt - $ms) / 2" %.3f)"
+		fi
 	else
 		printf '%s (taskset -c %s): ours %s us per round trip (median of %d)\n' "$label" "$cpus" "$mo" "$rounds"
 	fi
