@@ -757,7 +757,12 @@ struct sk_cg *sk_cg_create_r(const char *hint)
 				break;
 		if (k == g->ndirs) {
 			if (mkdir(path, 0755)) {
-				set_err_path("mkdir", path, errno);
+				int e = errno;
+				set_err_path("mkdir", path, e);
+				if (e == EACCES || e == EPERM || e == EROFS)
+					set_err("mkdir %s: %s: the directory %s is not writable (run as root, or inside "
+						"a delegated cgroup subtree)", path, sk_errno_name(e), base);
+				errno = e;
 				goto fail;
 			}
 			g->dir[k].version = sys.h[c].version;

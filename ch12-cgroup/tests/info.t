@@ -45,6 +45,19 @@ for ctrls in cpu,cpuacct memory pids io; do
 	is "$RC" 0 "probe $ctrls: a group created and removed"
 done
 is "$(sk_cg_leftovers "$SHIKUMI_CG_TAG")" "" "no group left behind"
+# Without privilege: SKIP naming the directory that was not writable.
+if ((EUID == 0)) && command -v setpriv >/dev/null; then
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$info" --probe cpu
+	is "$RC" 4 "as nobody: --probe SKIPs (exit 4)"
+	if [[ $mode == v2 ]]; then
+		like "$ERR" "SKIP: " "the SKIP gives a reason"
+	else
+		like "$ERR" "SKIP: mkdir /[^ ]*: EACCES: the directory /[^ ]* is not writable" "the SKIP names the directory that was not writable"
+	fi
+else
+	skip "not root or no setpriv"
+	skip "not root or no setpriv"
+fi
 # A fake tree with no cgroup at all: SKIP, not failure.
 mkdir -p "$TAP_TMP/empty"
 SHIKUMI_CGROUP_ROOT=$TAP_TMP/empty run_exit 4 "no cgroup hierarchy: SKIP (exit 4)" "$info"
