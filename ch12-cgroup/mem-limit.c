@@ -155,6 +155,30 @@ static void write_scratch_file(const char *path, uint64_t size)
 	close(fd);
 }
 
+/* Share of FILE's pages resident in memory (mincore), 0..1; -1 if unknown. */
+static double resident_share(const char *path, uint64_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	void *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	long pg = sk_page_size();
+	size_t n = (size + (uint64_t)pg - 1) / (uint64_t)pg, in = 0;
+	unsigned char *vec = malloc(n);
+	double share = -1;
+	if (vec && mincore(p, size, vec) == 0) {
+		for (size_t i = 0; i < n; i++)
+			in += vec[i] & 1;
+		share = (double)in / (double)n;
+	}
+	free(vec);
+	munmap(p, size);
+	return share;
+}
+
 static long long vmstat_oom_kills(void)
 {
 	long long v = -1;
@@ -244,6 +268,16 @@ int main(int argc, char **argv)
 		file = sk_scratch_path("cache-file");
 		sk_note("writing a %s scratch file, then evicting it from the page cache", sk_fmt_size(size, (char[32]){0}, 32));
 		write_scratch_file(file, size);
+		/* On tmpfs (or an overlay over it) the file's pages are shmem: they stay
+		 * in memory, charged to the writer, and a read allocates nothing. */
+		double share = resident_share(file, size);
+		if (share > 0.5) {
+			char fs[32] = "?";
+			sk_fs_type(file, fs, sizeof(fs));
+			sk_skip("%.0f %% of the scratch file stayed in memory after fsync + POSIX_FADV_DONTNEED "
+				"(%s is %s, memory-backed?): reading it allocates no page cache; give -D DIR on a disk filesystem",
+				100 * share, file, fs);
+		}
 	}
 	uint64_t step = mode == M_CHARGE ? size / 16 : limit / 16;
 	if (step < (uint64_t)pg)
