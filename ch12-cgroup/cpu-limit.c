@@ -10,6 +10,9 @@
  * printed beside it: in D ms of periods P with quota Q the group may run
  * floor(D/P)*Q + min(D mod P, Q) (the model of the kernel selftest test_cpu.c).
  *
+ * The group also gets the highest CPU weight, so that other work on a busy
+ * machine cannot keep it below its quota (the quota still caps it).
+ *
  * Usage: cpu-limit [--quota PCT[,PCT...]] [--period US] [-d DURATION_MS] [-q] [-o FILE]
  * Try:   sudo ./cpu-limit --quota 20 -d 2000 | column -t
  */
@@ -24,6 +27,7 @@
 #define MAX_POINTS 32
 #define MAX_ATTEMPTS 3   /* measurements of one quota while the CPUs are busy elsewhere */
 #define DEFAULT_PERIOD_US 100000   /* the kernel's default period, 100 ms */
+#define CPU_WEIGHT_MAX 10000       /* cpu.weight's maximum (v1: cpu.shares 102400) */
 
 static const struct sk_opt opts[] = {
 	{SK_LONG(1), "quota", "PCT[,PCT...]", "quota in % of one CPU (default 10,25,50,75,100,150)"},
@@ -86,7 +90,10 @@ struct point {
 static void measure(struct point *p, long long duration_ms)
 {
 	struct sk_cg *g = sk_cg_create("cpu-limit");
-	if (sk_cg_set_cpu_max(g, p->quota_us, p->period_us))
+	/* The highest weight as well: other work on a busy machine must not keep
+	 * the group below its quota, or the quota would not be what is measured.
+	 * The quota still caps it, so the machine keeps the rest. */
+	if (sk_cg_set_cpu_max(g, p->quota_us, p->period_us) || sk_cg_set_cpu_weight(g, CPU_WEIGHT_MAX))
 		sk_cg_die();
 	pid_t pids[64];
 	uint64_t t0 = sk_now_ns();
@@ -158,6 +165,7 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&t, "duration_ms", "%lld", duration_ms);
 	sk_tsv_meta(&t, "cpus_available", "%d", ncpus);
 	sk_tsv_meta(&t, "what", "busy workers (more than the quota can feed) in a group with a CPU quota; share = CPU time / wall time");
+	sk_tsv_meta(&t, "weight", "%d (the maximum: other work must not hold the group below its quota)", CPU_WEIGHT_MAX);
 	sk_tsv_meta(&t, "model", "floor(D/P)*Q + min(D mod P, Q), at most workers*D (kernel selftest test_cpu.c)");
 	sk_tsv_header(&t, "quota_pct\tperiod_us\tquota_us\tworkers\twall_ms\tworker_cpu_ms\tgroup_cpu_ms\t"
 			  "worker_share_pct\tgroup_share_pct\tmodel_cpu_ms\tmodel_share_pct\tnr_periods\t"
