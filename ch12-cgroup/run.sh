@@ -204,7 +204,7 @@ run_mem_limit() {
 	sk_summary <<EOF
 ## Memory limit, kept inside the group ($(sk_meta "$o" cgroup_mode))
 
-A child in a group limited by $(sk_meta "$o" limit_file) to $((limit / 1048576)) MiB touches memory 4 MiB at a time: the group's charge follows the bytes touched up to the limit, then the kernel's OOM killer kills the child, inside the group only ($outcome, oom_kill $kills; /proc/vmstat oom_kill rose by $host). Reading a file twice the limit inside such a group completes: page cache is charged to the group and reclaimed at the limit (charge at most $((${cmax:-0} / 1048576)) MiB${cache_skip:+; not measured here: the scratch directory is memory-backed}).
+A child in a group limited by $(sk_meta "$o" limit_file) to $((limit / 1048576)) MiB touches memory 4 MiB at a time: the group's charge follows the bytes touched up to the limit, then the kernel's OOM killer kills the child, inside the group only ($outcome, oom_kill $kills; /proc/vmstat oom_kill rose by $host). Reading a file twice the limit inside such a group completes: page cache is charged to the group and reclaimed at the limit ($([[ -n $cache_skip ]] && echo "not measured here: the scratch directory is memory-backed" || echo "charge at most $((cmax / 1048576)) MiB")).
 
 - charge / bytes touched without a binding limit: $ratio
 - memory.high: $( [[ -f $SK_EXP_DIR/high.tsv ]] && echo "$(sk_meta "$SK_EXP_DIR/high.tsv" outcome), $(sk_meta "$SK_EXP_DIR/high.tsv" high_events) high events" || echo "v2 only; not here")

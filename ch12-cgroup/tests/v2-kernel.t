@@ -124,8 +124,8 @@ row=$(printf '%s\n' "$OUT" | grep -v '^#' | tail -n 1)
 is "$(cut -f2,3,6 <<<"$row")" $'15\tEAGAIN\t15' "15 children + the leader, then EAGAIN; 15 reaped"
 
 # 9. cpu.max throttles (counters only; TCG time is not judged)
-run in_g "$H/cpu-limit" --quota 20 -d 1000
-is "$RC" 0 "cpu-limit --quota 20 runs"
+run in_g "$H/cpu-limit" --quota 20 -d 500
+is "$RC" 0 "cpu-limit --quota 20 -d 500 runs"
 row=$(printf '%s\n' "$OUT" | grep -v '^#' | tail -n 1)
 cmp_ok "$(cut -f13 <<<"$row")" ">" 0 "cpu.stat nr_throttled > 0"
 
