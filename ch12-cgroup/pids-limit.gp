@@ -8,7 +8,7 @@ set ylabel "tasks"
 set yrange [0:*]
 set grid noxtics ytics
 set xtics ("" 0)
-set key top left
+set key outside right top
 plot DATA using "pids_max" lc rgb "#999999" title "pids.max", \
      ''   using "pids_current_at_limit" lc rgb "#0072B2" title "pids.current when fork failed", \
      ''   using "forked" lc rgb "#E69F00" title "children forked", \
