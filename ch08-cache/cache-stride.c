@@ -17,13 +17,12 @@
  * Each point is time-bounded (not a fixed number of accesses), warmed up,
  * and repeated; every repetition is one TSV row.
  *
- * Usage: cache-stride [--mode seq|chase|both] [--min SIZE] [--max SIZE]
+ * Usage: cache-stride [-m seq|chase|both] [--min SIZE] [--max SIZE]
  *                     [--ppo N] [--stride BYTES] [--thp] [-r REPS] [-t MS] [-q] [-o FILE]
  * Try:   taskset -c 1 ./cache-stride -q --mode chase | ./cliffs.sh
  */
 #include "shikumi.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <sys/mman.h>
 
@@ -37,9 +36,9 @@
 #define QUICK_PPO 4
 #define MAX_PPO 32
 #define DEFAULT_REPS 5
-#define QUICK_REPS 3
+#define QUICK_REPS 5
 #define DEFAULT_TARGET_MS 30            /* per repetition: >> clock cost, < a tick x 10 */
-#define QUICK_TARGET_MS 8
+#define QUICK_TARGET_MS 5               /* 5 x 5 ms: as long as the former 3 x 8 ms */
 #define BATCH_ACCESSES 4096             /* accesses between two clock reads */
 #define ROUNDS_MAX (64 * SK_MIB)        /* up to here: repetitions in rounds (see main) */
 #define FULL_PASS_MAX (64 * SK_MIB)     /* beyond: no cache to fill before timing */
@@ -193,72 +192,62 @@ static size_t make_sizes(uint64_t min, uint64_t max, int ppo, size_t stride, uin
 	return n;
 }
 
+#define STD_OPTS SK_STD_ALL
+static const struct sk_opt opts[] = {
+	{'m', "mode", "MODE", "seq, chase or both (default both)"},
+	{SK_LONG(1), "min", "SIZE", "smallest buffer (default 4K)"},
+	{SK_LONG(2), "max", "SIZE", "largest buffer (see below)"},
+	{'p', "ppo", "N", "points per octave, 1.." SK_STR(MAX_PPO)},
+	{SK_LONG(3), "stride", "BYTES", "distance between accessed elements, a power of two >="},
+	{'H', "thp", NULL, "back the buffer with transparent huge pages"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Access time per element against buffer size (seq writes and/or a random\n"
-	       "pointer chase); TSV to stdout.\n\n"
-	       "  -m, --mode MODE        seq, chase or both (default both)\n"
-	       "      --min SIZE         smallest buffer (default 4K)\n"
-	       "      --max SIZE         largest buffer (default %d x LLC, at most 512M; quick 64M;\n"
-	       "                         never more than MemAvailable/4)\n"
-	       "  -p, --ppo N            points per octave, 1..%d (default %d, quick %d)\n"
-	       "  -s, --stride BYTES     distance between accessed elements, a power of two >=\n"
-	       "                         the pointer size (default: the cache line size from sysfs)\n"
-	       "      --thp              back the buffer with transparent huge pages\n"
-	       "                         (default MADV_NOHUGEPAGE: 4 KiB pages, as the book)\n"
-	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
-	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
-	       "  -q, --quick            smaller cap and fewer, shorter points\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
-	       "  -h, --help             this help\n\n"
+	       "pointer chase); TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n--max: default %d x LLC, at most 512M (quick 64M), never more than MemAvailable/4.\n"
+	       "--stride: at least the pointer size (default: the cache line size from sysfs).\n"
+	       "-H: default MADV_NOHUGEPAGE (4 KiB pages, as the book).\n"
+	       "Defaults: %d points per octave, %d reps of %d ms; quick: %d, %d reps of %d ms.\n"
 	       "SIZE accepts suffixes: 4K, 64M, 1G. Output columns: mode size_bytes rep ns_per_access\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
-	       "  taskset -c 1 %s --mode chase --min 16K --max 64M --ppo 8 -o chase.tsv\n",
-	       sk_prog, LLC_FACTOR, MAX_PPO, DEFAULT_PPO, QUICK_PPO, DEFAULT_REPS, QUICK_REPS,
-	       DEFAULT_TARGET_MS, QUICK_TARGET_MS, sk_prog, sk_prog);
+	       "  taskset -c 1 %s -m chase --min 16K --max 64M -p 8 -o chase.tsv\n",
+	       LLC_FACTOR, DEFAULT_PPO, DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_PPO, QUICK_REPS,
+	       QUICK_TARGET_MS, sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int mode = MODE_BOTH, ppo = 0, reps = 0, target_ms = 0;
+	int mode = MODE_BOTH, ppo = 0;
 	uint64_t min = DEFAULT_MIN, max = 0, stride = 0;
 	const char *min_arg = NULL, *max_arg = NULL;
-	bool quick = false, thp = false;
-	const char *out = NULL;
+	bool thp = false;
 
-	enum { OPT_MIN = 256, OPT_MAX, OPT_THP };
-	static const struct option longopts[] = {
-		{"mode", required_argument, NULL, 'm'}, {"min", required_argument, NULL, OPT_MIN},
-		{"max", required_argument, NULL, OPT_MAX}, {"ppo", required_argument, NULL, 'p'},
-		{"stride", required_argument, NULL, 's'}, {"thp", no_argument, NULL, OPT_THP},
-		{"reps", required_argument, NULL, 'r'}, {"target", required_argument, NULL, 't'},
-		{"quick", no_argument, NULL, 'q'}, {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "m:p:s:r:t:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 'm': mode = sk_parse_choice(optarg, "--mode", mode_names); break;
-		case OPT_MIN: min = sk_parse_size(optarg, "--min", 64, UINT64_C(1) << 40); min_arg = optarg; break;
-		case OPT_MAX: max = sk_parse_size(optarg, "--max", 64, UINT64_C(1) << 40); max_arg = optarg; break;
+		case SK_LONG(1): min = sk_parse_size(optarg, "--min", 64, UINT64_C(1) << 40); min_arg = optarg; break;
+		case SK_LONG(2): max = sk_parse_size(optarg, "--max", 64, UINT64_C(1) << 40); max_arg = optarg; break;
 		case 'p': ppo = sk_parse_int(optarg, "--ppo", 1, MAX_PPO); break;
-		case 's':
+		case SK_LONG(3):
 			stride = sk_parse_size(optarg, "--stride", sizeof(void *), 1 << 20);
 			if (stride & (stride - 1))
 				sk_bad_arg("--stride", optarg, "not a power of two");
 			break;
-		case OPT_THP: thp = true; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
-		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case 'H': thp = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
+	bool quick = std.quick;
 
 	/* The caps: MemAvailable/4 always; the default also stops at 4x LLC and
 	 * 512 MiB (64 MiB quick). */
@@ -270,10 +259,8 @@ int main(int argc, char **argv)
 		stride = (uint64_t)sk_cache_line_size();
 	if (!ppo)
 		ppo = quick ? QUICK_PPO : DEFAULT_PPO;
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
-	if (!target_ms)
-		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
 	if (max_arg) {
 		if (max > mem_cap) {
 			char why[96], b1[32];
@@ -316,7 +303,7 @@ int main(int argc, char **argv)
 	long long huge_kib = sk_read_smaps_rollup(0, &sm) == 0 ? sm.anon_huge_pages : -1;
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	char tb[32];
 	sk_tsv_meta(&tsv, "mode", "%s", mode_names[mode]);
 	sk_tsv_meta(&tsv, "min_bytes", "%llu", (unsigned long long)min);

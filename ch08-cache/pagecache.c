@@ -15,23 +15,22 @@
  * On a VM the "device" may itself be cached by the host: cold reads are then
  * faster than the disk, but still far slower than the guest's page cache.
  *
- * Usage: pagecache [-d DIR] [-s SIZE] [--evict auto|drop|fadvise] [-b SIZE]
+ * Usage: pagecache [-D DIR] [-s SIZE] [--evict auto|drop|fadvise] [-b SIZE]
  *                  [-r REPS] [-q] [-o FILE]
  * Try:   ./pagecache -q | column -t
  */
 #include "shikumi.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <sys/mman.h>
 
 #include "ch08.h"
 
 #define DEFAULT_SIZE (256 * SK_MIB)   /* >> readahead (8 MiB here), a few 100 ms cold */
-#define QUICK_SIZE (64 * SK_MIB)
+#define QUICK_SIZE (32 * SK_MIB)     /* 5 pairs x 32 MiB: about the former 2 x 64 MiB */
 #define DEFAULT_BLOCK SK_MIB          /* the size of one read(2), like dd bs=1M */
-#define DEFAULT_REPS 3
-#define QUICK_REPS 2
+#define DEFAULT_REPS 5
+#define QUICK_REPS 5
 #define DROP_CACHES "/proc/sys/vm/drop_caches"
 
 enum evict { EV_AUTO, EV_DROP, EV_FADVISE };
@@ -108,62 +107,54 @@ static uint64_t read_file(int fd, size_t size, char *buf, size_t block)
 	return sk_now_ns() - t0;
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'D', "dir", "DIR", "where to create the scratch directory (see below)"},
+	{'s', "size", "SIZE", "file size (see below)"},
+	{SK_LONG(1), "evict", "HOW", "auto, drop (root: drop_caches) or fadvise (default auto)"},
+	{'b', "block", "SIZE", "bytes per read(2), 4K..64M (default 1M)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Read a file cold (evicted from the page cache) and warm; MB/s and page-cache\n"
-	       "residency (mincore) before and after; TSV to stdout.\n\n"
-	       "  -d, --dir DIR          where to create the scratch directory (default $TMPDIR,\n"
-	       "                         else /var/tmp, else /tmp; never tmpfs)\n"
-	       "  -s, --size SIZE        file size (default 256M, quick 64M; at most a quarter of\n"
-	       "                         MemAvailable and half the free space)\n"
-	       "  -e, --evict HOW        auto, drop (root: drop_caches) or fadvise (default auto)\n"
-	       "  -b, --block SIZE       bytes per read(2), 4K..64M (default 1M)\n"
-	       "  -r, --reps REPS        cold+warm pairs, 1..100 (default %d, quick %d)\n"
-	       "  -q, --quick            smaller file, fewer pairs\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
-	       "  -h, --help             this help\n\n"
+	       "residency (mincore) before and after; TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"
+	       "-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
+	       "-r: cold+warm pairs (default %d, quick %d).\n"
 	       "Output columns: rep phase bytes elapsed_ns mb_per_s resident_before_pct resident_after_pct\n"
 	       "(MB = 10^6 bytes). The scratch directory is removed on exit and on Ctrl-C.\n"
 	       "Examples:\n"
 	       "  %s -q\n"
-	       "  %s -d /mnt/data -s 1G --evict fadvise\n",
-	       sk_prog, DEFAULT_REPS, QUICK_REPS, sk_prog, sk_prog);
+	       "  %s -D /mnt/data -s 1G --evict fadvise\n",
+	       DEFAULT_REPS, QUICK_REPS, sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *dir = NULL, *out = NULL, *size_arg = NULL;
+	const char *dir = NULL, *size_arg = NULL;
 	uint64_t size = 0, block = DEFAULT_BLOCK;
-	int evict = EV_AUTO, reps = 0;
-	bool quick = false;
-	static const struct option longopts[] = {
-		{"dir", required_argument, NULL, 'd'}, {"size", required_argument, NULL, 's'},
-		{"evict", required_argument, NULL, 'e'}, {"block", required_argument, NULL, 'b'},
-		{"reps", required_argument, NULL, 'r'}, {"quick", no_argument, NULL, 'q'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	int evict = EV_AUTO;
+		struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "d:s:e:b:r:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'D': dir = optarg; break;
 		case 's': size = sk_parse_size(optarg, "--size", 64 * SK_KIB, UINT64_C(1) << 42); size_arg = optarg; break;
-		case 'e': evict = sk_parse_choice(optarg, "--evict", evict_names); break;
+		case SK_LONG(1): evict = sk_parse_choice(optarg, "--evict", evict_names); break;
 		case 'b': block = sk_parse_size(optarg, "--block", 4 * SK_KIB, 64 * SK_MIB); break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); break;
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	/* validate before creating anything */
 	const char *parent = ch08_disk_dir(dir, "--dir", "on tmpfs/ramfs: the page cache is the storage there");
-	size = ch08_file_size(parent, size_arg, size, quick ? QUICK_SIZE : DEFAULT_SIZE, block);
+	size = ch08_file_size(parent, size_arg, size, std.quick ? QUICK_SIZE : DEFAULT_SIZE, block);
 	bool can_drop = access(DROP_CACHES, W_OK) == 0;
 	if (evict == EV_DROP && !can_drop)
 		sk_skip("cannot write %s (not root, or read-only /proc/sys): try --evict fadvise",
@@ -186,7 +177,7 @@ int main(int argc, char **argv)
 		sk_die_errno("mmap %s", path);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	char fstype[32];
 	sk_tsv_meta(&tsv, "dir", "%s", sdir);
 	sk_tsv_meta(&tsv, "fs_type", "%s", sk_fs_type(sdir, fstype, sizeof(fstype)) ? fstype : "unknown");

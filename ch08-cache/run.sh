@@ -53,7 +53,7 @@ done
 shift $((OPTIND - 1))
 sk_no_operands "$@"
 dirarg=()
-[[ -n $dir ]] && dirarg=(-d "$dir")
+[[ -n $dir ]] && dirarg=(-D "$dir")
 sk_driver_ready "$CHAPTER" cache-stride tlb membw pagecache writeback
 cpu=$SK_CPU
 

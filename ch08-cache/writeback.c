@@ -18,26 +18,25 @@
  * The scratch file lives in a directory the program creates and removes on
  * every exit path. Dirty and Writeback are system-wide counters.
  *
- * Usage: writeback [-d DIR] [-s SIZE] [-b SIZE] [-r REPS] [--trace FILE]
+ * Usage: writeback [-D DIR] [-s SIZE] [-b SIZE] [-r REPS] [--trace FILE]
  *                  [-w WAIT_S] [-i INTERVAL_MS] [-q] [-o FILE]
  * Try:   ./writeback -q --trace dirty.tsv | column -t
  */
 #include "shikumi.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include "ch08.h"
 
 #define DEFAULT_SIZE (256 * SK_MIB)
-#define QUICK_SIZE (64 * SK_MIB)
+#define QUICK_SIZE (32 * SK_MIB)     /* 5 reps x 32 MiB: about the former 2 x 64 MiB */
 #define DEFAULT_BLOCK (64 * SK_KIB)  /* a usual application write; small enough that a
                                         * per-write device flush (O_SYNC) shows */
 #define FAST_INTERVAL_NS 5000000u     /* 5 ms while writing and during fsync: short phases */
-#define DEFAULT_REPS 3
-#define QUICK_REPS 2
+#define DEFAULT_REPS 5
+#define QUICK_REPS 5
 #define DEFAULT_INTERVAL_MS 100
 #define QUICK_INTERVAL_MS 50
 #define QUICK_WAIT_S 2
@@ -143,75 +142,65 @@ static double time_variant(enum variant v, const char *path, const char *buf, si
 	return (double)size * 1e3 / (double)ns;   /* MB/s */
 }
 
+#define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R)
+static const struct sk_opt opts[] = {
+	{'D', "dir", "DIR", "where to create the scratch directory (see below)"},
+	{'s', "size", "SIZE", "bytes per file (see below)"},
+	{'b', "block", "SIZE", "bytes per write(2), 4K..64M, a multiple of 4K (default 64K)"},
+	{SK_LONG(1), "trace", "FILE", "also record Dirty/Writeback over time into FILE"},
+	{SK_LONG(2), "wait", "S", "seconds to watch the kernel's own write-back (see below)"},
+	{'i', "interval", "MS", "sampling interval [ms], 10..10000"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Buffered vs O_SYNC vs O_DIRECT writes (MB/s), and Dirty/Writeback over time\n"
-	       "while the kernel writes a buffered file back; TSV to stdout.\n\n"
-	       "  -d, --dir DIR          where to create the scratch directory (default $TMPDIR,\n"
-	       "                         else /var/tmp, else /tmp; never tmpfs)\n"
-	       "  -s, --size SIZE        bytes per file (default 256M, quick 64M; at most a quarter\n"
-	       "                         of MemAvailable and half the free space)\n"
-	       "  -b, --block SIZE       bytes per write(2), 4K..64M, a multiple of 4K (default 64K)\n"
-	       "  -r, --reps REPS        repetitions of each variant, 1..100 (default %d, quick %d)\n"
-	       "      --trace FILE       also record Dirty/Writeback over time into FILE (TSV:\n"
-	       "                         t_ms dirty_kib writeback_kib phase)\n"
-	       "  -w, --wait WAIT_S      seconds to watch the kernel's own write-back before the\n"
-	       "                         fsync, 0..600 (default dirty_expire + dirty_writeback + 3 s,\n"
-	       "                         at most 60; quick %d)\n"
-	       "  -i, --interval MS      sampling interval [ms], 10..10000 (default %d, quick %d)\n"
-	       "  -q, --quick            smaller file, shorter watch\n"
-	       "  -o, --output FILE      write the throughput TSV to FILE (atomically)\n"
-	       "  -h, --help             this help\n\n"
+	       "while the kernel writes a buffered file back; TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"
+	       "-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
+	       "--trace FILE columns: t_ms dirty_kib writeback_kib phase.\n"
+	       "--wait: before the fsync, 0..600 (default dirty_expire + dirty_writeback + 3 s, at\n"
+	       "most 60; quick %d).\n"
+	       "Defaults: %d reps of each variant, interval %d ms; quick: %d reps, %d ms.\n"
 	       "Output columns: variant rep bytes elapsed_ns mb_per_s   (MB = 10^6 bytes)\n"
 	       "The vm.dirty_* knobs are only read, never changed.\n"
 	       "Examples:\n"
 	       "  %s -q --trace dirty.tsv\n"
-	       "  %s -d /mnt/data -s 1G -w 40 --trace dirty.tsv -o bw.tsv\n",
-	       sk_prog, DEFAULT_REPS, QUICK_REPS, QUICK_WAIT_S, DEFAULT_INTERVAL_MS,
-	       QUICK_INTERVAL_MS, sk_prog, sk_prog);
+	       "  %s -D /mnt/data -s 1G --wait 40 --trace dirty.tsv -o bw.tsv\n",
+	       QUICK_WAIT_S, DEFAULT_REPS, DEFAULT_INTERVAL_MS, QUICK_REPS, QUICK_INTERVAL_MS,
+	       sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *dir = NULL, *out = NULL, *trace = NULL, *size_arg = NULL;
+	const char *dir = NULL, *trace = NULL, *size_arg = NULL;
 	uint64_t size = 0, block = DEFAULT_BLOCK;
-	int reps = 0, wait_s = -1, interval_ms = 0;
-	bool quick = false;
-	enum { OPT_TRACE = 256 };
-	static const struct option longopts[] = {
-		{"dir", required_argument, NULL, 'd'}, {"size", required_argument, NULL, 's'},
-		{"block", required_argument, NULL, 'b'}, {"reps", required_argument, NULL, 'r'},
-		{"trace", required_argument, NULL, OPT_TRACE}, {"wait", required_argument, NULL, 'w'},
-		{"interval", required_argument, NULL, 'i'}, {"quick", no_argument, NULL, 'q'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	int wait_s = -1, interval_ms = 0;
+		struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "d:s:b:r:w:i:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'D': dir = optarg; break;
 		case 's': size = sk_parse_size(optarg, "--size", 64 * SK_KIB, UINT64_C(1) << 42); size_arg = optarg; break;
 		case 'b':
 			block = sk_parse_size(optarg, "--block", 4 * SK_KIB, 64 * SK_MIB);
 			if (block % (4 * SK_KIB))
 				sk_bad_arg("--block", optarg, "not a multiple of 4K (O_DIRECT alignment)");
 			break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 100); break;
-		case OPT_TRACE: trace = optarg; break;
-		case 'w': wait_s = sk_parse_int(optarg, "--wait", 0, 600); break;
+		case SK_LONG(1): trace = optarg; break;
+		case SK_LONG(2): wait_s = sk_parse_int(optarg, "--wait", 0, 600); break;
 		case 'i': interval_ms = sk_parse_int(optarg, "--interval", 10, 10000); break;
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	if (!interval_ms)
-		interval_ms = quick ? QUICK_INTERVAL_MS : DEFAULT_INTERVAL_MS;
+		interval_ms = std.quick ? QUICK_INTERVAL_MS : DEFAULT_INTERVAL_MS;
 	long long knob[SK_ARRAY_LEN(knobs)];
 	for (size_t i = 0; i < SK_ARRAY_LEN(knobs); i++) {
 		char p[96];
@@ -221,13 +210,13 @@ int main(int argc, char **argv)
 	}
 	if (wait_s < 0) {
 		long long expire = knob[4] > 0 ? knob[4] : 3000, every = knob[5] > 0 ? knob[5] : 500;
-		wait_s = quick ? QUICK_WAIT_S : (int)((expire + every) / 100 + 3);
+		wait_s = std.quick ? QUICK_WAIT_S : (int)((expire + every) / 100 + 3);
 		if (wait_s > 60)
 			wait_s = 60;
 	}
 	/* validate before creating anything */
 	const char *parent = ch08_disk_dir(dir, "--dir", "on tmpfs/ramfs: nothing is written back there");
-	size = ch08_file_size(parent, size_arg, size, quick ? QUICK_SIZE : DEFAULT_SIZE, block);
+	size = ch08_file_size(parent, size_arg, size, std.quick ? QUICK_SIZE : DEFAULT_SIZE, block);
 	size = size / block * block;   /* whole blocks: O_DIRECT wants aligned lengths */
 	const char *sdir = sk_scratch_dir(parent);
 	const char *path = sk_scratch_path("writeback.dat");
@@ -238,7 +227,7 @@ int main(int argc, char **argv)
 		buf[i] = (char)(i * 131 + 7);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	char fstype[32];
 	sk_tsv_meta(&tsv, "dir", "%s", sdir);
 	sk_tsv_meta(&tsv, "fs_type", "%s", sk_fs_type(sdir, fstype, sizeof(fstype)) ? fstype : "unknown");

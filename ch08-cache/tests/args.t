@@ -91,13 +91,13 @@ bad_args "$cliffs" /nonexistent.tsv
 bad_args "$cliffs" a b
 
 # tiny runs produce well-formed TSV
-run_exit 0 "cache-stride tiny run" "$cs" --min 4K --max 64K --ppo 1 -r 2 -t 1
+run_exit 0 "cache-stride tiny run" "$cs" --min 4K --max 64K --ppo 1 -r 5 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/cs.tsv"
 tsv_ok "$TAP_TMP/cs.tsv" "mode size_bytes rep ns_per_access" "cache-stride TSV is well-formed"
-is "$(grep -c $'^chase\t65536\t' "$TAP_TMP/cs.tsv")" 2 "two repetitions of chase at 64 KiB kept"
-is "$(grep -c $'^seq\t' "$TAP_TMP/cs.tsv")" 10 "seq: 5 sizes x 2 reps"
+is "$(grep -c $'^chase\t65536\t' "$TAP_TMP/cs.tsv")" 5 "five repetitions of chase at 64 KiB kept"
+is "$(grep -c $'^seq\t' "$TAP_TMP/cs.tsv")" 25 "seq: 5 sizes x 5 reps"
 like "$(grep '^# cache_l1d_bytes' "$TAP_TMP/cs.tsv" || echo 'none')" "^# cache_l1d_bytes: [0-9]+$|^none$" "cache sizes recorded from sysfs (when present)"
-run_exit 0 "cache-stride --thp --stride 128 -o FILE" "$cs" --mode chase --min 8K --max 32K --stride 128 --thp -r 1 -t 1 -o "$TAP_TMP/o.tsv"
+run_exit 0 "cache-stride --thp --stride 128 -o FILE" "$cs" --mode chase --min 8K --max 32K --stride 128 --thp -r 5 -t 1 -o "$TAP_TMP/o.tsv"
 tsv_ok "$TAP_TMP/o.tsv" "mode size_bytes rep ns_per_access" "-o FILE is well-formed"
 ok "no temporary file left next to -o FILE" test -z "$(compgen -G "$TAP_TMP/*.tmp.*")"
 
@@ -153,12 +153,12 @@ run_exit 0 "membw --vector 16 (every CPU has it)" "$bw" --vector 16 --op read --
 like "$OUT" "# read_vector_bytes: 16" "... and uses it"
 
 mkdir -p "$TAP_TMP/scratch"
-run_exit 0 "pagecache tiny run (fadvise)" "$pc" -d "$TAP_TMP/scratch" --size 1M --evict fadvise -r 1
+run_exit 0 "pagecache tiny run (fadvise)" "$pc" -D "$TAP_TMP/scratch" --size 1M --evict fadvise -r 5
 printf '%s\n' "$OUT" >"$TAP_TMP/pc.tsv"
 tsv_ok "$TAP_TMP/pc.tsv" "rep phase bytes elapsed_ns mb_per_s resident_before_pct resident_after_pct" "pagecache TSV"
 is "$(ls -A "$TAP_TMP/scratch")" "" "pagecache removed its scratch directory"
 
-run_exit 0 "writeback tiny run with trace" "$wb" -d "$TAP_TMP/scratch" --size 1M -r 1 -w 0 -i 10 --trace "$TAP_TMP/trace.tsv"
+run_exit 0 "writeback tiny run with trace" "$wb" -D "$TAP_TMP/scratch" --size 1M -r 5 --wait 0 -i 10 --trace "$TAP_TMP/trace.tsv"
 printf '%s\n' "$OUT" >"$TAP_TMP/wb.tsv"
 tsv_ok "$TAP_TMP/wb.tsv" "variant rep bytes elapsed_ns mb_per_s" "writeback TSV"
 tsv_ok "$TAP_TMP/trace.tsv" "t_ms dirty_kib writeback_kib phase" "writeback trace TSV"
@@ -166,7 +166,7 @@ like "$(grep '^# dirty_ratio' "$TAP_TMP/wb.tsv")" "^# dirty_ratio: -?[0-9]+" "vm
 is "$(ls -A "$TAP_TMP/scratch")" "" "writeback removed its scratch directory"
 
 # Ctrl-C while the scratch file exists: the directory still goes away
-"$wb" -d "$TAP_TMP/scratch" --size 1M -r 1 -w 30 --trace "$TAP_TMP/t2.tsv" >/dev/null 2>&1 &
+"$wb" -D "$TAP_TMP/scratch" --size 1M -r 5 --wait 30 --trace "$TAP_TMP/t2.tsv" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 50); do [[ -e $(echo "$TAP_TMP"/scratch/*/writeback.dat) ]] && break; sleep 0.1; done
 sleep 0.3
