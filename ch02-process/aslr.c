@@ -13,14 +13,13 @@
  * non-PIE's text stays at the address in its header; -R runs with
  * personality(ADDR_NO_RANDOMIZE), as `setarch -R` does.
  *
- * Usage: aslr [-n RUNS] [-R] [-o FILE]
+ * Usage: aslr [-n RUNS] [--no-randomize] [-o FILE]
  * Try:   ./aslr -n 3 | column -t;  ./aslr-nopie -n 3 | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <elf.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -191,44 +190,46 @@ static void one_run(int run, const char *build, bool norand)
 	munmap(map, (size_t)sk_page_size());
 }
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {
+	{'n', "runs", "RUNS", "number of runs, 1.." SK_STR(MAX_RUNS) " (default " SK_STR(DEFAULT_RUNS) ")"},
+	{SK_LONG(1), "no-randomize", NULL, "run with personality(ADDR_NO_RANDOMIZE), as setarch -R"},
+	{0}};
+/* Not in the usage: how aslr re-executes itself for one run. */
+static const struct sk_opt all_opts[] = {
+	{'n', "runs", "RUNS", NULL},
+	{SK_LONG(1), "no-randomize", NULL, NULL},
+	{SK_LONG(2), "child-run", "N", NULL},
+	{0}};
+
 static void usage(void)
 {
-	printf("Usage: %s [-n RUNS] [-R] [-o FILE]\n"
+	printf("Usage: %s [-n RUNS] [--no-randomize] [-o FILE]\n"
 	       "Run this program RUNS times (fresh exec each time) and report where its code,\n"
 	       "data, heap, stack, mmap, libc and vDSO land, with the ELF entry point and\n"
-	       "sections read from its own header (TSV). Build aslr-nopie to compare.\n\n"
-	       "  -n, --runs RUNS       number of runs, 1..%d (default %d)\n"
-	       "  -R, --no-randomize    run with personality(ADDR_NO_RANDOMIZE), as setarch -R\n"
-	       "  -o, --output FILE     write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help            this help\n\n"
-	       "Output columns: run  build  elf_type  no_randomize  region  address  perms  from\n"
+	       "sections read from its own header (TSV). Build aslr-nopie to compare.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: run  build  elf_type  no_randomize  region  address  perms  from\n"
 	       "Examples:\n"
 	       "  %s -n 3 | column -t -s $'\\t'\n"
-	       "  %s-nopie -n 3 -R\n",
-	       sk_prog, MAX_RUNS, DEFAULT_RUNS, sk_prog, sk_prog);
+	       "  %s-nopie -n 3 --no-randomize\n",
+	       sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL;
 	int runs = DEFAULT_RUNS, child_run = -1;
 	bool norand = false;
-	static const struct option longopts[] = {{"runs", required_argument, NULL, 'n'},
-						 {"no-randomize", no_argument, NULL, 'R'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"child-run", required_argument, NULL, 'C'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "n:Ro:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, all_opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 'n': runs = sk_parse_int(optarg, "--runs", 1, MAX_RUNS); break;
-		case 'R': norand = true; break;
-		case 'o': out = optarg; break;
-		case 'C': child_run = sk_parse_int(optarg, "--child-run", 0, MAX_RUNS); break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(1): norand = true; break;
+		case SK_LONG(2): child_run = sk_parse_int(optarg, "--child-run", 0, MAX_RUNS); break;
 		}
 	}
 	sk_no_operands(argc, argv);
@@ -252,7 +253,7 @@ int main(int argc, char **argv)
 	sk_children_guard();
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "randomize_va_space", "%s", va);
 	sk_tsv_meta(&tsv, "runs", "%d", runs);
 	sk_tsv_meta(&tsv, "elf_type", "%s", e.type == ET_DYN ? "DYN (position independent)" : "EXEC (fixed address)");
@@ -279,12 +280,12 @@ int main(int argc, char **argv)
 				_exit(127);
 			char rb[16];
 			snprintf(rb, sizeof(rb), "%d", r);
-			char *args[] = {self, "--child-run", rb, norand ? "-R" : NULL, NULL};
+			char *args[] = {self, "--child-run", rb, norand ? "--no-randomize" : NULL, NULL};
 			execv(self, args);
 			_exit(127);
 		}
 		close(fds[1]);
-		if (ch02_read_all(fds[0], buf, sizeof(buf)) < 0)
+		if (sk_read_fd(fds[0], buf, sizeof(buf)) < 0)
 			sk_die_errno("read from run %d", r);
 		close(fds[0]);
 		int st = sk_wait(pid, NULL);

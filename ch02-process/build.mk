@@ -2,7 +2,7 @@
 #   aslr-nopie         the same aslr.c linked as a fixed-address (ET_EXEC) binary
 #   spawn-tiny-static  spawn-tiny.c without any libc: _start -> exit_group(0)
 EXTRA_PROGS += ch02-process/aslr-nopie
-ch02-process/aslr-nopie: ch02-process/aslr.c $(LIB) lib/shikumi.h
+ch02-process/aslr-nopie: ch02-process/aslr.c ch02-process/ch02.h $(LIB) lib/shikumi.h
 	$(CC) $(STD) $(CPPFLAGS) $(CFLAGS) $(WARN) -fno-pie -no-pie -o $@ $< $(LIB) $(LDLIBS)
 
 ifneq ($(filter x86_64 aarch64,$(shell uname -m)),)
@@ -12,6 +12,4 @@ ch02-process/spawn-tiny-static: ch02-process/spawn-tiny.c
 		-Wl,--build-id=none -o $@ $<
 endif
 
-# Programs that include the chapter's common.h are rebuilt (plain and ASan) when it changes.
-CH02_PROGS := $(patsubst %.c,%,$(wildcard ch02-process/*.c))
-$(CH02_PROGS) $(addprefix build/asan/,$(CH02_PROGS)): ch02-process/common.h
+# (The top Makefile rebuilds every program when its chapter's *.h changes.)

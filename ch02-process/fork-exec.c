@@ -11,7 +11,7 @@
  * Usage: fork-exec [-x PROGRAM] [-o FILE]
  * Try:   ./fork-exec | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <sys/wait.h>
 
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 		ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
 		snprintf(line, sizeof(line), "child_before_exec\t%d\t%d\t%d\t%d\t%s\t%s\n", (int)getpid(),
 			 (int)getppid(), (int)getpgrp(), (int)getsid(0), exe, comm);
-		ch02_write_str(fds[1], line);
+		sk_write_fd(fds[1], line);
 		if (dup2(fds[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		close(fds[1]);
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 	}
 	close(fds[1]);
 	static char buf[16384];
-	if (ch02_read_all(fds[0], buf, sizeof(buf)) < 0)
+	if (sk_read_fd(fds[0], buf, sizeof(buf)) < 0)
 		sk_die_errno("read from child");
 	close(fds[0]);
 	int st = sk_wait(pid, NULL);

@@ -16,7 +16,7 @@
  * Usage: fork [-o FILE] | fork --buffering fflush|no-fflush
  * Try:   ./fork | column -t;  ./fork --buffering no-fflush | cat
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <sys/wait.h>
 
@@ -99,12 +99,12 @@ int main(int argc, char **argv)
 		char line[128];
 		close(fds[0]);
 		snprintf(line, sizeof(line), "child\t%d\t%d\t%d\n", (int)getpid(), (int)getppid(), (int)pid);
-		ch02_write_str(fds[1], line);
+		sk_write_fd(fds[1], line);
 		_exit(0);
 	}
 	close(fds[1]);
 	char buf[256];
-	if (ch02_read_all(fds[0], buf, sizeof(buf)) < 0)
+	if (sk_read_fd(fds[0], buf, sizeof(buf)) < 0)
 		sk_die_errno("read from child");
 	close(fds[0]);
 	int st = sk_wait(pid, NULL);

@@ -7,7 +7,7 @@
  * Usage: pidinfo [--stage STAGE] [-o FILE]
  * Try:   ./pidinfo | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #define STD_OPTS SK_STD_O
 static const struct sk_opt opts[] = {

@@ -337,7 +337,7 @@ run_aslr() {
 	local va have_nopie=1
 	va=$(cat /proc/sys/kernel/randomize_va_space 2>/dev/null || echo "?")
 	sk_prog "$SK_EXP_DIR/pie.tsv" "$HERE/aslr" -n "$runs" || return 0
-	sk_prog "$SK_EXP_DIR/pie-norandomize.tsv" "$HERE/aslr" -n 2 -R || return 0
+	sk_prog "$SK_EXP_DIR/pie-norandomize.tsv" "$HERE/aslr" -n 2 --no-randomize || return 0
 	if [[ -x $HERE/aslr-nopie ]]; then
 		sk_prog "$SK_EXP_DIR/nopie.tsv" "$HERE/aslr-nopie" -n "$runs" || return 0
 	else

@@ -12,9 +12,8 @@
  * Usage: signals [-o FILE]
  * Try:   ./signals | column -t -s $'\t'
  */
-#include "common.h"
+#include "ch02.h"
 
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -33,23 +32,13 @@ static void on_term(int sig)
 	got_term = 1;
 }
 
-static const char *signame(int sig)
-{
-	static char buf[4][16];
-	static int k;
-	const char *s = sigabbrev_np(sig);
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof(buf[k]), "SIG%s", s ? s : "?");
-	return buf[k];
-}
-
 static void record(const char *step, int sig, const char *expected, const char *observed)
 {
 	bool match = !strcmp(expected, observed);
 	nmismatch += !match;
-	sk_tsv_row(&tsv, "%s\t%s\t%s\t%s\t%d", step, sig ? signame(sig) : "-", expected, observed,
+	sk_tsv_row(&tsv, "%s\t%s\t%s\t%s\t%d", step, sig ? sk_signame(sig) : "-", expected, observed,
 		   match);
-	sk_note("%-22s %-8s %s%s", step, sig ? signame(sig) : "", observed,
+	sk_note("%-22s %-8s %s%s", step, sig ? sk_signame(sig) : "", observed,
 		match ? "" : "   (MISMATCH)");
 }
 
@@ -69,18 +58,18 @@ static void child_main(int wfd)
 		int r = sigaction(targets[i], &sa, NULL);
 		snprintf(line, sizeof(line), "%s\t%s\n", steps[i],
 			 r == 0 ? "accepted" : sk_errno_name(errno));
-		ch02_write_str(wfd, line);
+		sk_write_fd(wfd, line);
 	}
 	sigset_t block, old;
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	ch02_write_str(wfd, "ready\n");
+	sk_write_fd(wfd, "ready\n");
 	for (;;) {
 		while (!got_term)
 			sigsuspend(&old);   /* atomically unblock SIGTERM and sleep */
 		got_term = 0;
-		ch02_write_str(wfd, "caught SIGTERM\n");
+		sk_write_fd(wfd, "caught SIGTERM\n");
 	}
 }
 
@@ -114,34 +103,28 @@ static bool still_alive(pid_t pid)
 	return waitpid(pid, &st, WNOHANG) == 0;
 }
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [-o FILE]\n"
 	       "A child ignores SIGINT, catches SIGTERM and tries to catch SIGKILL and SIGSTOP;\n"
-	       "the parent reads SigIgn/SigCgt from /proc/PID/status and sends each signal (TSV).\n\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "Output columns: step  signal  expected  observed  match\n"
+	       "the parent reads SigIgn/SigCgt from /proc/PID/status and sends each signal (TSV).\n\n",
+	       sk_prog);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: step  signal  expected  observed  match\n"
 	       "Exit status 1 if any outcome differs from the expected one.\n"
 	       "Example:\n  %s | column -t -s $'\\t'\n",
-	       sk_prog, sk_prog);
+	       sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL;
-	static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
-		}
-	}
+	struct sk_std std = {0};
+	while (sk_getopt(argc, argv, opts, STD_OPTS, &std, usage) != -1)
+		;
 	sk_no_operands(argc, argv);
 	sk_children_guard();
 
@@ -158,7 +141,7 @@ int main(int argc, char **argv)
 	}
 	close(fds[1]);
 
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "child_pid", "%d", (int)pid);
 	sk_tsv_header(&tsv, "step\tsignal\texpected\tobserved\tmatch");
 

@@ -20,7 +20,7 @@
  * Usage: spawn-cost [-q] [-s MAX_SIZE] [-m METHOD]... [-x TINY] [--thp] [-r REPS] [-o FILE]
  * Try:   taskset -c 1 ./spawn-cost -q | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <pthread.h>
 #include <signal.h>

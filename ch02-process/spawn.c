@@ -9,7 +9,7 @@
  * Usage: spawn [-x PROGRAM] [-o FILE]
  * Try:   ./spawn | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	sk_child_add(pid);
 	close(fds[1]);
 	static char buf[16384];
-	if (ch02_read_all(fds[0], buf, sizeof(buf)) < 0)
+	if (sk_read_fd(fds[0], buf, sizeof(buf)) < 0)
 		sk_die_errno("read from child");
 	close(fds[0]);
 	int st = sk_wait(pid, NULL);

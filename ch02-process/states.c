@@ -25,7 +25,7 @@
  * Usage: states [-o FILE]
  * Try:   ./states | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -16,10 +16,9 @@
  * Usage: wait-status [-o FILE]
  * Try:   ./wait-status | column -t
  */
-#include "common.h"
+#include "ch02.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -30,29 +29,6 @@ static int nmismatch;
 static const char *core_dir;   /* scratch directory for the core dump */
 static bool core_expected;
 static char core_note[400];
-
-static const char *signame(int sig)
-{
-	const char *s = sigabbrev_np(sig);
-	static char buf[16];
-	snprintf(buf, sizeof(buf), "SIG%s", s ? s : "?");
-	return buf;
-}
-
-static void decode(int st, char *buf, size_t len)
-{
-	if (WIFEXITED(st))
-		snprintf(buf, len, "exited %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by %s%s", signame(WTERMSIG(st)),
-			 WCOREDUMP(st) ? " (core dumped)" : "");
-	else if (WIFSTOPPED(st))
-		snprintf(buf, len, "stopped by %s", signame(WSTOPSIG(st)));
-	else if (WIFCONTINUED(st))
-		snprintf(buf, len, "continued");
-	else
-		snprintf(buf, len, "unknown 0x%x", (unsigned)st);
-}
 
 /* waitpid for one event (options: 0, WUNTRACED, WCONTINUED), decode, record. */
 static void expect(const char *name, const char *event, pid_t pid, int options, const char *expected)
@@ -66,7 +42,7 @@ static void expect(const char *name, const char *event, pid_t pid, int options, 
 	if (WIFEXITED(st) || WIFSIGNALED(st))
 		sk_child_forget(pid);
 	char got[64];
-	decode(st, got, sizeof(got));
+	sk_status_str(st, got, sizeof(got));
 	bool match = !strcmp(got, expected);
 	nmismatch += !match;
 	sk_tsv_row(&tsv, "%s\t%s\t0x%04x\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d", name, event,
@@ -151,41 +127,35 @@ static void decide_core(void)
 	snprintf(core_note, sizeof(core_note), "core_pattern '%.100s', dumped into %s (removed)", pat, core_dir);
 }
 
+#define STD_OPTS SK_STD_O
+static const struct sk_opt opts[] = {{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [-o FILE]\n"
 	       "Create children that exit, are killed, dump core, stop and continue; decode\n"
 	       "each waitpid status with WIFEXITED/WEXITSTATUS/WIFSIGNALED/WTERMSIG/WCOREDUMP/\n"
-	       "WIFSTOPPED/WSTOPSIG/WIFCONTINUED and compare with what was caused (TSV).\n\n"
-	       "  -o, --output FILE   write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help          this help\n\n"
-	       "Output columns: case  event  status_hex  exited  exit_code  signaled  term_signal\n"
+	       "WIFSTOPPED/WSTOPSIG/WIFCONTINUED and compare with what was caused (TSV).\n\n",
+	       sk_prog);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\nOutput columns: case  event  status_hex  exited  exit_code  signaled  term_signal\n"
 	       "  core_dumped  stopped  stop_signal  continued  decoded  expected  match\n"
 	       "Exit status 1 if any decoded status differs from the expected one.\n"
 	       "Example:\n  %s | column -t -s $'\\t'\n",
-	       sk_prog, sk_prog);
+	       sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *out = NULL;
-	static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int c;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
-		}
-	}
+	struct sk_std std = {0};
+	while (sk_getopt(argc, argv, opts, STD_OPTS, &std, usage) != -1)
+		;
 	sk_no_operands(argc, argv);
 	sk_children_guard();
 	decide_core();
 
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "core", "%s", core_note);
 	sk_tsv_header(&tsv, "case\tevent\tstatus_hex\texited\texit_code\tsignaled\tterm_signal\t"
 			    "core_dumped\tstopped\tstop_signal\tcontinued\tdecoded\texpected\tmatch");

@@ -1,14 +1,13 @@
 /*
- * common.h - small helpers shared by the chapter 2 programs (static, header
+ * ch02.h - small helpers shared by the chapter 2 programs (static, header
  * only). Candidates for lib/ if other chapters need them:
  *   ch02_sibling ...... path of another program of this chapter, found next to
  *                       /proc/self/exe (also from the ASan build tree)
- *   ch02_read_all ..... read a pipe to EOF (children report through pipes)
  *   ch02_proc_exe ..... /proc/PID/exe and /proc/PID/comm of a process
  *   ch02_wait_state ... poll /proc/PID/stat until the process is in a state
  */
-#ifndef CH02_COMMON_H
-#define CH02_COMMON_H
+#ifndef CH02_H
+#define CH02_H
 
 #include "shikumi.h"
 
@@ -35,40 +34,6 @@ static inline const char *ch02_sibling(const char *name, char *buf, size_t len)
 			return buf;
 	}
 	return NULL;
-}
-
-/* Read fd until EOF into buf (NUL-terminated, truncated to len-1). */
-static inline ssize_t ch02_read_all(int fd, char *buf, size_t len)
-{
-	size_t off = 0;
-	for (;;) {
-		if (off + 1 >= len)
-			break;
-		ssize_t r = read(fd, buf + off, len - 1 - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		off += (size_t)r;
-	}
-	buf[off] = '\0';
-	return (ssize_t)off;
-}
-
-/* Write all of s to fd (children report with write(2), never stdio). */
-static inline void ch02_write_str(int fd, const char *s)
-{
-	size_t len = strlen(s), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		off += (size_t)w;
-	}
 }
 
 /* exe (basename of the /proc/PID/exe link) and comm of pid (0 = self). */
@@ -118,4 +83,4 @@ static inline char ch02_wait_state(pid_t pid, const char *want, int timeout_ms)
 	return last;
 }
 
-#endif /* CH02_COMMON_H */
+#endif /* CH02_H */
