@@ -27,7 +27,6 @@
  */
 #include "shikumi.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <sys/mman.h>
 
@@ -39,9 +38,9 @@
 #define DEFAULT_PPO 4
 #define QUICK_PPO 2
 #define DEFAULT_REPS 5
-#define QUICK_REPS 3
+#define QUICK_REPS 5
 #define DEFAULT_TARGET_MS 20
-#define QUICK_TARGET_MS 8
+#define QUICK_TARGET_MS 5           /* 5 x 5 ms: as long as the former 3 x 8 ms */
 #define BATCH 4096
 
 enum backing { B_4K, B_THP, B_PACKED, B_BOTH, B_ALL };   /* the first three are curves */
@@ -134,64 +133,55 @@ static long long anon_huge_kib(void)
 	return sk_read_smaps_rollup(0, &s) == 0 ? s.anon_huge_pages : -1;
 }
 
+#define STD_OPTS SK_STD_ALL
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "backing", "KIND", "4k, thp, packed, both (4k and thp) or all (default all)"},
+	{SK_LONG(2), "min-pages", "N", "fewest pages, 1.. (default " SK_STR(DEFAULT_MIN_PAGES) ")"},
+	{SK_LONG(3), "max-pages", "N", "most pages (see below)"},
+	{'p', "ppo", "N", "points per octave, 1..32"},
+	{SK_LONG(4), "tlb-info", NULL, "print the data TLBs CPUID reports (key, value) and exit"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Latency of one load per page against the number of pages: 4 KiB pages, THP,\n"
-	       "and the same lines packed into few pages (the control); TSV to stdout.\n\n"
-	       "  -b, --backing KIND     4k, thp, packed, both (4k and thp) or all (default all)\n"
-	       "      --min-pages N      fewest pages, 1.. (default %d)\n"
-	       "      --max-pages N      most pages (default %d, quick %d; the buffer,\n"
-	       "                         N x page size, may use at most MemAvailable/4)\n"
-	       "  -p, --ppo N            points per octave, 1..32 (default %d, quick %d)\n"
-	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
-	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
-	       "  -q, --quick            fewer pages, points and repetitions\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
-	       "      --tlb-info         print the data TLBs CPUID reports (key, value) and exit\n"
-	       "  -h, --help             this help\n\n"
+	       "and the same lines packed into few pages (the control); TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n--max-pages: default %d, quick %d; the buffer, N x page size, may use at most\n"
+	       "MemAvailable/4.\n"
+	       "Defaults: %d points per octave, %d reps of %d ms; quick: %d, %d reps of %d ms.\n"
 	       "Output columns: backing pages span_bytes rep ns_per_access\n"
 	       "(pages: the chain's length; packed puts its elements in consecutive lines)\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
-	       "  taskset -c 1 %s --backing 4k --max-pages 4096 --ppo 8\n",
-	       sk_prog, DEFAULT_MIN_PAGES, DEFAULT_MAX_PAGES, QUICK_MAX_PAGES, DEFAULT_PPO, QUICK_PPO,
-	       DEFAULT_REPS, QUICK_REPS, DEFAULT_TARGET_MS, QUICK_TARGET_MS, sk_prog, sk_prog);
+	       "  taskset -c 1 %s --backing 4k --max-pages 4096 -p 8\n",
+	       DEFAULT_MAX_PAGES, QUICK_MAX_PAGES, DEFAULT_PPO, DEFAULT_REPS, DEFAULT_TARGET_MS,
+	       QUICK_PPO, QUICK_REPS, QUICK_TARGET_MS, sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int backing = B_ALL, ppo = 0, reps = 0, target_ms = 0;
+	int backing = B_ALL, ppo = 0;
 	long long min_pages = DEFAULT_MIN_PAGES, max_pages = 0;
-	const char *max_arg = NULL, *min_arg = NULL, *out = NULL;
-	bool quick = false;
+	const char *max_arg = NULL, *min_arg = NULL;
 	bool info_only = false;
-	enum { OPT_MINP = 256, OPT_MAXP, OPT_INFO };
-	static const struct option longopts[] = {
-		{"backing", required_argument, NULL, 'b'}, {"min-pages", required_argument, NULL, OPT_MINP},
-		{"max-pages", required_argument, NULL, OPT_MAXP}, {"ppo", required_argument, NULL, 'p'},
-		{"reps", required_argument, NULL, 'r'}, {"target", required_argument, NULL, 't'},
-		{"quick", no_argument, NULL, 'q'}, {"output", required_argument, NULL, 'o'},
-		{"tlb-info", no_argument, NULL, OPT_INFO}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "b:p:r:t:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'b': backing = sk_parse_choice(optarg, "--backing", backing_names); break;
-		case OPT_MINP: min_pages = sk_parse_ll(optarg, "--min-pages", 1, 1LL << 28); min_arg = optarg; break;
-		case OPT_MAXP: max_pages = sk_parse_ll(optarg, "--max-pages", 1, 1LL << 28); max_arg = optarg; break;
+		case SK_LONG(1): backing = sk_parse_choice(optarg, "--backing", backing_names); break;
+		case SK_LONG(2): min_pages = sk_parse_ll(optarg, "--min-pages", 1, 1LL << 28); min_arg = optarg; break;
+		case SK_LONG(3): max_pages = sk_parse_ll(optarg, "--max-pages", 1, 1LL << 28); max_arg = optarg; break;
 		case 'p': ppo = sk_parse_int(optarg, "--ppo", 1, 32); break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
-		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case OPT_INFO: info_only = true; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(4): info_only = true; break;
 		}
 	}
 	sk_no_operands(argc, argv);
+	bool quick = std.quick;
 	struct sk_tlb tlbi;
 	if (info_only) {
 		tlb_facts(&tlbi, put_line, NULL);
@@ -200,10 +190,8 @@ int main(int argc, char **argv)
 	size_t page = (size_t)sk_page_size(), line = (size_t)sk_cache_line_size();
 	if (!ppo)
 		ppo = quick ? QUICK_PPO : DEFAULT_PPO;
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
-	if (!target_ms)
-		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
 	bool use[NCURVES] = {backing == B_4K || backing >= B_BOTH, backing == B_THP || backing >= B_BOTH,
 			     backing == B_PACKED || backing == B_ALL};
 	uint64_t cap_pages = sk_mem_available_bytes() / 4 / page / (use[B_4K] && use[B_THP] ? 2 : 1);
@@ -257,7 +245,7 @@ int main(int argc, char **argv)
 	uint32_t *order = sk_map_anon((size_t)max_pages * sizeof(uint32_t), -1);
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "page_bytes", "%zu", page);
 	sk_tsv_meta(&tsv, "line_bytes", "%zu", line);
 	sk_tsv_meta(&tsv, "min_pages", "%lld", min_pages);

@@ -134,7 +134,7 @@ like "$OUT" "L1 +0B\.\.16K +1\.50 +1\.00 +1\.50" "L1 plateau: ours 1.5 ns / thei
 like "$OUT" "L2 +64K\.\.512K +5\.00 +4\.00 +1\.25" "L2 plateau ratio 1.25"
 like "$OUT" "sysfs cache sizes unavailable" "without cache sizes in OURS the defaults are named"
 
-run_exit 0 "tlb tiny run" "$tlb" --min-pages 8 --max-pages 64 --ppo 1 -r 2 -t 1
+run_exit 0 "tlb tiny run" "$tlb" --min-pages 8 --max-pages 64 --ppo 1 -r 5 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/tlb.tsv"
 tsv_ok "$TAP_TMP/tlb.tsv" "backing pages span_bytes rep ns_per_access" "tlb TSV is well-formed"
 is "$(awk -F'\t' '!/^#/ && NR > 1 { b[$1] = 1 } END { print (("4k" in b) + ("packed" in b)) }' "$TAP_TMP/tlb.tsv")" 2 "tlb: 4k and packed curves by default"
@@ -142,7 +142,7 @@ like "$(grep '^# tlb_source' "$TAP_TMP/tlb.tsv")" "^# tlb_source: (cpuid 0x|unkn
 run_exit 0 "tlb --tlb-info" "$tlb" --tlb-info
 like "$OUT" "^tlb_source	" "tlb --tlb-info prints key, value"
 bad_args "$tlb" --tlb-info stray
-run_exit 0 "tlb --backing packed" "$tlb" --backing packed --min-pages 8 --max-pages 16 --ppo 1 -r 1 -t 1
+run_exit 0 "tlb --backing packed" "$tlb" --backing packed --min-pages 8 --max-pages 16 --ppo 1 -r 5 -t 1
 
 run_exit 0 "membw tiny run" "$bw" --min 16K --max 64K -r 2 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/bw.tsv"
