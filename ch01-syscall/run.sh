@@ -18,6 +18,7 @@
 #   ./run.sh -c 1 -d 10      # 10 s per loop, pinned to CPU 1
 set -euo pipefail
 SK_PROG=ch01-syscall/run.sh
+SK_CAN_JUDGE=1   # every experiment has a judge_ function: run.sh -J RUNDIR re-judges saved data
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 HERE="$SK_TOP/ch01-syscall"
@@ -44,7 +45,7 @@ EOF
 }
 
 duration=""
-while getopts ":qc:o:he:d:" opt; do
+while getopts ":qc:o:he:J:d:" opt; do
 	case $opt in
 	d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
 	*) sk_std_opt "$opt" ;;
@@ -90,8 +91,13 @@ run_user_vs_system() {
 			{ print prog, $0 }' "$SK_EXP_DIR/samples-loop.tsv" "$SK_EXP_DIR/samples-syscall-loop.tsv"
 	} | sk_atomic_write "$SK_EXP_DIR/data.tsv"
 	rm -f "$SK_EXP_DIR"/samples-*.tsv
+	judge_user_vs_system
+}
 
-	local col summary="$SK_EXP_DIR/summary.tsv"
+# From data.tsv (and sar's files): summary, verdicts, plot. Also what -J runs.
+judge_user_vs_system() {
+	local col summary="$SK_EXP_DIR/summary.tsv" cpu
+	cpu=$(sk_meta "$SK_EXP_DIR/data.tsv" cpu_measured)
 	{
 		printf 'program\tshare\tn\tmedian\tp10\tp90\tmin\tmax\tmean\n'
 		for col in user_pct system_pct idle_pct; do
@@ -129,7 +135,7 @@ run_user_vs_system() {
 	sk_summary <<EOF
 ## User time vs system time (CPU $cpu)
 
-A loop that never leaves user mode and a loop that calls getppid() without pause, each pinned to CPU $cpu for $duration s; every ${SAMPLE_INTERVAL_MS} ms the CPU's /proc/stat line tells how its time was split. The pure loop shows ${lu} %user; the syscall loop ${ss} %system and ${su} %user: each call crosses into the kernel and back, and the kernel charges the tick to whichever mode the CPU was in when it fired.
+A loop that never leaves user mode and a loop that calls getppid() without pause, each pinned to CPU $cpu for a few seconds; every ${SAMPLE_INTERVAL_MS} ms the CPU's /proc/stat line tells how its time was split. The pure loop shows ${lu} %user; the syscall loop ${ss} %system and ${su} %user: each call crosses into the kernel and back, and the kernel charges the tick to whichever mode the CPU was in when it fired.
 
 - loop: ${lu} %user, ${ls} %system, ${li} %idle (medians)
 - syscall-loop: ${su} %user, ${ss} %system, ${si} %idle
@@ -142,6 +148,12 @@ EOF
 # ---------------------------------------------------------------------------
 run_syscall_cost() {
 	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/syscall-cost" "${SK_QOPT[@]}" || return 0
+	judge_syscall_cost
+}
+
+judge_syscall_cost() {
+	local cpu
+	cpu=$(sk_meta "$SK_EXP_DIR/data.tsv" cpus_used)
 	sk_summarize -b op -v ns_per_op "$SK_EXP_DIR/data.tsv" | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
 	local s="$SK_EXP_DIR/summary.tsv" fn gp sgp vdso sclk wr oc
 	fn=$(sk_tsv_get "$s" op function_call median)
@@ -178,11 +190,7 @@ EOF
 run_hello() {
 	local variants=(hello) v runs=1000 warmup=50
 	((SK_QUICK)) && runs=200 warmup=20
-	if [[ -x $HERE/hello-static ]]; then
-		variants+=(hello-static)
-	else
-		sk_verdict -i static-build "static build" "hello-static built" "not built" SKIP "no static libc (libc.a) for this compiler"
-	fi
+	[[ -x $HERE/hello-static ]] && variants+=(hello-static)
 
 	local have_strace=0 have_hf=0
 	sk_have strace && have_strace=1
@@ -197,7 +205,8 @@ run_hello() {
 	fi
 
 	{
-		printf '# program: run.sh hello\n# cpu: %s\n# hyperfine_runs: %s\n' "$cpu" "$runs"
+		printf '# program: run.sh hello\n# cpu: %s\n# hyperfine_runs: %s\n# strace: %s\n# hyperfine: %s\n' \
+			"$cpu" "$runs" "$have_strace" "$have_hf"
 		printf 'variant\tsize_bytes\tdynamic\tsyscalls\tstartup_median_us\tstartup_p10_us\tstartup_p90_us\n'
 		local i=0
 		for v in "${variants[@]}"; do
@@ -219,12 +228,17 @@ run_hello() {
 			i=$((i + 1))
 		done
 	} | sk_atomic_write "$SK_EXP_DIR/data.tsv"
+	judge_hello
+}
 
-	local d="$SK_EXP_DIR/data.tsv" ds ss dc sc dm sm
+judge_hello() {
+	local d="$SK_EXP_DIR/data.tsv" ds ss dc sc dm sm cpu runs have_strace have_hf
+	cpu=$(sk_meta "$d" cpu) runs=$(sk_meta "$d" hyperfine_runs)
+	have_strace=$(sk_meta "$d" strace) have_hf=$(sk_meta "$d" hyperfine)
 	ds=$(sk_tsv_get "$d" variant hello size_bytes)
 	dc=$(sk_tsv_get "$d" variant hello syscalls)
 	dm=$(sk_tsv_get "$d" variant hello startup_median_us)
-	if [[ -x $HERE/hello-static ]]; then
+	if [[ -n $(sk_tsv_get "$d" variant hello-static size_bytes) ]]; then
 		ss=$(sk_tsv_get "$d" variant hello-static size_bytes)
 		sc=$(sk_tsv_get "$d" variant hello-static syscalls)
 		sm=$(sk_tsv_get "$d" variant hello-static startup_median_us)
@@ -239,6 +253,8 @@ run_hello() {
 			--observed "static $sm us vs dynamic $dm us (median of $runs, hyperfine -N, CPU $cpu)" \
 			--absent "$( ((have_hf)) && echo "hyperfine gave no time" || echo "install hyperfine")"
 		((have_hf)) && sk_plot "$HERE/hello.gp" data.tsv hello
+	else
+		sk_verdict -i static-build "static build" "hello-static built" "not built" SKIP "no static libc (libc.a) for this compiler"
 	fi
 	sk_summary <<EOF
 ## Hello world, dynamic vs static

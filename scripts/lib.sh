@@ -31,6 +31,7 @@ SK_EXP_DIR=""      # staging dir of the experiment being run
 SK_LOG=/dev/null
 SK_OWN_RUN=0       # 1 if this driver created the run dir (and finishes it)
 SK_FAILS=0
+SK_JUDGE_RUN=""   # -J RUNDIR: re-judge saved data, measure nothing (lab-check)
 # shellcheck disable=SC2034 # read by the drivers (their -q sets it)
 SK_QUICK=0
 declare -a SK_CLEANUPS=()
@@ -168,7 +169,9 @@ sk__on_exit() {
 		eval "${SK_CLEANUPS[i]}" || sk_warn "cleanup failed: ${SK_CLEANUPS[i]}"
 	done
 	SK_CLEANUPS=()
-	if [[ -n $SK_EXP_DIR && -d $SK_EXP_DIR ]]; then
+	if [[ -n $SK_JUDGE_RUN && -n $SK_EXP_DIR ]]; then
+		rm -rf "$SK_EXP_DIR"   # a judging copy: never published
+	elif [[ -n $SK_EXP_DIR && -d $SK_EXP_DIR ]]; then
 		# An experiment that did not reach sk_exp_end: keep what it wrote, marked.
 		local dest="$SK_CH_DIR/$SK_EXP_NAME.interrupted"
 		rm -rf "$dest"
@@ -513,6 +516,7 @@ sk_point_latest() {
 
 # sk_run_finish: mark the run complete (or failed) and point results/latest at it.
 sk_run_finish() {
+	[[ -z $SK_JUDGE_RUN ]] || return 0
 	[[ $SK_OWN_RUN == 1 ]] || return 0
 	if ((SK_FAILS > 0)); then sk_run_status complete-with-failures; else sk_run_status complete; fi
 	sk_point_latest "$SK_RUN_DIR"
@@ -536,6 +540,7 @@ sk_subtitle() {
 # experiment dir. DATA and OUTBASE are relative to the experiment dir. The call
 # is recorded in plots.tsv so that `make plots` can redraw it later.
 sk_plot() {
+	[[ -z $SK_JUDGE_RUN ]] || return 0   # re-judging draws nothing
 	local gp=$1 data=$2 out=$3 rel subtitle
 	shift 3
 	rel=${gp#"$SK_TOP/"}
@@ -600,6 +605,7 @@ sk_exp_missing_need() {
 sk_run_experiments() {
 	local i name why
 	((${#SK_EXP_NAMES[@]})) || sk_die "internal: no experiment declared (sk_experiment)"
+	if [[ -n $SK_JUDGE_RUN ]]; then sk__judge_experiments; return; fi
 	for i in "${!SK_EXP_NAMES[@]}"; do
 		printf '%s\t%s\n' "${SK_EXP_NAMES[i]}" "${SK_EXP_DESCS[i]}"
 	done | sk_atomic_write "$SK_CH_DIR/experiments.tsv"
@@ -615,6 +621,33 @@ sk_run_experiments() {
 			"${SK_EXP_FUNCS[i]}"
 		fi
 		sk_exp_end
+	done
+}
+
+# -J RUNDIR: judge again what a run saved, with the driver's own verdict code.
+# An experiment can be re-judged when the driver defines judge_NAME (run_NAME
+# measures, then calls it): it works on a scratch copy of the saved experiment
+# directory, and the verdict rows go to stdout (one header). Nothing is measured,
+# drawn or written into the run. lab-check compares them with verdict.tsv.
+sk__judge_experiments() {
+	local i name fn src header=1
+	for i in "${!SK_EXP_NAMES[@]}"; do
+		name=${SK_EXP_NAMES[i]}
+		((${#SK_SELECTED[@]} == 0)) || [[ " ${SK_SELECTED[*]} " == *" $name "* ]] || continue
+		fn=judge_${SK_EXP_FUNCS[i]#run_}
+		declare -F "$fn" >/dev/null || sk_die "$name cannot be re-judged (no $fn in this driver)"
+		src=$SK_CH_DIR/$name
+		[[ -d $src ]] || sk_die "no experiment $name in $SK_JUDGE_RUN"
+		SK_EXP_NAME=$name
+		SK_EXP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/shikumi-judge.XXXXXX")
+		cp -R "$src/." "$SK_EXP_DIR/"
+		SK_LOG=$SK_EXP_DIR/judge.log
+		printf 'check\texpected\tobserved\tresult\tnote\tid\n' >"$SK_EXP_DIR/verdict.tsv"
+		"$fn" 2>>"$SK_LOG"
+		if ((header)); then cat "$SK_EXP_DIR/verdict.tsv"; else tail -n +2 "$SK_EXP_DIR/verdict.tsv"; fi
+		header=0
+		rm -rf "$SK_EXP_DIR"
+		SK_EXP_DIR="" SK_LOG=/dev/null
 	done
 }
 
@@ -646,6 +679,10 @@ sk_std_opt() {
 		SK_CPU=$((10#$OPTARG))
 		;;
 	o) SK_RUNDIR=$OPTARG ;;
+	J)
+		[[ -f $OPTARG/meta.json ]] || sk_usage_error "bad VALUE for -J: '$OPTARG': not a run directory (no meta.json)"
+		SK_JUDGE_RUN=$(cd "$OPTARG" && pwd)
+		;;
 	e) sk_select_experiment "$OPTARG" ;;
 	h) usage; exit 0 ;;
 	:) sk_usage_error "option -$OPTARG needs a value" ;;
@@ -664,6 +701,10 @@ sk_driver_ready() {
 	shift
 	SK_CHAPTER=$chapter
 	SK_CPU=${SK_CPU:-$(sk_default_cpu)}
+	if [[ -n $SK_JUDGE_RUN ]]; then   # judge saved data: no programs run, no run directory made
+		SK_RUN_DIR=$SK_JUDGE_RUN SK_CH_DIR=$SK_JUDGE_RUN/$chapter
+		return 0
+	fi
 	for p in "$@"; do
 		[[ -x $SK_TOP/$chapter/$p ]] || sk_die "$SK_TOP/$chapter/$p is not built: run make"
 	done
@@ -721,6 +762,9 @@ EOF
 		for i in "${!SK_EXP_NAMES[@]}"; do
 			printf '                  %-18s %s\n' "${SK_EXP_NAMES[i]}" "${SK_EXP_DESCS[i]}"
 		done
+	fi
+	if [[ -n ${SK_CAN_JUDGE:-} ]]; then
+		echo "  -J RUNDIR     judge again what RUNDIR saved, measuring nothing; verdict rows to stdout"
 	fi
 	echo "  -h            this help"
 }

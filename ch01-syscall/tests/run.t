@@ -46,6 +46,17 @@ ok "run status is complete" grep -qx complete "$rd/status"
 is "$(cut -f1 "$d/experiments.tsv" | tr '\n' ' ')" "user-vs-system syscall-cost hello " "experiments.tsv lists the declared order"
 ok "meta.json is valid JSON-ish" grep -q '"kernel"' "$rd/meta.json"
 
+# -J: the driver judges the saved data again with its own code, measuring nothing.
+for e in user-vs-system syscall-cost hello; do
+	run_exit 0 "-J re-judges $e" "$drv" -J "$rd" -e "$e"
+	is "$OUT" "$(cat "$d/$e/verdict.tsv")" "-J gives $e's recorded verdicts back"
+done
+cp -R "$rd" "$TAP_TMP/forged"
+sed -i 's/^function_call\t\([0-9]*\)\t.*/function_call\t\1\t99999/' "$TAP_TMP/forged/ch01-syscall/syscall-cost/data.tsv"
+run_exit 0 "-J on edited data" "$drv" -J "$TAP_TMP/forged" -e syscall-cost
+like "$OUT" $'\tFAIL\t[^\t]*\tsyscall-vs-call' "-J judges edited data by the data: a 99999 ns function call fails the check"
+bad_args "$drv" -J "$TAP_TMP/no-such-run"
+
 # Without the optional tools: data and verdicts still written, plots skipped with a note.
 rd3=$TAP_TMP/run3
 SHIKUMI_HIDE_TOOLS="gnuplot hyperfine strace sar" run_exit 0 "run.sh -q -e hello -e syscall-cost without gnuplot, hyperfine, strace, sar" \
