@@ -501,6 +501,12 @@ sk_prog() {
 			"${reason:-$prog exited 4 (skipped) and gave no reason}"
 		return 4
 	fi
+	# Ctrl-C or SIGTERM reached the program before the driver's own trap ran:
+	# an interruption, not a failure of the program.
+	if ((rc == 130 || rc == 143)); then
+		SK_INTERRUPTED=$( ((rc == 130)) && echo INT || echo TERM)
+		exit "$rc"
+	fi
 	sk_die "$prog failed with exit code $rc (see $SK_LOG)"
 }
 
