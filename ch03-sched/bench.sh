@@ -50,8 +50,12 @@ med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a
 bench_placement() {
 	local label=$1 cpus=$2 loops=$3 i o t ours=() theirs=() selfs=() line self
 	for ((i = 1; i <= rounds; i++)); do
-		line=$(sk_pin "$cpus" "$HERE/ctxsw-cost" -p self -p inherit -r 1 -l "$loops" -c "${cpus%%,*}" 2>/dev/null |
-			awk -F'\t' '$1 == "self" { s = $4 } $1 == "inherit" { o = $4 } END { printf "%.3f %.3f", o / 1000, s / 1000 }')
+		# 5 repetitions (the suite's minimum) of loops/5 round trips: the mean is the
+		# same figure as one run of LOOPS, which perf times below.
+		line=$(sk_pin "$cpus" "$HERE/ctxsw-cost" --placement self --placement inherit -r 5 \
+			--loops "$((loops / 5))" -c "${cpus%%,*}" 2>/dev/null |
+			awk -F'\t' '$1 == "self" { s += $4; ns++ } $1 == "inherit" { o += $4; no++ }
+				END { printf "%.3f %.3f", o / no / 1000, s / ns / 1000 }')
 		read -r o self <<<"$line"
 		ours+=("$o") selfs+=("$self")
 		t=NaN

@@ -11,12 +11,11 @@
  * `perf bench sched pipe` (which sends an int), with warm-up, time-bounded
  * repetitions and medians.
  *
- * Usage: ctxsw-cost [-q] [-r REPS] [-t TARGET_MS | -l LOOPS] [-p PLACEMENT]... [-c CPU] [-C CPU2] [-o FILE]
+ * Usage: ctxsw-cost [-q] [-r REPS] [-t TARGET_MS | --loops N] [--placement NAME]... [-c CPU] [--cpu2 CPU] [-o FILE]
  * Try:   ./ctxsw-cost -q | column -t
  */
-#include "common.h"
+#include "ch03.h"
 
-#include <getopt.h>
 #include <math.h>
 
 #define DEFAULT_REPS 7
@@ -34,32 +33,36 @@ static const char *const place_what[] = {
 	"no pinning: whatever affinity the program was started with (for comparing with perf under taskset)",
 };
 
+#define STD_OPTS SK_STD_ALL
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "loops", "N", "fixed round trips per repetition, 1..100000000 (instead of -t)"},
+	{SK_LONG(2), "placement", "NAME", "only this placement (repeatable; list below)"},
+	{'c', "cpu", "CPU", "first CPU (default: the first allowed)"},
+	{SK_LONG(3), "cpu2", "CPU", "second CPU for cross (default: the next allowed one)"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
-	       "Round-trip time of a word ping-ponged between two processes over pipes. TSV to stdout.\n\n"
-	       "  -q, --quick            %d reps of %d ms (default %d reps of %d ms)\n"
-	       "  -r, --reps REPS        repetitions per placement, 1..1000\n"
-	       "  -t, --target TARGET_MS length of one repetition [ms], 1..10000 (round trips are\n"
-	       "                         counted from a warm-up)\n"
-	       "  -l, --loops LOOPS      fixed round trips per repetition, 1..100000000 (instead of -t)\n"
-	       "  -p, --placement NAME   only this placement (repeatable); default self, same, cross:\n",
-	       sk_prog, QUICK_REPS, QUICK_TARGET_MS, DEFAULT_REPS, DEFAULT_TARGET_MS);
+	       "Round-trip time of a word ping-ponged between two processes over pipes. TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-t: round trips per repetition are counted from a warm-up. Cross is skipped with a\n"
+	       "note when only one CPU is allowed.\n"
+	       "Defaults: %d reps of %d ms; quick: %d reps of %d ms.\n"
+	       "Placements (default self, same, cross):\n",
+	       DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_REPS, QUICK_TARGET_MS);
 	for (int i = 0; i < NPLACE; i++)
-		printf("                           %-8s %s\n", place_names[i], place_what[i]);
-	printf("  -c, --cpu CPU          first CPU (default: the first allowed)\n"
-	       "  -C, --cpu2 CPU2        second CPU for cross (default: the next allowed one;\n"
-	       "                         cross is skipped with a note when only one CPU is allowed)\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically) instead of stdout\n"
-	       "  -h, --help             this help\n\n"
-	       "Output columns: placement  rep  roundtrips  ns_per_roundtrip  ns_per_switch\n"
+		printf("  %-8s %s\n", place_names[i], place_what[i]);
+	printf("\nOutput columns: placement  rep  roundtrips  ns_per_roundtrip  ns_per_switch\n"
 	       "  ns_per_switch_net\n"
 	       "  (ns_per_switch: half the raw round trip, the pipe's own cost included;\n"
 	       "   ns_per_switch_net: half of (round trip - self's median), the switch alone;\n"
 	       "   NaN where the placement has no switch or self was not measured)\n"
 	       "Examples:\n"
 	       "  %s -q\n"
-	       "  taskset -c 1 %s -p inherit -l 1000000     # same conditions as\n"
+	       "  taskset -c 1 %s --placement inherit --loops 1000000     # same conditions as\n"
 	       "  taskset -c 1 perf bench sched pipe -l 1000000\n",
 	       sk_prog, sk_prog);
 }
@@ -147,7 +150,7 @@ static void pair_close(struct pair *p)
 		int st = sk_wait(p->child, NULL);
 		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 			char sb[64];
-			sk_die("echo process %s", s3_status_str(st, sb, sizeof(sb)));
+			sk_die("echo process %s", sk_status_str(st, sb, sizeof(sb)));
 		}
 	}
 }
@@ -155,39 +158,24 @@ static void pair_close(struct pair *p)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int reps = 0, target_ms = 0, cpu = -1, cpu2 = -1;
+	int cpu = -1, cpu2 = -1;
 	long long loops = 0;
-	bool quick = false, want[NPLACE] = {false}, any = false;
-	const char *out = NULL;
-	static const struct option longopts[] = {
-		{"quick", no_argument, 0, 'q'},        {"reps", required_argument, 0, 'r'},
-		{"target", required_argument, 0, 't'}, {"loops", required_argument, 0, 'l'},
-		{"placement", required_argument, 0, 'p'}, {"cpu", required_argument, 0, 'c'},
-		{"cpu2", required_argument, 0, 'C'},   {"output", required_argument, 0, 'o'},
-		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+	bool want[NPLACE] = {false}, any = false;
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "qr:t:l:p:c:C:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 'q': quick = true; break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, 1000); break;
-		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
-		case 'l': loops = sk_parse_ll(optarg, "--loops", 1, 100000000); break;
-		case 'p': want[sk_parse_choice(optarg, "--placement", place_names)] = true; any = true; break;
+		case SK_LONG(1): loops = sk_parse_ll(optarg, "--loops", 1, 100000000); break;
+		case SK_LONG(2): want[sk_parse_choice(optarg, "--placement", place_names)] = true; any = true; break;
 		case 'c': cpu = sk_parse_cpu(optarg, "--cpu"); break;
-		case 'C': cpu2 = sk_parse_cpu(optarg, "--cpu2"); break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(3): cpu2 = sk_parse_cpu(optarg, "--cpu2"); break;
 		}
 	}
-	if (optind < argc)
-		sk_usage_error("unexpected operand '%s'", argv[optind]);
-	if (loops && target_ms)
-		sk_usage_error("give -l LOOPS or -t TARGET_MS, not both");
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
-	if (!target_ms)
-		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	sk_no_operands(argc, argv);
+	if (loops && std.target_ms)
+		sk_usage_error("give --loops N or -t TARGET_MS, not both");
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
 	if (!any)
 		want[P_SELF] = want[P_SAME] = want[P_CROSS] = true;
 	if (cpu < 0)
@@ -205,7 +193,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, out);
+	sk_tsv_open(&t, std.out);
 	sk_children_guard();
 	cpu_set_t orig;
 	sk_allowed_cpus(&orig);

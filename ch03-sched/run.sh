@@ -417,7 +417,7 @@ EOF
 run_ctxsw() {
 	local d=$SK_EXP_DIR other
 	other=$(sk_other_cpu "$cpu")
-	sk_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+-C "$other"} || return 0
+	sk_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+--cpu2 "$other"} || return 0
 	sk_summarize -b placement -v ns_per_roundtrip "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
 	local s="$d/summary.tsv" self same cross sw
 	self=$(sk_tsv_get "$s" placement self median)

@@ -26,7 +26,6 @@
 
 #include "ch08.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -36,9 +35,9 @@
 #define QUICK_MAX (64 * SK_MIB)
 #define DEFAULT_PPO 1
 #define DEFAULT_REPS 5
-#define QUICK_REPS 3
+#define QUICK_REPS 5
 #define DEFAULT_TARGET_MS 30
-#define QUICK_TARGET_MS 8
+#define QUICK_TARGET_MS 5   /* 5 x 5 ms: as long as the former 3 x 8 ms */
 #define MAX_THREADS 256
 #define BATCH_BYTES (1 * SK_MIB)   /* bytes between two clock reads (small buffers) */
 
@@ -230,73 +229,60 @@ static void pool_stop(void)
 	pool.w = NULL;
 }
 
+#define STD_OPTS SK_STD_ALL
+static const struct sk_opt opts[] = {
+	{SK_LONG(1), "op", "OP", "read, write, copy or all (default all)"},
+	{SK_LONG(2), "min", "SIZE", "smallest buffer per thread (default 16K)"},
+	{SK_LONG(3), "max", "SIZE", "largest buffer per thread (see below)"},
+	{'p', "ppo", "N", "points per octave, 1..8 (default " SK_STR(DEFAULT_PPO) ")"},
+	{'T', "threads", "WHICH", "1, all (one per allowed CPU) or both (default both)"},
+	{SK_LONG(4), "vector", "BYTES", "read with vectors of 16, 32 or 64 bytes, or auto"},
+	{0}};
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Sequential read/write/copy bandwidth against buffer size, one thread and one\n"
-	       "thread per allowed CPU (pinned); TSV to stdout.\n\n"
-	       "      --op OP            read, write, copy or all (default all)\n"
-	       "      --min SIZE         smallest buffer per thread (default 16K)\n"
-	       "      --max SIZE         largest buffer per thread (default 256M, quick 64M;\n"
-	       "                         all buffers together at most MemAvailable/4)\n"
-	       "  -p, --ppo N            points per octave, 1..8 (default %d)\n"
-	       "  -T, --threads WHICH    1, all (one per allowed CPU) or both (default both)\n"
-	       "      --vector BYTES     read with vectors of 16, 32 or 64 bytes, or auto\n"
-	       "                         (default: the widest this CPU has)\n"
-	       "  -r, --reps REPS        repetitions per point, 1..1000 (default %d, quick %d)\n"
-	       "  -t, --target MS        length of one repetition [ms], 1..10000 (default %d, quick %d)\n"
-	       "  -q, --quick            smaller sizes, shorter repetitions\n"
-	       "  -o, --output FILE      write the TSV to FILE (atomically)\n"
-	       "  -h, --help             this help\n\n"
+	       "thread per allowed CPU (pinned); TSV to stdout.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n--max: default 256M, quick 64M; all buffers together at most MemAvailable/4.\n"
+	       "--vector: default the widest this CPU has.\n"
+	       "Defaults: %d reps of %d ms; quick: %d reps of %d ms.\n"
 	       "Output columns: op threads size_bytes rep gb_per_s   (GB = 10^9 bytes)\n"
 	       "Examples:\n"
 	       "  %s -q\n"
-	       "  %s --op copy --threads 1 --min 1M --max 1G\n",
-	       sk_prog, DEFAULT_PPO, DEFAULT_REPS, QUICK_REPS, DEFAULT_TARGET_MS, QUICK_TARGET_MS,
-	       sk_prog, sk_prog);
+	       "  %s --op copy -T 1 --min 1M --max 1G\n",
+	       DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_REPS, QUICK_TARGET_MS, sk_prog, sk_prog);
 }
 
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	int op = OP_ALL, ppo = DEFAULT_PPO, reps = 0, target_ms = 0, which = 2;
+	int op = OP_ALL, ppo = DEFAULT_PPO, which = 2;
 	uint64_t min = DEFAULT_MIN, max = 0;
-	const char *min_arg = NULL, *max_arg = NULL, *out = NULL;
-	bool quick = false;
-	enum { OPT_OP = 256, OPT_MIN, OPT_MAX, OPT_VEC };
-	static const char *const vec_names[] = {"auto", "16", "32", "64", NULL};
+	const char *min_arg = NULL, *max_arg = NULL;
+		static const char *const vec_names[] = {"auto", "16", "32", "64", NULL};
 	int vec = 0;
 	const char *vec_arg = NULL;
-	static const struct option longopts[] = {
-		{"op", required_argument, NULL, OPT_OP}, {"min", required_argument, NULL, OPT_MIN},
-		{"max", required_argument, NULL, OPT_MAX}, {"ppo", required_argument, NULL, 'p'},
-		{"threads", required_argument, NULL, 'T'}, {"reps", required_argument, NULL, 'r'},
-		{"target", required_argument, NULL, 't'}, {"quick", no_argument, NULL, 'q'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-		{"vector", required_argument, NULL, OPT_VEC}, {NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "p:T:r:t:qo:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case OPT_OP: op = sk_parse_choice(optarg, "--op", op_names); break;
-		case OPT_MIN: min = sk_parse_size(optarg, "--min", 4 * SK_KIB, UINT64_C(1) << 40); min_arg = optarg; break;
-		case OPT_MAX: max = sk_parse_size(optarg, "--max", 4 * SK_KIB, UINT64_C(1) << 40); max_arg = optarg; break;
+		case SK_LONG(1): op = sk_parse_choice(optarg, "--op", op_names); break;
+		case SK_LONG(2): min = sk_parse_size(optarg, "--min", 4 * SK_KIB, UINT64_C(1) << 40); min_arg = optarg; break;
+		case SK_LONG(3): max = sk_parse_size(optarg, "--max", 4 * SK_KIB, UINT64_C(1) << 40); max_arg = optarg; break;
 		case 'p': ppo = sk_parse_int(optarg, "--ppo", 1, 8); break;
 		case 'T': which = sk_parse_choice(optarg, "--threads", thread_names); break;
-		case 'r': reps = sk_parse_int(optarg, "--reps", 1, SK_BENCH_MAX_REPS); break;
-		case 't': target_ms = sk_parse_int(optarg, "--target", 1, 10000); break;
-		case OPT_VEC: vec = sk_parse_choice(optarg, "--vector", vec_names); vec_arg = optarg; break;
-		case 'q': quick = true; break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
-		default: sk_usage_hint();
+		case SK_LONG(4): vec = sk_parse_choice(optarg, "--vector", vec_names); vec_arg = optarg; break;
 		}
 	}
 	sk_no_operands(argc, argv);
+	bool quick = std.quick;
 	choose_reads(vec ? 8 << vec : 0, vec_arg);
-	if (!reps)
-		reps = quick ? QUICK_REPS : DEFAULT_REPS;
-	if (!target_ms)
-		target_ms = quick ? QUICK_TARGET_MS : DEFAULT_TARGET_MS;
+	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
+	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
 
 	cpu_set_t set;
 	int nallowed = sk_allowed_cpus(&set);
@@ -337,7 +323,7 @@ int main(int argc, char **argv)
 		sizes[nsizes++] = max / 64 * 64;
 
 	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, out);
+	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "min_bytes", "%llu", (unsigned long long)min);
 	sk_tsv_meta(&tsv, "max_bytes", "%llu", (unsigned long long)max);
 	sk_tsv_meta(&tsv, "reps", "%d", reps);

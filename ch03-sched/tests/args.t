@@ -51,13 +51,14 @@ bad_args "$perf" -r
 bad_args "$perf" stray
 # ctxsw-cost
 bad_args "$ctx" -r 0
+bad_args "$ctx" -r 4
 bad_args "$ctx" -t 0
-bad_args "$ctx" -l 0
-bad_args "$ctx" -l 5 -t 5
-bad_args "$ctx" -p nowhere
+bad_args "$ctx" --loops 0
+bad_args "$ctx" --loops 5 -t 5
+bad_args "$ctx" --placement nowhere
 bad_args "$ctx" -c 99999
-bad_args "$ctx" -C abc
-bad_args "$ctx" -p cross -c "$first_cpu" -C "$first_cpu"
+bad_args "$ctx" --cpu2 abc
+bad_args "$ctx" --placement cross -c "$first_cpu" --cpu2 "$first_cpu"
 bad_args "$ctx" --bogus
 bad_args "$ctx" stray
 # timeacct
@@ -87,10 +88,10 @@ is "$(awk -F'\t' '$1 == 1 { print $3 "/" $5 }' "$TAP_TMP/wn.tsv")" "5/335" "the 
 run_exit 0 "cpuperf tiny run" "$perf" -n 2 -r 5 --work 5
 printf '%s\n' "$OUT" >"$TAP_TMP/p.tsv"
 tsv_ok "$TAP_TMP/p.tsv" "mode nproc rep avg_turnaround_ms batch_wall_ms throughput_per_s cpu_ms" "cpuperf TSV is well-formed"
-run_exit 0 "ctxsw-cost tiny run" "$ctx" -r 2 -l 200
+run_exit 0 "ctxsw-cost tiny run" "$ctx" -r 5 --loops 200
 printf '%s\n' "$OUT" >"$TAP_TMP/c.tsv"
 tsv_ok "$TAP_TMP/c.tsv" "placement rep roundtrips ns_per_roundtrip ns_per_switch ns_per_switch_net" "ctxsw-cost TSV is well-formed"
-run_exit 0 "ctxsw-cost on one allowed CPU skips cross with a note" taskset -c "$first_cpu" "$ctx" -r 1 -l 100
+run_exit 0 "ctxsw-cost on one allowed CPU skips cross with a note" taskset -c "$first_cpu" "$ctx" -r 5 --loops 100
 like "$ERR" "cross placement skipped" "... and says so"
 run_exit 0 "cpuperf on one allowed CPU skips mode all with a note" taskset -c "$first_cpu" "$perf" -n 1 -r 5 --work 5
 like "$OUT" "# mode_all: skipped" "... and records it in the preamble"

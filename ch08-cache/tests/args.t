@@ -60,6 +60,7 @@ bad_args "$bw" --min 1M --max 64K
 bad_args "$bw" --max 16T
 bad_args "$bw" --ppo 9
 bad_args "$bw" -t 0
+bad_args "$bw" -r 4
 bad_args "$bw" stray
 
 # pagecache and writeback
@@ -144,12 +145,12 @@ like "$OUT" "^tlb_source	" "tlb --tlb-info prints key, value"
 bad_args "$tlb" --tlb-info stray
 run_exit 0 "tlb --backing packed" "$tlb" --backing packed --min-pages 8 --max-pages 16 --ppo 1 -r 5 -t 1
 
-run_exit 0 "membw tiny run" "$bw" --min 16K --max 64K -r 2 -t 1
+run_exit 0 "membw tiny run" "$bw" --min 16K --max 64K -r 5 -t 1
 printf '%s\n' "$OUT" >"$TAP_TMP/bw.tsv"
 tsv_ok "$TAP_TMP/bw.tsv" "op threads size_bytes rep gb_per_s" "membw TSV is well-formed"
-is "$(awk -F'\t' '!/^#/ && $1 == "copy" && $2 == 1' "$TAP_TMP/bw.tsv" | wc -l)" 6 "membw: copy, 1 thread: 3 sizes x 2 reps"
+is "$(awk -F'\t' '!/^#/ && $1 == "copy" && $2 == 1' "$TAP_TMP/bw.tsv" | wc -l)" 15 "membw: copy, 1 thread: 3 sizes x 5 reps"
 like "$(grep '^# read_vector_bytes' "$TAP_TMP/bw.tsv")" "^# read_vector_bytes: (16|32|64)$" "membw: the read width recorded"
-run_exit 0 "membw --vector 16 (every CPU has it)" "$bw" --vector 16 --op read --threads 1 --min 16K --max 16K -r 1 -t 1
+run_exit 0 "membw --vector 16 (every CPU has it)" "$bw" --vector 16 --op read --threads 1 --min 16K --max 16K -r 5 -t 1
 like "$OUT" "# read_vector_bytes: 16" "... and uses it"
 
 mkdir -p "$TAP_TMP/scratch"
