@@ -84,6 +84,12 @@ check-vm: deps all
 	prove -v tests/vm.t
 SHELL_SCRIPTS += tests/vm/run-in-vm tests/vm/check-vm $(wildcard tests/vm/*.t)
 
+# arm64: cross-compile (gcc-aarch64-linux-gnu) in a copy of the tree, then the
+# library's unit tests and every program's -h / bad option under qemu-user.
+.PHONY: check-arm64
+check-arm64:
+	scripts/check-arm64
+
 # make run [CH=ch01-syscall] [FULL=1] [LABEL=name] [STUDENT=id]
 # make run installs every missing package first (as root with apt; otherwise it
 # says what is missing and goes on), and ends with a line when there are no graphs.
@@ -130,6 +136,7 @@ help:
 	@echo '                  STUDENT=id  per-student parameters (a lab; see docs/instructor.md)'
 	@echo '  make check      build (also with ASan+UBSan) and run all tests through prove'
 	@echo '  make check-vm   the tests that need a real pure-cgroup-v2 6.1 kernel, in a throwaway VM'
+	@echo '  make check-arm64  cross-compile for aarch64; unit tests and -h/bad options under qemu-user'
 	@echo '  make report     (re)write report.html and report.md for RUN=dir (default: latest)'
 	@echo '  make plots      redraw every graph of RUN=dir (default: latest) from its data'
 	@echo '  make lab-check  grade RUN=dir (default: latest): complete, untampered, verdicts hold'
