@@ -5,6 +5,9 @@
  *                       /proc/self/exe (also from the ASan build tree)
  *   ch02_proc_exe ..... /proc/PID/exe and /proc/PID/comm of a process
  *   ch02_wait_state ... poll /proc/PID/stat until the process is in a state
+ *   ch02_pidinfo ...... the pidinfo that fork-exec and spawn run (-x, else beside us)
+ *   ch02_report ....... their TSV: this process, the pid the call returned, what the
+ *                       child reported
  */
 #ifndef CH02_H
 #define CH02_H
@@ -81,6 +84,45 @@ static inline char ch02_wait_state(pid_t pid, const char *want, int timeout_ms)
 		sk_sleep_ns(1000000);
 	}
 	return last;
+}
+
+/* The pidinfo to run: GIVEN (from -x) if not NULL, else the one beside this
+ * program; dies if there is none. */
+static inline const char *ch02_pidinfo(const char *given, char *buf, size_t len)
+{
+	if (given)
+		return given;
+	if (!ch02_sibling("pidinfo", buf, len))
+		sk_die("pidinfo not found next to this program: run make (or give -x)");
+	return buf;
+}
+
+/* fork-exec's and spawn's TSV (to OUT): this process, the pid that ROUTE's call
+ * returned (stage RETURNED), then the child's own rows from CHILD_OUT (pidinfo's
+ * preamble and header skipped), which must be WANT_ROWS. Returns the exit code. */
+static inline int ch02_report(const char *out, const char *route, const char *returned, pid_t pid,
+			      const char *prog, char *child_out, int want_rows)
+{
+	char exe[256], comm[64];
+	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
+	struct sk_tsv tsv;
+	sk_tsv_open(&tsv, out);
+	sk_tsv_meta(&tsv, "exec", "%s", prog);
+	sk_tsv_header(&tsv, "route\tstage\tpid\tppid\tpgrp\tsession\texe\tcomm");
+	sk_tsv_row(&tsv, "%s\tparent\t%d\t%d\t%d\t%d\t%s\t%s", route, (int)getpid(), (int)getppid(),
+		   (int)getpgrp(), (int)getsid(0), exe, comm);
+	sk_tsv_row(&tsv, "%s\t%s\t%d\t%d\t%d\t%d\t-\t-", route, returned, (int)pid, (int)getpid(),
+		   (int)getpgrp(), (int)getsid(0));
+	int rows = 0;
+	for (char *line = strtok(child_out, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] == '#' || !strncmp(line, "stage\t", 6))
+			continue;
+		sk_tsv_row(&tsv, "%s\t%s", route, line);
+		rows++;
+	}
+	if (rows != want_rows)
+		sk_die("expected %d row(s) from the child, got %d", want_rows, rows);
+	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
 }
 
 #endif /* CH02_H */

@@ -51,8 +51,7 @@ int main(int argc, char **argv)
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (!prog && !(prog = ch02_sibling("pidinfo", pbuf, sizeof(pbuf))))
-		sk_die("pidinfo not found next to this program: run make (or give -x)");
+	prog = ch02_pidinfo(prog, pbuf, sizeof(pbuf));
 	sk_children_guard();
 
 	int fds[2];
@@ -81,25 +80,5 @@ int main(int argc, char **argv)
 	int st = sk_wait(pid, NULL);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		sk_die("spawned %s (pid %d) failed (status 0x%x)", prog, (int)pid, (unsigned)st);
-
-	char exe[256], comm[64];
-	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
-	struct sk_tsv tsv;
-	sk_tsv_open(&tsv, std.out);
-	sk_tsv_meta(&tsv, "exec", "%s", prog);
-	sk_tsv_header(&tsv, "route\tstage\tpid\tppid\tpgrp\tsession\texe\tcomm");
-	sk_tsv_row(&tsv, "posix_spawn\tparent\t%d\t%d\t%d\t%d\t%s\t%s", (int)getpid(), (int)getppid(),
-		   (int)getpgrp(), (int)getsid(0), exe, comm);
-	sk_tsv_row(&tsv, "posix_spawn\tspawn_returned\t%d\t%d\t%d\t%d\t-\t-", (int)pid, (int)getpid(),
-		   (int)getpgrp(), (int)getsid(0));
-	int rows = 0;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (line[0] == '#' || !strncmp(line, "stage\t", 6))
-			continue;
-		sk_tsv_row(&tsv, "posix_spawn\t%s", line);
-		rows++;
-	}
-	if (rows != 1)
-		sk_die("expected 1 row from pidinfo, got %d", rows);
-	return sk_tsv_close(&tsv) ? SK_EXIT_FAIL : 0;
+	return ch02_report(std.out, "posix_spawn", "spawn_returned", pid, prog, buf, 1);
 }
