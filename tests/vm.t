@@ -53,7 +53,7 @@ rm -f "$probe"
 cd "$TAP_TOP" || exit 1
 t0=$(date +%s)
 # check-vm fits the files into the hard limit (a file left when the time is spent is a SKIP).
-SHIKUMI_VM_PROBE=$probe SHIKUMI_VM_TIMES=1 run "$vm" -t 160 -l "$TAP_TMP/console.log" -- tests/vm/check-vm
+SHIKUMI_VM_PROBE=$probe SHIKUMI_VM_TIMES=1 run "$vm" -t 150 -l "$TAP_TMP/console.log" -- tests/vm/check-vm
 secs=$(($(date +%s) - t0))
 if [[ $RC == 4 ]]; then
 	skip "$(grep -m1 'SKIP' <<<"$ERR")"
