@@ -6,10 +6,10 @@
  * one row per stage: before; after mapping and touching N MiB of anonymous
  * memory (used grows); after writing an N MiB file (buff/cache grows: the
  * page cache keeps the file's pages); after freeing the memory; after deleting
- * the file (its cached pages go with it). AnonPages is printed too: "used"
- * comes from MemFree, which misses pages parked on the per-CPU free lists
- * (up to ~150 MiB per CPU on a big machine), AnonPages counts mapped
- * anonymous pages exactly. The file lives in a directory made
+ * the file (its cached pages go with it). "used" is free's (procps-ng 4):
+ * total - available. AnonPages is printed too: MemAvailable, like MemFree,
+ * misses pages parked on the per-CPU free lists (up to ~150 MiB per CPU on a
+ * big machine), AnonPages counts mapped anonymous pages exactly. The file lives in a directory made
  * with mkdtemp under $TMPDIR (else /var/tmp), removed on every exit path.
  *
  * Usage: meminfo [-q] [-s SIZE] [-o FILE]
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 	sk_tsv_open(&tsv, std.out);
 	sk_tsv_meta(&tsv, "size_bytes", "%zu", len);
 	sk_tsv_meta(&tsv, "scratch_dir", "%s", dir);
-	sk_tsv_meta(&tsv, "what", "free(1) columns from /proc/meminfo, KiB; used = total - free - buffers - cache, buff_cache = Buffers + Cached + SReclaimable");
+	sk_tsv_meta(&tsv, "what", "free(1) columns from /proc/meminfo, KiB; used = total - available (procps-ng 4), buff_cache = Buffers + Cached + SReclaimable");
 	sk_tsv_header(&tsv, "stage\ttotal_kib\tused_kib\tfree_kib\tshared_kib\tbuff_cache_kib\tavailable_kib\tanon_kib");
 
 	snapshot(&tsv, "before");

@@ -91,7 +91,7 @@ run_meminfo() {
 	du=$((u1 - u0)) dc=$((c2 - c1)) dd=$((c3 - c4)) da=$((a1 - a0))
 	sk_check touching-memory-adds-anonymous-pages "touching memory adds anonymous pages" 'da >= 0.75 * n_kib && da <= 1.5 * n_kib' \
 		da="$da" n_kib="$n_kib" --observed "AnonPages +$((da / 1024)) MiB; free's used +$((du / 1024)) MiB" \
-		--note "expected AnonPages +${size_mib} MiB (0.75..1.5x: whole-system counter); used comes from MemFree, which does not see pages taken from the per-CPU free lists (up to ~150 MiB per CPU here)"
+		--note "expected AnonPages +${size_mib} MiB (0.75..1.5x: whole-system counter); free's used = total - available, and MemAvailable (like MemFree) does not see pages taken from the per-CPU free lists (up to ~150 MiB per CPU here)"
 	sk_check writing-a-file-raises-buff-cache "writing a file raises buff/cache" 'dc >= 0.8 * n_kib' \
 		dc="$dc" n_kib="$n_kib" --observed "buff/cache +$((dc / 1024)) MiB ($(sk_calc "$dc / $n_kib")x)" \
 		--note "expected >= +0.8 x ${size_mib} MiB; the page cache keeps the written pages"
@@ -102,7 +102,7 @@ run_meminfo() {
 	sk_summary <<EOF
 ## What free shows, and what moves it (${size_mib} MiB)
 
-Each group of bars is one snapshot of /proc/meminfo in free(1)'s terms: used = total - free - buffers - cache, buff/cache = Buffers + Cached + SReclaimable. Touching ${size_mib} MiB of anonymous memory added $((da / 1024)) MiB of AnonPages but raised free's used by only $((du / 1024)) MiB: used is total minus MemFree (and cache), and MemFree does not count free pages parked on the per-CPU lists, from which the kernel served part of the request. Writing a ${size_mib} MiB file raised buff/cache by $((dc / 1024)) MiB (the kernel keeps the file's pages in the page cache) while used stayed put; deleting the file removed $((dd / 1024)) MiB of cache. available barely moves for the file: clean cache counts as available.
+Each group of bars is one snapshot of /proc/meminfo in free(1)'s terms (procps-ng 4): used = total - available, buff/cache = Buffers + Cached + SReclaimable. Touching ${size_mib} MiB of anonymous memory added $((da / 1024)) MiB of AnonPages but raised free's used by only $((du / 1024)) MiB: used is total minus MemAvailable, which starts from MemFree, and MemFree does not count free pages parked on the per-CPU lists, from which the kernel served part of the request. Writing a ${size_mib} MiB file raised buff/cache by $((dc / 1024)) MiB (the kernel keeps the file's pages in the page cache) while used stayed put; deleting the file removed $((dd / 1024)) MiB of cache. available barely moves for the file: clean cache counts as available.
 
 - AnonPages: +$((da / 1024)) MiB, used: +$((du / 1024)) MiB after touching ${size_mib} MiB
 - buff/cache: +$((dc / 1024)) MiB after writing, -$((dd / 1024)) MiB after deleting

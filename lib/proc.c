@@ -173,8 +173,13 @@ int sk_read_meminfo(struct sk_meminfo *m)
 	return 0;
 }
 
+/* procps-ng 4 (Debian 12's free 4.0.2; man free): used = total - available.
+ * Kernels before 3.14 have no MemAvailable: there free computed, and we
+ * compute, total - free - buffers - cache (cache = Cached + SReclaimable). */
 long long sk_meminfo_used_kib(const struct sk_meminfo *m)
 {
+	if (m->mem_available >= 0 && m->mem_available <= m->mem_total)
+		return m->mem_total - m->mem_available;
 	long long cache = m->cached + (m->sreclaimable > 0 ? m->sreclaimable : 0);
 	long long used = m->mem_total - m->mem_free - m->buffers - cache;
 	return used < 0 ? m->mem_total - m->mem_free : used;

@@ -257,10 +257,12 @@ struct sk_meminfo {      /* kB, as in /proc/meminfo; -1 if absent */
 		page_tables, committed_as, commit_limit, swap_total, swap_free;
 };
 int sk_read_meminfo(struct sk_meminfo *m);
-/* free(1)'s "used": total - free - buffers - cache (cache = Cached + SReclaimable).
- * Beware: pages sitting on the per-CPU free lists (up to ~150 MiB per CPU on a
- * big machine, "high:" in /proc/zoneinfo) count as neither free nor used, so
- * "used" can lag an allocation by that much. To see memory that a process
+/* free(1)'s "used" as procps-ng 4 computes it: total - available (MemTotal -
+ * MemAvailable; without MemAvailable, before Linux 3.14: total - free - buffers
+ * - cache, cache = Cached + SReclaimable). Beware: pages sitting on the per-CPU
+ * free lists (up to ~150 MiB per CPU on a big machine, "high:" in
+ * /proc/zoneinfo) are not counted as free, so neither MemFree nor MemAvailable
+ * sees them, and "used" can lag an allocation by that much. To see memory that a process
  * really got, compare AnonPages (anonymous) or Cached (file pages) instead. */
 long long sk_meminfo_used_kib(const struct sk_meminfo *m);
 uint64_t sk_mem_available_bytes(void);
