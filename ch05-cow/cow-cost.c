@@ -2,7 +2,7 @@
  * cow-cost - what one copy-on-write fault costs, next to the other ways of
  * touching a page.
  *
- * Four operations, each a pass of one access per page over SIZE bytes of
+ * Five passes, each of one access per page over SIZE bytes of
  * private anonymous memory (MADV_NOHUGEPAGE: 4 KiB pages), timed with
  * CLOCK_MONOTONIC and counted with getrusage's ru_minflt so that every row
  * proves what it measured:
