@@ -39,7 +39,8 @@ fixture_run() {
  "caches": [{"level": 1, "type": "Data", "size": "32K", "line_size_bytes": 64}],
  "memory": {"total_kib": 8000000, "available_kib": 6000000, "swap_total_kib": 0, "page_size_bytes": 4096, "thp_enabled": "madvise", "overcommit_memory": 0},
  "scheduler": {"class": "EEVDF", "base_slice_ns": 3000000, "autogroup": 1}, "cgroup_mode": "v2", "clocksource": "tsc",
- "block_device": {"name": "vda", "scheduler": "none", "rotational": 0}, "compiler": "cc 12 <fixture>"}
+ "block_device": {"name": "vda", "scheduler": "none", "rotational": 0}, "compiler": "cc 12 <fixture>",
+ "tlb": {"source": "cpuid 0x80000005", "cpuid_hypervisor": 1, "summary": "L1 data: 64 x 4K fully assoc."}}
 EOF
 	echo complete >"$rd/status"
 	printf 'chapter\texit_code\twall_s\nch01-syscall\t0\t3.0\nch03-sched\t0\t4.0\n' >"$rd/chapters.tsv"

@@ -40,6 +40,7 @@ like "$(sed -n '/id="ch03-sched-slices"/,$p' "$md")" '<details open><summary>Ver
 like "$sc" 'getppid_ns = 100.5, call_ns = 1.12' "6-column verdict.tsv: observed read by header name"
 like "$(sed -n '/id="ch01-syscall-hello"/,/id="ch01-syscall-syscall-cost"/p' "$md")" 'install hyperfine' "5-column verdict.tsv still read"
 ok "machine facts in a box" grep -q '<div class="facts">' "$md"
+ok "CPUID's TLB facts (meta.json tlb) in the box" grep -q 'TLB (CPUID) | L1 data: 64 x 4K fully assoc. (as the hypervisor reports it)' "$md"
 ok "report.html escapes HTML in verdicts" grep -qF 'a cell with a | pipe &amp; &lt;angle&gt;' "$html"
 ok "report.html escapes HTML in summary.md, not in code" grep -qF 'Some <code>code</code> &amp; &lt;angle&gt;.' "$html"
 ok "report.html keeps a | inside a cell" grep -qF 'yes | really' "$html"
@@ -67,7 +68,10 @@ run_exit 0 "report -h" "$S/report" -h
 
 # ---- in a browser ---------------------------------------------------------------
 browser=""
-for b in chromium chromium-browser google-chrome; do command -v "$b" >/dev/null && { browser=$b; break; }; done
+for b in chromium chromium-browser google-chrome; do
+	[[ " ${SHIKUMI_HIDE_TOOLS:-} " == *" chromium "* ]] && break   # to test the SKIP path
+	command -v "$b" >/dev/null && { browser=$b; break; }
+done
 if [[ -z $browser ]]; then
 	skip "chromium not installed (scripts/install-deps)"
 	skip "chromium"; skip "chromium"; skip "chromium"; skip "chromium"
