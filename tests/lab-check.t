@@ -57,8 +57,11 @@ reseal "$rd/ch01-syscall/syscall-cost"
 cp "$rd/ch01-syscall/syscall-cost/verdict.tsv" "$TAP_TMP/v2.keep"
 printf 'vdso-fast\tthe vDSO is 10x cheaper\tgetppid_ns >= 10 * vdso_ns\tgetppid_ns = 100.5, vdso_ns = 20.45\tPASS\t\n' >>"$rd/ch01-syscall/syscall-cost/verdict.tsv"
 reseal "$rd/ch01-syscall/syscall-cost"
+printf 'exp-cond\twith an exponent\tgetppid_ns > 1e-3 && vdso_ns > 1e3\tgetppid_ns = 100.5, vdso_ns = 20.45\tPASS\t\n' >>"$rd/ch01-syscall/syscall-cost/verdict.tsv"
+reseal "$rd/ch01-syscall/syscall-cost"
 run_exit 1 "lab-check: a PASS its own condition does not give -> exit 1" "$S/lab-check" --brief "$rd" ch01-syscall
 like "$OUT" 'does not follow from its own condition and values: the vDSO is 10x cheaper \(PASS\)' "the row is named"
+like "$OUT" 'with an exponent \(PASS\)' "numbers like 1e-3 in a condition are read as numbers"
 printf 'evil\tx\tsystem("touch %s/pwned") || a > 1\ta = 2\tPASS\t\n' "$TAP_TMP" >>"$rd/ch01-syscall/syscall-cost/verdict.tsv"
 reseal "$rd/ch01-syscall/syscall-cost"
 run "$S/lab-check" --brief "$rd" ch01-syscall
