@@ -127,8 +127,13 @@ bad_args() {
 interrupt_when() {
 	local glob=$1 secs=$2 pid
 	shift 2
+	# env --default-signal=INT: when the test itself was started with SIGINT
+	# ignored (a background job, as CI may start it), a shell cannot trap a
+	# signal ignored at its entry; the command must start with the default.
+	local -a dflt=()
+	env --default-signal=INT true 2>/dev/null && dflt=(env --default-signal=INT)
 	set -m
-	"$@" >/dev/null 2>&1 &
+	"${dflt[@]}" "$@" >/dev/null 2>&1 &
 	pid=$!
 	set +m
 	if [[ -n $glob ]]; then
