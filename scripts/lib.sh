@@ -514,6 +514,7 @@ sk_prog() {
 # (a run written elsewhere with -o must not move the suite's "latest").
 sk_point_latest() {
 	local dir
+	[[ -d $SK_TOP/results ]] || return 0
 	dir=$(cd "$1" && pwd -P)
 	[[ $(dirname "$dir") == "$(cd "$SK_TOP/results" && pwd -P)" ]] || return 0
 	ln -sfn "$(basename "$dir")" "$SK_TOP/results/latest.tmp.$$" &&
