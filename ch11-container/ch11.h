@@ -139,6 +139,19 @@ static inline void ch11_sync_close(struct ch11_sync *s)
 	close(s->fd[1]);
 }
 
+/* Lines in a small file (/proc/sysvipc/msg, /proc/PID/net/dev), -1 if unreadable. */
+static inline int ch11_count_lines(const char *path)
+{
+	char text[65536];
+	int n = 0;
+	if (sk_read_file(path, text, sizeof(text)) < 0)
+		return -1;
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			n++;
+	return n;
+}
+
 /* Rows of the demo programs: view (inside|outside), item, value. */
 static inline void ch11_row(struct sk_tsv *t, const char *view, const char *item, const char *fmt, ...)
 	SK_PRINTF(4, 5);
@@ -222,6 +235,160 @@ static inline void ch11_answers_emit(struct sk_tsv *t, const struct ch11_answers
 {
 	for (int i = 0; i < a->n; i++)
 		ch11_row(t, a->row[i].view, a->row[i].item, "%s", a->row[i].value);
+}
+
+/* The value of the last "error" answer, else "?" (why a child gave up). */
+static inline const char *ch11_answers_error(const struct ch11_answers *a)
+{
+	for (int i = a->n - 1; i >= 0; i--)
+		if (strcmp(a->row[i].item, "error") == 0)
+			return a->row[i].value;
+	return "?";
+}
+
+/* ---- the skeleton of the ns-KIND demos ---------------------------------------
+ * Each ns-KIND program shows one namespace kind from both sides: a child
+ * unshares it and answers from inside, the parent looks from outside, and
+ * the answers go out as one TSV (view, item, value). What is left in each
+ * program is what is particular to its kind:
+ *
+ *   static const struct sk_opt opts[] = {{'D', "dir", "DIR", "..."}, {0}};
+ *   static void usage(void) { ch11_usage("[-D DIR] [-o FILE]", "what it shows", opts, "Example:\n  sudo %s\n"); }
+ *   static int inside(struct ch11_answers *a, void *arg) { ...answers...; return 0; }
+ *
+ *   struct ch11_demo d = {0};
+ *   sk_init(argc, argv);
+ *   while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1) ...
+ *                            // (only -q, -o: ch11_std_options(&d, argc, argv, usage))
+ *   ch11_demo_start(&d);                        // rootless if need be, guard, answers
+ *   CH11_INSIDE(&d, CLONE_NEWNET, inside, arg);  // the child waits inside, set up
+ *   ch11_answer(d.a, "outside", ...);            // look from outside
+ *   int st = ch11_inside_end(&d);                // let the child go, its status
+ *   struct sk_tsv t;
+ *   ch11_tsv_open(&t, &d, "net");                // kind, rootless (+ meta of its own)
+ *   return ch11_tsv_close(&t, &d, st, "unshare --net ...");
+ */
+struct ch11_demo {
+	struct sk_std std;
+	bool started;              /* ch11_demo_start ran: say whether rootless */
+	bool rootless;             /* inside a user namespace of its own */
+	struct ch11_answers *a;    /* shared with the children */
+	pid_t child;               /* CH11_INSIDE's child */
+	struct ch11_sync ready, done;
+};
+
+/* A demo's help: synopsis, description, its options and the standard ones,
+ * then the examples, a printf format of the program's name ("Example:\n
+ * sudo %s\n"; "%1$s" where it is named more than once). */
+#define ch11_usage(synopsis, what, opts, examples)          \
+	do {                                                 \
+		ch11_usage_head(synopsis, what, opts);       \
+		printf("\n" examples, sk_prog);              \
+	} while (0)
+static inline void ch11_usage_head(const char *synopsis, const char *what, const struct sk_opt *opts)
+{
+	printf("Usage: %s %s\n%s\n\n", sk_prog, synopsis, what);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+}
+
+/* sk_getopt with the demos' standard options (-q, -o); no operands. */
+static inline int ch11_getopt(struct ch11_demo *d, int argc, char **argv, const struct sk_opt *opts,
+			      void (*usage)(void))
+{
+	int c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &d->std, usage);
+	if (c == -1)
+		sk_no_operands(argc, argv);
+	return c;
+}
+
+/* For a demo with only the standard options: start-up and options. */
+static inline void ch11_std_options(struct ch11_demo *d, int argc, char **argv, void (*usage)(void))
+{
+	sk_init(argc, argv);
+	while (ch11_getopt(d, argc, argv, NULL, usage) != -1)
+		sk_usage_hint();
+}
+
+/* Options parsed: enter a user namespace of our own if need be (SKIP if
+ * refused), guard the children, share the answers with them. */
+static inline void ch11_demo_start(struct ch11_demo *d)
+{
+	d->rootless = ch11_rootless_enter();
+	d->started = true;
+	sk_children_guard();
+	d->a = sk_shared_alloc(sizeof(*d->a));
+}
+
+/* What the child does inside its new namespace: answers; nonzero after an
+ * "error" answer if it cannot go on. */
+typedef int (*ch11_inside_fn)(struct ch11_answers *a, void *arg);
+
+/* Fork a child that unshares FLAG and runs fn inside, then waits there until
+ * ch11_inside_end. Returns when the child is set up; dies with its "error"
+ * answer if it could not be. */
+#define CH11_INSIDE(d, flag, fn, arg) ch11_inside(d, flag, #flag, fn, arg)
+static inline void ch11_inside(struct ch11_demo *d, int flag, const char *flag_name, ch11_inside_fn fn, void *arg)
+{
+	ch11_sync_init(&d->ready);
+	ch11_sync_init(&d->done);
+	d->child = sk_fork();
+	if (d->child < 0)
+		sk_die_errno("fork");
+	if (d->child == 0) {
+		ch11_sync_writer(&d->ready);
+		ch11_sync_reader(&d->done);
+		if (unshare(flag) != 0) {
+			ch11_answer(d->a, "inside", "error", "unshare(%s): %s", flag_name, sk_errno_name(errno));
+			_exit(1);
+		}
+		if (fn(d->a, arg) != 0)
+			_exit(1);
+		ch11_sync_post(&d->ready);
+		ch11_sync_wait(&d->done);   /* stay alive while the outside looks */
+		_exit(0);
+	}
+	ch11_sync_reader(&d->ready);
+	ch11_sync_writer(&d->done);
+	if (ch11_sync_wait(&d->ready) != 0) {
+		sk_wait(d->child, NULL);
+		sk_die("the child could not set up its namespace: %s", ch11_answers_error(d->a));
+	}
+}
+
+/* Let CH11_INSIDE's child exit; its wait status. */
+static inline int ch11_inside_end(struct ch11_demo *d)
+{
+	ch11_sync_post(&d->done);
+	return sk_wait(d->child, NULL);
+}
+
+/* The demo's TSV, begun: kind, and whether it ran rootless. */
+static inline void ch11_tsv_open(struct sk_tsv *t, const struct ch11_demo *d, const char *kind)
+{
+	sk_tsv_open(t, d->std.out);
+	sk_tsv_meta(t, "kind", "%s", kind);
+	if (d->started)
+		sk_tsv_meta(t, "rootless", "%s", d->rootless ? "yes (inside a user namespace of its own)" : "no");
+}
+
+/* ... and ended: the shell commands that show the same, the answers. The
+ * exit code: 0 if the TSV was written and status (of the children) is 0. */
+static inline int ch11_tsv_close(struct sk_tsv *t, const struct ch11_demo *d, int status, const char *fmt, ...)
+	SK_PRINTF(4, 5);
+static inline int ch11_tsv_close(struct sk_tsv *t, const struct ch11_demo *d, int status, const char *fmt, ...)
+{
+	char eq[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(eq, sizeof(eq), fmt, ap);
+	va_end(ap);
+	sk_tsv_meta(t, "equivalent", "%s", eq);
+	sk_tsv_header(t, "view\titem\tvalue");
+	ch11_answers_emit(t, d->a);
+	if (sk_tsv_close(t) != 0)
+		return 1;
+	return status == 0 ? 0 : 1;
 }
 
 #endif /* CH11_H */

@@ -26,38 +26,37 @@ static void remove_queue(void)   /* async-signal-safe: one syscall */
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "A System V message queue exists on one side of an IPC namespace only.\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s | column -t\n", sk_prog);
+	ch11_usage("[-o FILE]", "A System V message queue exists on one side of an IPC namespace only.", NULL,
+		   "Example:\n  sudo %s | column -t\n");
 }
 
 /* Queues listed in this namespace's /proc/sysvipc/msg (minus the header). */
 static int count_queues(void)
 {
-	char text[65536];
-	int n = -1;
-	if (sk_read_file("/proc/sysvipc/msg", text, sizeof(text)) < 0)
-		return -1;
-	for (char *p = text; *p; p++)
-		if (*p == '\n')
-			n++;
-	return n;
+	int n = ch11_count_lines("/proc/sysvipc/msg");
+	return n < 0 ? -1 : n - 1;
+}
+
+/* Inside: the host's key finds nothing, and can be taken again. The queue
+ * made here dies with the namespace. */
+static int inside(struct ch11_answers *a, void *arg)
+{
+	key_t key = *(const key_t *)arg;
+	ch11_answer(a, "inside", "ipc_ns_inode", "%lu", ch11_ns_inode(0, "ipc"));
+	int r = msgget(key, 0);
+	ch11_answer(a, "inside", "lookup_host_key", "%s", r < 0 ? sk_errno_name(errno) : "found");
+	int mine = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+	ch11_answer(a, "inside", "create_same_key", "%s", mine < 0 ? sk_errno_name(errno) : "created");
+	ch11_answer(a, "inside", "queues_listed", "%d", count_queues());
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{0}};
-	struct sk_std std = {0};
-	int c;
+	struct ch11_demo d = {0};
 
-	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
-		sk_usage_hint();
-	sk_no_operands(argc, argv);
-	bool rootless = ch11_rootless_enter();
-	sk_children_guard();
+	ch11_std_options(&d, argc, argv, usage);
+	ch11_demo_start(&d);
 	sk_on_cleanup(remove_queue);
 
 	/* A key of our own: 'SK' and our pid; IPC_EXCL so we never take over a queue. */
@@ -67,54 +66,17 @@ int main(int argc, char **argv)
 		sk_die_errno("msgget(0x%x, IPC_CREAT|IPC_EXCL)", (unsigned)key);
 	host_queue = q;
 
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
-	struct ch11_sync ready, done;
-	ch11_sync_init(&ready);
-	ch11_sync_init(&done);
-	ch11_answer(a, "outside", "key", "0x%x", (unsigned)key);
-	ch11_answer(a, "outside", "queue_id", "%d", q);
-	pid_t child = sk_fork();
-	if (child < 0)
-		sk_die_errno("fork");
-	if (child == 0) {
-		ch11_sync_writer(&ready);
-		ch11_sync_reader(&done);
-		if (unshare(CLONE_NEWIPC) != 0) {
-			ch11_answer(a, "inside", "error", "unshare(CLONE_NEWIPC): %s", sk_errno_name(errno));
-			_exit(1);
-		}
-		ch11_answer(a, "inside", "ipc_ns_inode", "%lu", ch11_ns_inode(0, "ipc"));
-		int r = msgget(key, 0);
-		ch11_answer(a, "inside", "lookup_host_key", "%s", r < 0 ? sk_errno_name(errno) : "found");
-		int mine = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
-		ch11_answer(a, "inside", "create_same_key", "%s", mine < 0 ? sk_errno_name(errno) : "created");
-		ch11_answer(a, "inside", "queues_listed", "%d", count_queues());
-		ch11_sync_post(&ready);
-		ch11_sync_wait(&done);
-		_exit(0);   /* the queue dies with the namespace */
-	}
-	ch11_sync_reader(&ready);
-	ch11_sync_writer(&done);
-	if (ch11_sync_wait(&ready) != 0) {
-		sk_wait(child, NULL);
-		sk_die("the child could not set up its namespace: %s", a->n > 2 ? a->row[2].value : "?");
-	}
-	ch11_answer(a, "outside", "ipc_ns_inode", "%lu", ch11_ns_inode(0, "ipc"));
+	ch11_answer(d.a, "outside", "key", "0x%x", (unsigned)key);
+	ch11_answer(d.a, "outside", "queue_id", "%d", q);
+	CH11_INSIDE(&d, CLONE_NEWIPC, inside, &key);
+	ch11_answer(d.a, "outside", "ipc_ns_inode", "%lu", ch11_ns_inode(0, "ipc"));
 	int r = msgget(key, 0);
-	ch11_answer(a, "outside", "lookup_key", "%s", r == q ? "own queue" : r < 0 ? sk_errno_name(errno) : "another queue");
-	ch11_answer(a, "outside", "queues_listed", "%d", count_queues());
-	ch11_sync_post(&done);
-	int st = sk_wait(child, NULL);
+	ch11_answer(d.a, "outside", "lookup_key", "%s", r == q ? "own queue" : r < 0 ? sk_errno_name(errno) : "another queue");
+	ch11_answer(d.a, "outside", "queues_listed", "%d", count_queues());
+	int st = ch11_inside_end(&d);
 	remove_queue();
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "ipc");
-	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
-	sk_tsv_meta(&t, "equivalent", "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q");
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	if (sk_tsv_close(&t) != 0)
-		return 1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+	ch11_tsv_open(&t, &d, "ipc");
+	return ch11_tsv_close(&t, &d, st, "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q");
 }

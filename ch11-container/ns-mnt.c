@@ -16,14 +16,13 @@
 
 #include <sys/mount.h>
 
+static const struct sk_opt opts[] = {
+	{'D', "dir", "DIR", "where the scratch mount point is created (default $TMPDIR, /var/tmp)"}, {0}};
+
 static void usage(void)
 {
-	printf("Usage: %s [-D DIR] [-o FILE]\n"
-	       "A tmpfs mounted inside a private mount namespace is invisible outside.\n\n",
-	       sk_prog);
-	printf("  -D, --dir DIR              where the scratch mount point is created (default $TMPDIR, /var/tmp)\n");
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s | column -t\n", sk_prog);
+	ch11_usage("[-D DIR] [-o FILE]", "A tmpfs mounted inside a private mount namespace is invisible outside.", opts,
+		   "Example:\n  sudo %s | column -t\n");
 }
 
 /* Does this mountinfo list a mount on dir? */
@@ -45,15 +44,43 @@ static bool lists_mount(const char *mountinfo, const char *dir)
 	return found;
 }
 
+struct place {
+	char dir[4096];    /* the mount point */
+	char file[4200];   /* a file made in the tmpfs */
+};
+
+/* Inside: private mounts, a tmpfs on the scratch directory with one file. */
+static int inside(struct ch11_answers *a, void *arg)
+{
+	const struct place *p = arg;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		ch11_answer(a, "inside", "error", "make / private: %s", sk_errno_name(errno));
+		return -1;
+	}
+	if (mount("shikumi-tmpfs", p->dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755") != 0) {
+		ch11_answer(a, "inside", "error", "mount tmpfs on %s: %s", p->dir, sk_errno_name(errno));
+		return -1;
+	}
+	int fd = open(p->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || close(fd) != 0) {
+		ch11_answer(a, "inside", "error", "write %s: %s", p->file, sk_errno_name(errno));
+		return -1;
+	}
+	ch11_answer(a, "inside", "mnt_ns_inode", "%lu", ch11_ns_inode(0, "mnt"));
+	ch11_answer(a, "inside", "file_visible", "%s", access(p->file, F_OK) == 0 ? "yes" : "no");
+	ch11_answer(a, "inside", "mount_listed", "%s", lists_mount("/proc/self/mountinfo", p->dir) ? "yes" : "no");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{'D', "dir", "DIR", "scratch base directory"}, {0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
+	struct place p;
 	const char *base = NULL;
 	int c;
 
 	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
 		switch (c) {
 		case 'D':
 			base = optarg;
@@ -61,75 +88,24 @@ int main(int argc, char **argv)
 		default:
 			sk_usage_hint();
 		}
-	sk_no_operands(argc, argv);
-	bool rootless = ch11_rootless_enter();
-	sk_children_guard();
-	char dir[4096];
-	if (!realpath(sk_scratch_dir(base), dir))
+	ch11_demo_start(&d);
+	if (!realpath(sk_scratch_dir(base), p.dir))
 		sk_die_errno("realpath");
-	char file[4200];
-	snprintf(file, sizeof(file), "%s/inside.txt", dir);
+	snprintf(p.file, sizeof(p.file), "%s/inside.txt", p.dir);
 
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
-	struct ch11_sync ready, done;
-	ch11_sync_init(&ready);
-	ch11_sync_init(&done);
-	pid_t child = sk_fork();
-	if (child < 0)
-		sk_die_errno("fork");
-	if (child == 0) {
-		ch11_sync_writer(&ready);
-		ch11_sync_reader(&done);
-		if (unshare(CLONE_NEWNS) != 0) {
-			ch11_answer(a, "inside", "error", "unshare(CLONE_NEWNS): %s", sk_errno_name(errno));
-			_exit(1);
-		}
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-			ch11_answer(a, "inside", "error", "make / private: %s", sk_errno_name(errno));
-			_exit(1);
-		}
-		if (mount("shikumi-tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755") != 0) {
-			ch11_answer(a, "inside", "error", "mount tmpfs on %s: %s", dir, sk_errno_name(errno));
-			_exit(1);
-		}
-		int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || close(fd) != 0) {
-			ch11_answer(a, "inside", "error", "write %s: %s", file, sk_errno_name(errno));
-			_exit(1);
-		}
-		ch11_answer(a, "inside", "mnt_ns_inode", "%lu", ch11_ns_inode(0, "mnt"));
-		ch11_answer(a, "inside", "file_visible", "%s", access(file, F_OK) == 0 ? "yes" : "no");
-		ch11_answer(a, "inside", "mount_listed", "%s", lists_mount("/proc/self/mountinfo", dir) ? "yes" : "no");
-		ch11_sync_post(&ready);
-		ch11_sync_wait(&done);
-		_exit(0);
-	}
-	ch11_sync_reader(&ready);
-	ch11_sync_writer(&done);
-	if (ch11_sync_wait(&ready) != 0) {
-		sk_wait(child, NULL);
-		sk_die("the child could not set up its namespace: %s", a->n ? a->row[0].value : "?");
-	}
+	CH11_INSIDE(&d, CLONE_NEWNS, inside, &p);
 	char mi[64];
-	snprintf(mi, sizeof(mi), "/proc/%d/mountinfo", (int)child);
-	ch11_answer(a, "outside", "mnt_ns_inode", "%lu", ch11_ns_inode(0, "mnt"));
-	ch11_answer(a, "outside", "file_visible", "%s", access(file, F_OK) == 0 ? "yes" : "no");
-	ch11_answer(a, "outside", "mount_listed", "%s", lists_mount("/proc/self/mountinfo", dir) ? "yes" : "no");
-	ch11_answer(a, "outside", "mount_listed_in_child_mountinfo", "%s", lists_mount(mi, dir) ? "yes" : "no");
-	ch11_sync_post(&done);
-	int st = sk_wait(child, NULL);
-	ch11_answer(a, "outside", "mount_listed_after_child_exit", "%s",
-		    lists_mount("/proc/self/mountinfo", dir) ? "yes" : "no");
+	snprintf(mi, sizeof(mi), "/proc/%d/mountinfo", (int)d.child);
+	ch11_answer(d.a, "outside", "mnt_ns_inode", "%lu", ch11_ns_inode(0, "mnt"));
+	ch11_answer(d.a, "outside", "file_visible", "%s", access(p.file, F_OK) == 0 ? "yes" : "no");
+	ch11_answer(d.a, "outside", "mount_listed", "%s", lists_mount("/proc/self/mountinfo", p.dir) ? "yes" : "no");
+	ch11_answer(d.a, "outside", "mount_listed_in_child_mountinfo", "%s", lists_mount(mi, p.dir) ? "yes" : "no");
+	int st = ch11_inside_end(&d);
+	ch11_answer(d.a, "outside", "mount_listed_after_child_exit", "%s",
+		    lists_mount("/proc/self/mountinfo", p.dir) ? "yes" : "no");
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "mnt");
-	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
-	sk_tsv_meta(&t, "mount_point", "%s", dir);
-	sk_tsv_meta(&t, "equivalent", "unshare --mount --propagation private sh -c 'mount -t tmpfs x DIR; findmnt DIR'");
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	if (sk_tsv_close(&t) != 0)
-		return 1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+	ch11_tsv_open(&t, &d, "mnt");
+	sk_tsv_meta(&t, "mount_point", "%s", p.dir);
+	return ch11_tsv_close(&t, &d, st, "unshare --mount --propagation private sh -c 'mount -t tmpfs x DIR; findmnt DIR'");
 }

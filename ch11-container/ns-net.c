@@ -17,11 +17,8 @@
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "A new network namespace holds only a loopback interface, down.\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s | column -t\n", sk_prog);
+	ch11_usage("[-o FILE]", "A new network namespace holds only a loopback interface, down.", NULL,
+		   "Example:\n  sudo %s | column -t\n");
 }
 
 /* "lo eth0 ..." and how many. */
@@ -57,77 +54,42 @@ static const char *lo_state(void)
 /* Interface lines of a /proc/.../net/dev (two header lines). */
 static int dev_lines(const char *path)
 {
-	char text[65536];
-	int n = -2;
-	if (sk_read_file(path, text, sizeof(text)) < 0)
-		return -1;
-	for (char *p = text; *p; p++)
-		if (*p == '\n')
-			n++;
-	return n;
+	int n = ch11_count_lines(path);
+	return n < 0 ? -1 : n - 2;
+}
+
+/* Inside: the interfaces there are, and the state of lo. */
+static int inside(struct ch11_answers *a, void *arg)
+{
+	char names[1024];
+	(void)arg;
+	ch11_answer(a, "inside", "net_ns_inode", "%lu", ch11_ns_inode(0, "net"));
+	int n = list_interfaces(names, sizeof(names));
+	ch11_answer(a, "inside", "interfaces", "%d", n);
+	ch11_answer(a, "inside", "interface_names", "%s", names);
+	ch11_answer(a, "inside", "lo_state", "%s", lo_state());
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
 	char names[1024];
-	int c;
 
-	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
-		sk_usage_hint();
-	sk_no_operands(argc, argv);
-	bool rootless = ch11_rootless_enter();
-	sk_children_guard();
+	ch11_std_options(&d, argc, argv, usage);
+	ch11_demo_start(&d);
 
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
-	struct ch11_sync ready, done;
-	ch11_sync_init(&ready);
-	ch11_sync_init(&done);
-	pid_t child = sk_fork();
-	if (child < 0)
-		sk_die_errno("fork");
-	if (child == 0) {
-		ch11_sync_writer(&ready);
-		ch11_sync_reader(&done);
-		if (unshare(CLONE_NEWNET) != 0) {
-			ch11_answer(a, "inside", "error", "unshare(CLONE_NEWNET): %s", sk_errno_name(errno));
-			_exit(1);
-		}
-		ch11_answer(a, "inside", "net_ns_inode", "%lu", ch11_ns_inode(0, "net"));
-		int n = list_interfaces(names, sizeof(names));
-		ch11_answer(a, "inside", "interfaces", "%d", n);
-		ch11_answer(a, "inside", "interface_names", "%s", names);
-		ch11_answer(a, "inside", "lo_state", "%s", lo_state());
-		ch11_sync_post(&ready);
-		ch11_sync_wait(&done);
-		_exit(0);
-	}
-	ch11_sync_reader(&ready);
-	ch11_sync_writer(&done);
-	if (ch11_sync_wait(&ready) != 0) {
-		sk_wait(child, NULL);
-		sk_die("the child could not set up its namespace: %s", a->n ? a->row[0].value : "?");
-	}
-	ch11_answer(a, "outside", "net_ns_inode", "%lu", ch11_ns_inode(0, "net"));
+	CH11_INSIDE(&d, CLONE_NEWNET, inside, NULL);
+	ch11_answer(d.a, "outside", "net_ns_inode", "%lu", ch11_ns_inode(0, "net"));
 	int n = list_interfaces(names, sizeof(names));
-	ch11_answer(a, "outside", "interfaces", "%d", n);
-	ch11_answer(a, "outside", "interface_names", "%s", names);
+	ch11_answer(d.a, "outside", "interfaces", "%d", n);
+	ch11_answer(d.a, "outside", "interface_names", "%s", names);
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)child);
-	ch11_answer(a, "outside", "child_net_dev_lines", "%d", dev_lines(path));
-	ch11_sync_post(&done);
-	int st = sk_wait(child, NULL);
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)d.child);
+	ch11_answer(d.a, "outside", "child_net_dev_lines", "%d", dev_lines(path));
+	int st = ch11_inside_end(&d);
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "net");
-	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
-	sk_tsv_meta(&t, "equivalent", "unshare --net ip -brief link; ip -brief link");
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	if (sk_tsv_close(&t) != 0)
-		return 1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+	ch11_tsv_open(&t, &d, "net");
+	return ch11_tsv_close(&t, &d, st, "unshare --net ip -brief link; ip -brief link");
 }

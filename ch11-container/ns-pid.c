@@ -18,11 +18,8 @@
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "A PID namespace seen from inside (pid 1, a fresh /proc) and from the host (NSpid).\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s | column -t\n", sk_prog);
+	ch11_usage("[-o FILE]", "A PID namespace seen from inside (pid 1, a fresh /proc) and from the host (NSpid).", NULL,
+		   "Example:\n  sudo %s | column -t\n");
 }
 
 /* Numeric entries of /proc: the processes this /proc's namespace shows. */
@@ -62,18 +59,11 @@ static void nspid(pid_t pid, char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{0}};
-	struct sk_std std = {0};
-	int c;
+	struct ch11_demo d = {0};
 
-	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
-		sk_usage_hint();
-	sk_no_operands(argc, argv);
-	bool rootless = ch11_rootless_enter();
-	sk_children_guard();
-
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
+	ch11_std_options(&d, argc, argv, usage);
+	ch11_demo_start(&d);
+	struct ch11_answers *a = d.a;
 	pid_t *first = sk_shared_alloc(sizeof(*first));
 	struct ch11_sync ready, done, known;
 	ch11_sync_init(&ready);
@@ -161,13 +151,6 @@ int main(int argc, char **argv)
 	int st = sk_wait(unsharer, NULL);
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "pid");
-	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
-	sk_tsv_meta(&t, "equivalent", "unshare --fork --pid --mount-proc sh -c 'echo $$; ps ax'");
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	if (sk_tsv_close(&t) != 0)
-		return 1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+	ch11_tsv_open(&t, &d, "pid");
+	return ch11_tsv_close(&t, &d, st, "unshare --fork --pid --mount-proc sh -c 'echo $$; ps ax'");
 }

@@ -10,25 +10,24 @@
 
 #define MAX_PIDS 16
 
+static const struct sk_opt opts[] = {{'p', "pid", "PID", "a process to show (repeatable, up to " SK_STR(MAX_PIDS) ")"},
+				     {0}};
+
 static void usage(void)
 {
-	printf("Usage: %s [-p PID]... [-o FILE]\n"
-	       "The namespace inodes of each PID (default: this process), one row per kind.\n\n",
-	       sk_prog);
-	printf("  -p, --pid PID              a process to show (repeatable, up to %d)\n", MAX_PIDS);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  %s -p $$ -p 1 | column -t\n", sk_prog);
+	ch11_usage("[-p PID]... [-o FILE]",
+		   "The namespace inodes of each PID (default: this process), one row per kind.", opts,
+		   "Example:\n  %s -p $$ -p 1 | column -t\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{'p', "pid", "PID", NULL}, {0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
 	pid_t pids[MAX_PIDS];
 	int npids = 0, c, bad = 0;
 
 	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
 		switch (c) {
 		case 'p':
 			if (npids == MAX_PIDS)
@@ -38,7 +37,6 @@ int main(int argc, char **argv)
 		default:
 			sk_usage_hint();
 		}
-	sk_no_operands(argc, argv);
 	if (!npids)
 		pids[npids++] = getpid();
 	for (int i = 0; i < npids; i++) {
@@ -49,7 +47,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
+	sk_tsv_open(&t, d.std.out);
 	sk_tsv_header(&t, "pid\tcomm\tns\tinode\tlink");
 	for (int i = 0; i < npids; i++) {
 		char comm[64] = "?", path[80];

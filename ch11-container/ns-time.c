@@ -17,11 +17,8 @@
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "Children in a time namespace see CLOCK_MONOTONIC/BOOTTIME shifted; CLOCK_REALTIME is shared.\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s | column -t\n", sk_prog);
+	ch11_usage("[-o FILE]", "Children in a time namespace see CLOCK_MONOTONIC/BOOTTIME shifted; CLOCK_REALTIME is shared.", NULL,
+		   "Example:\n  sudo %s | column -t\n");
 }
 
 static double clock_s(clockid_t id)
@@ -33,20 +30,13 @@ static double clock_s(clockid_t id)
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{0}};
-	struct sk_std std = {0};
-	int c;
+	struct ch11_demo d = {0};
 
-	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
-		sk_usage_hint();
-	sk_no_operands(argc, argv);
+	ch11_std_options(&d, argc, argv, usage);
 	if (access("/proc/self/ns/time", F_OK) != 0)
 		sk_skip("no time namespaces in this kernel (needs Linux >= 5.6 with CONFIG_TIME_NS)");
-	bool rootless = ch11_rootless_enter();
-	sk_children_guard();
-
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
+	ch11_demo_start(&d);
+	struct ch11_answers *a = d.a;
 	double *clocks = sk_shared_alloc(3 * sizeof(double));
 	pid_t unsharer = sk_fork();
 	if (unsharer < 0)
@@ -86,7 +76,7 @@ int main(int argc, char **argv)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
 		sk_skip("unshare(CLONE_NEWTIME): EINVAL: the kernel has no CONFIG_TIME_NS");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		sk_die("the child could not set up its namespace: %s", a->n ? a->row[0].value : "?");
+		sk_die("the child could not set up its namespace: %s", ch11_answers_error(a));
 	char up[128];
 	ch11_answer(a, "outside", "time_ns_inode", "%lu", ch11_ns_inode(0, "time"));
 	if (sk_read_line("/proc/uptime", up, sizeof(up)) == 0)
@@ -97,12 +87,8 @@ int main(int argc, char **argv)
 	ch11_answer(a, "inside", "realtime_ahead_s", "%.3f", clocks[2] - real);
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "time");
+	ch11_tsv_open(&t, &d, "time");
 	sk_tsv_meta(&t, "offset_s", "%d", OFFSET_S);
-	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
-	sk_tsv_meta(&t, "equivalent", "unshare --time --fork --boottime %d cat /proc/uptime; cat /proc/uptime", OFFSET_S);
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	return sk_tsv_close(&t) != 0;
+	return ch11_tsv_close(&t, &d, 0, "unshare --time --fork --boottime %d cat /proc/uptime; cat /proc/uptime",
+			      OFFSET_S);
 }

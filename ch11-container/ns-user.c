@@ -19,17 +19,17 @@
 
 #define NOBODY 65534   /* Debian's nobody/nogroup: the usual unprivileged id */
 
+static const struct sk_opt opts[] = {
+	{'u', "uid", "UID",
+	 "the uid (and gid) outside that 0 inside maps to\n"
+	 "                             (root: default " SK_STR(NOBODY) " = nobody; others: only their own uid)"},
+	{'D', "dir", "DIR", "where the scratch directory is created (default $TMPDIR, /var/tmp)"},
+	{0}};
+
 static void usage(void)
 {
-	printf("Usage: %s [-u UID] [-D DIR] [-o FILE]\n"
-	       "uid 0 inside a user namespace is an unprivileged uid outside.\n\n",
-	       sk_prog);
-	printf("  -u, --uid UID              the uid (and gid) outside that 0 inside maps to\n"
-	       "                             (root: default %d = nobody; others: only their own uid)\n",
-	       NOBODY);
-	printf("  -D, --dir DIR              where the scratch directory is created (default $TMPDIR, /var/tmp)\n");
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExamples:\n  %s | column -t\n  sudo %s -u 1000\n", sk_prog, sk_prog);
+	ch11_usage("[-u UID] [-D DIR] [-o FILE]", "uid 0 inside a user namespace is an unprivileged uid outside.", opts,
+		   "Examples:\n  %1$s | column -t\n  sudo %1$s -u 1000\n");
 }
 
 static const char *capeff(char *buf, size_t len)
@@ -46,15 +46,13 @@ static const char *capeff(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {
-		{'u', "uid", "UID", "outside uid"}, {'D', "dir", "DIR", "scratch base"}, {0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
 	const char *base = NULL;
 	long long outside = -1;
 	int c;
 
 	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
 		switch (c) {
 		case 'u':
 			outside = sk_parse_ll(optarg, "--uid", 0, 4294967294LL);
@@ -65,7 +63,6 @@ int main(int argc, char **argv)
 		default:
 			sk_usage_hint();
 		}
-	sk_no_operands(argc, argv);
 	if (outside >= 0 && geteuid() != 0 && outside != geteuid())
 		sk_bad_arg("--uid", sk_cmdline(), "without root only your own uid can be mapped");
 	if (outside < 0)
@@ -81,7 +78,7 @@ int main(int argc, char **argv)
 	if (dirfd < 0)
 		sk_die_errno("open %s", dir);
 
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
+	struct ch11_answers *a = d.a = sk_shared_alloc(sizeof(*a));
 	struct ch11_sync ready, mapped, done;
 	ch11_sync_init(&ready);
 	ch11_sync_init(&mapped);
@@ -159,13 +156,7 @@ int main(int argc, char **argv)
 	int status = sk_wait(child, NULL);
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "user");
+	ch11_tsv_open(&t, &d, "user");
 	sk_tsv_meta(&t, "outside_uid", "%lld", outside);
-	sk_tsv_meta(&t, "equivalent", "unshare --map-root-user sh -c 'id; cat /proc/self/uid_map'");
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	if (sk_tsv_close(&t) != 0)
-		return 1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+	return ch11_tsv_close(&t, &d, status, "unshare --map-root-user sh -c 'id; cat /proc/self/uid_map'");
 }

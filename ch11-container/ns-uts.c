@@ -14,26 +14,39 @@
 
 static const char *name = "shikumi-uts";
 
+static const struct sk_opt opts[] = {{'n', "name", "NAME", "hostname inside (default shikumi-uts)"}, {0}};
+
 static void usage(void)
 {
-	printf("Usage: %s [-n NAME] [-o FILE]\n"
-	       "A child sets hostname NAME in its own UTS namespace; the host's name does not change;\n"
-	       "a process that joins the namespace (setns, as nsenter --uts does) sees NAME.\n\n",
-	       sk_prog);
-	printf("  -n, --name NAME            hostname inside (default %s)\n", name);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s | column -t\n", sk_prog);
+	ch11_usage("[-n NAME] [-o FILE]",
+		   "A child sets hostname NAME in its own UTS namespace; the host's name does not change;\n"
+		   "a process that joins the namespace (setns, as nsenter --uts does) sees NAME.",
+		   opts, "Example:\n  sudo %s | column -t\n");
+}
+
+/* Inside: a hostname of its own. */
+static int inside(struct ch11_answers *a, void *arg)
+{
+	struct utsname u;
+	(void)arg;
+	if (sethostname(name, strlen(name)) != 0) {
+		ch11_answer(a, "inside", "error", "sethostname: %s", sk_errno_name(errno));
+		return -1;
+	}
+	uname(&u);
+	ch11_answer(a, "inside", "hostname", "%s", u.nodename);
+	ch11_answer(a, "inside", "uts_ns_inode", "%lu", ch11_ns_inode(0, "uts"));
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{'n', "name", "NAME", "hostname inside"}, {0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
 	struct utsname u;
 	int c;
 
 	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
 		switch (c) {
 		case 'n':
 			if (!*optarg || strlen(optarg) > 64 || strpbrk(optarg, " \t\n/"))
@@ -43,41 +56,13 @@ int main(int argc, char **argv)
 		default:
 			sk_usage_hint();
 		}
-	sk_no_operands(argc, argv);
-	bool rootless = ch11_rootless_enter();
-	sk_children_guard();
+	ch11_demo_start(&d);
 
-	struct ch11_answers *a = sk_shared_alloc(sizeof(*a));
-	struct ch11_sync ready, done;
-	ch11_sync_init(&ready);
-	ch11_sync_init(&done);
-	pid_t child = sk_fork();
-	if (child < 0)
-		sk_die_errno("fork");
-	if (child == 0) {
-		ch11_sync_writer(&ready);
-		ch11_sync_reader(&done);
-		if (unshare(CLONE_NEWUTS) != 0 || sethostname(name, strlen(name)) != 0) {
-			ch11_answer(a, "inside", "error", "unshare/sethostname: %s", sk_errno_name(errno));
-			_exit(1);
-		}
-		uname(&u);
-		ch11_answer(a, "inside", "hostname", "%s", u.nodename);
-		ch11_answer(a, "inside", "uts_ns_inode", "%lu", ch11_ns_inode(0, "uts"));
-		ch11_sync_post(&ready);
-		ch11_sync_wait(&done);   /* stay alive while the outside looks */
-		_exit(0);
-	}
-	ch11_sync_reader(&ready);
-	ch11_sync_writer(&done);
-	if (ch11_sync_wait(&ready) != 0) {
-		sk_wait(child, NULL);
-		sk_die("the child could not set up its namespace: %s", a->n ? a->row[0].value : "?");
-	}
+	CH11_INSIDE(&d, CLONE_NEWUTS, inside, NULL);
 	uname(&u);
-	ch11_answer(a, "outside", "hostname", "%s", u.nodename);
-	ch11_answer(a, "outside", "uts_ns_inode", "%lu", ch11_ns_inode(0, "uts"));
-	ch11_answer(a, "outside", "child_uts_ns_inode", "%lu", ch11_ns_inode(child, "uts"));
+	ch11_answer(d.a, "outside", "hostname", "%s", u.nodename);
+	ch11_answer(d.a, "outside", "uts_ns_inode", "%lu", ch11_ns_inode(0, "uts"));
+	ch11_answer(d.a, "outside", "child_uts_ns_inode", "%lu", ch11_ns_inode(d.child, "uts"));
 
 	/* Join it, as nsenter does: open the child's handle and setns. */
 	pid_t joiner = sk_fork();
@@ -85,29 +70,21 @@ int main(int argc, char **argv)
 		sk_die_errno("fork");
 	if (joiner == 0) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)child);
+		snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)d.child);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || setns(fd, CLONE_NEWUTS) != 0) {
-			ch11_answer(a, "joined", "error", "setns %s: %s", path, sk_errno_name(errno));
+			ch11_answer(d.a, "joined", "error", "setns %s: %s", path, sk_errno_name(errno));
 			_exit(1);
 		}
 		uname(&u);
-		ch11_answer(a, "joined", "hostname", "%s", u.nodename);
+		ch11_answer(d.a, "joined", "hostname", "%s", u.nodename);
 		_exit(0);
 	}
 	int st = sk_wait(joiner, NULL);
-	ch11_sync_post(&done);
-	int st2 = sk_wait(child, NULL);
+	int st2 = ch11_inside_end(&d);
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
-	sk_tsv_meta(&t, "kind", "uts");
-	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
-	sk_tsv_meta(&t, "equivalent", "unshare --uts sh -c 'hostname %s; hostname'; nsenter --uts --target PID hostname",
-		    name);
-	sk_tsv_header(&t, "view\titem\tvalue");
-	ch11_answers_emit(&t, a);
-	if (sk_tsv_close(&t) != 0)
-		return 1;
-	return (WIFEXITED(st) && WEXITSTATUS(st) == 0 && WIFEXITED(st2) && WEXITSTATUS(st2) == 0) ? 0 : 1;
+	ch11_tsv_open(&t, &d, "uts");
+	return ch11_tsv_close(&t, &d, st ? st : st2,
+			      "unshare --uts sh -c 'hostname %s; hostname'; nsenter --uts --target PID hostname", name);
 }
