@@ -148,7 +148,16 @@ sk_kill_descendants() {
 	pids=$(sk_descendants $$ | grep -vx "$BASHPID" || true)
 	[[ -n $pids ]] || return 0
 	for p in $pids; do kill -CONT "$p" 2>/dev/null || true; kill -TERM "$p" 2>/dev/null || true; done
-	sleep 0.2
+	# up to 0.2 s for them to go by themselves (most are gone at once), then KILL
+	local i alive
+	for ((i = 0; i < 20; i++)); do
+		alive=0
+		for p in $pids; do   # a zombie has gone: only its exit status waits for us
+			[[ -r /proc/$p/stat && $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null) != Z ]] && { alive=1; break; }
+		done
+		((alive)) || break
+		sleep 0.01
+	done
 	for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 }
