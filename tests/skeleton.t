@@ -43,6 +43,24 @@ is "$(result maybe)" SKIP "sk_check --absent: a missing value is SKIP"
 is "$(row maybe | cut -f5)" "tool missing" "sk_check --absent: the reason is the note"
 is "$(row sci | cut -f3-5)" $'tiny\tPASS\ta note' "sk_check: 1e-05 is a number; --observed and --note are kept"
 
+# --load-sensitive: a FAIL becomes a SKIP naming the load only when sk_quietly saw it.
+lib 'SK_OTHERS_PCT=50 SK_OTHERS_CPUS=1; sk_check busy "slow when busy" "a < 1" a=2 --load-sensitive
+     SK_OTHERS_PCT=3; sk_check quiet "slow when quiet" "a < 1" a=2 --load-sensitive
+     SK_OTHERS_PCT=""; sk_check unmeasured "not measured" "a < 1" a=2 --load-sensitive
+     SK_OTHERS_PCT=50; sk_check plain "not load-sensitive" "a < 1" a=2
+     SK_OTHERS_PCT=50; sk_check okbusy "passes anyway" "a > 1" a=2 --load-sensitive'
+is "$(result busy)" SKIP "sk_check --load-sensitive: a FAIL on a busy CPU is SKIP"
+like "$(row busy | cut -f5)" "machine busy: other processes used 50 % of CPU\(s\) 1" "  ... saying how busy"
+is "$(result quiet)" FAIL "sk_check --load-sensitive: a FAIL on a quiet CPU stays FAIL"
+is "$(result unmeasured)" FAIL "sk_check --load-sensitive: without a measurement of the load it stays FAIL"
+is "$(result plain)" FAIL "sk_check without --load-sensitive: FAIL whatever the load"
+is "$(result okbusy)" PASS "sk_check --load-sensitive: a PASS stays PASS"
+# sk_quietly: our own child's CPU time is not counted as other work.
+lib 'c=$(sk_default_cpu); sk_quietly "$c" taskset -c "$c" timeout 0.5 sh -c "while :; do :; done" || true
+     printf "%s\n" "$SK_OTHERS_PCT" >"$SK_RUN_DIR/others"'
+others=$(cat "$TAP_TMP/run/others" 2>/dev/null)
+like "$others" '^[0-9]+$' "sk_quietly measured the others' share of the CPU ($others %)"
+
 lib 'sk_verdict_if "nan >= 0" "pasted nan" ">= 0" "nan"
      sk_verdict_if " >= 0" "pasted empty" ">= 0" ""
      sk_verdict_if "1.5e3 > 2 && 3 >= 2" "pasted numbers" "yes" "1.5e3"
