@@ -35,7 +35,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/fs.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -1142,7 +1141,7 @@ static void write_tsv(void)
 static void write_hist(void)
 {
 	struct sk_tsv t;
-	sk_tsv_open(&t, opt.hist_out);
+	sk_tsv_open_opt(&t, opt.hist_out, "--hist");
 	sk_tsv_meta(&t, "what", "latency histogram: count of I/Os with lat_lo_ns <= latency < lat_hi_ns");
 	sk_tsv_meta(&t, "rw", "%s", rw_names[opt.rw]);
 	sk_tsv_meta(&t, "bs_bytes", "%llu", (unsigned long long)opt.bs);
@@ -1248,19 +1247,17 @@ static void write_json(void)
 		}
 	}
 	fprintf(f, "},\n  \"cpu\": {\"user_s\": %.3f, \"sys_s\": %.3f}\n}\n",
-		(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6);
-	fclose(f);
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", opt.json_out, (int)getpid());
-	FILE *o = fopen(tmp, "w");
-	if (!o || fwrite(buf, 1, len, o) != len || fclose(o) || rename(tmp, opt.json_out)) {
-		sk_warn_errno("write %s", opt.json_out);
-		unlink(tmp);
-		free(buf);
-		exit(SK_EXIT_FAIL);
-	}
+		sk_tv_ms(ru.ru_utime) / 1e3, sk_tv_ms(ru.ru_stime) / 1e3);
+	if (fclose(f))
+		sk_die_errno("open_memstream");
+	struct sk_pub pub;   /* written as the -o TSV is: atomically, never over a device */
+	sk_publish_plan(&pub, "--json", opt.json_out);
+	bool ok = sk_publish_open(&pub) >= 0 && sk_write_fd(pub.fd, buf) == 0;
+	if (!ok)
+		sk_warn_errno("write %s", sk_publish_writing(&pub));
 	free(buf);
+	if (sk_publish_close(&pub, ok) != 0 || !ok)
+		exit(SK_EXIT_FAIL);
 }
 
 static void fmt_ns(double ns, char *buf, size_t len)
@@ -1494,110 +1491,125 @@ static void invalidate_cache(void)
 
 /* ---- main ------------------------------------------------------------------------------------ */
 
+/* The options, by section of the help; parse_args joins them into one table.
+ * A help line that goes on continues under its start (MORE). */
+#define MORE "\n                             "
+enum {
+	OPT_FILENAME = 1, OPT_RW, OPT_RWMIX, OPT_RUNTIME, OPT_IOSIZE, OPT_RAMP, OPT_DIRECT, OPT_INVALIDATE,
+	OPT_FSYNC, OPT_SEED, OPT_NORANDOMMAP, OPT_ENGINE, OPT_IODEPTH, OPT_HIST, OPT_JSON, OPT_CONFIRM, OPT_QUIET
+};
+static const struct sk_opt target_opts[] = {
+	{SK_LONG(OPT_FILENAME), "filename", "PATH", "an existing file or block device (default: a scratch file"
+	 MORE "io creates, fills and removes; see --dir, --size)"},
+	{'D', "dir", "DIR", "where the scratch file goes (default $TMPDIR, else /var/tmp)"},
+	{'s', "size", "SIZE", "bytes of the target to use (scratch default 512M, quick 64M;"
+	 MORE "a named target: all of it)"},
+	{SK_LONG(OPT_CONFIRM), "i-understand-this-destroys-data", NULL,
+	 MORE "needed to write to a named file, and to use a block device at"
+	 MORE "all (refused anyway: mounted, in use, a filesystem or partition"
+	 MORE "table on it, or the disk that holds /)"},
+	{0}};
+static const struct sk_opt workload_opts[] = {
+	{SK_LONG(OPT_RW), "rw", "RW", "read, write, randread, randwrite, randrw (default randread)"},
+	{SK_LONG(OPT_RWMIX), "rwmixread", "PCT", "randrw: share of reads, 0..100 (default 50)"},
+	{'b', "bs", "SIZE", "bytes per I/O, 512..64M (default 4K)"},
+	{SK_LONG(OPT_RUNTIME), "runtime", "SEC", "measure for SEC seconds (default 5, quick 1, unless --io-size)"},
+	{SK_LONG(OPT_IOSIZE), "io-size", "SIZE", "each job moves SIZE bytes, then stops (with --runtime:"
+	 MORE "whichever comes first)"},
+	{SK_LONG(OPT_RAMP), "ramp", "SEC", "run SEC seconds first without counting (default 0)"},
+	{SK_LONG(OPT_DIRECT), "direct", NULL, "O_DIRECT: bypass the page cache (bs aligned to the target's"
+	 MORE "direct I/O alignment, from statx or BLKSSZGET)"},
+	{SK_LONG(OPT_INVALIDATE), "invalidate", "0|1", "buffered: drop the target from the page cache first (default 1)"},
+	{'n', "numjobs", "N", "processes, each on its own region, 1.." SK_STR(MAX_NUMJOBS) " (default 1)"},
+	{SK_LONG(OPT_FSYNC), "fsync", "N", "fsync after every N writes (default 0: never)"},
+	{SK_LONG(OPT_SEED), "seed", "N", "random offsets seed (default 1)"},
+	{SK_LONG(OPT_NORANDOMMAP), "norandommap", NULL, "random offsets may repeat (default: each pass visits every"
+	 MORE "block once)"},
+	{SK_LONG(OPT_ENGINE), "engine", "ENGINE", "psync (pread/pwrite, one I/O in flight) or io_uring (default:"
+	 MORE "psync at iodepth 1, io_uring above)"},
+	{SK_LONG(OPT_IODEPTH), "iodepth", "N", "I/Os in flight per job, 1.." SK_STR(MAX_IODEPTH) " (io_uring only; default 1)"},
+	{0}};
+static const struct sk_opt output_opts[] = {
+	{SK_LONG(OPT_HIST), "hist", "FILE", "the latency histograms as TSV"},
+	{SK_LONG(OPT_JSON), "json", "FILE", "everything as JSON (schema shikumi.io/1)"},
+	{SK_LONG(OPT_QUIET), "quiet", NULL, "no summary on stderr (the TSV carries it all)"},
+	{0}};
+#define STD_OPTS (SK_STD_Q | SK_STD_O)
+
 static void usage(void)
 {
 	printf("Usage: %s [options]\n"
 	       "Time reads and writes (a small fio); latency percentiles, what the device moved,\n"
-	       "and three invariants checked. TSV to stdout, messages to stderr.\n\n"
-	       "Target:\n"
-	       "  --filename PATH        an existing file or block device (default: a scratch file\n"
-	       "                         io creates, fills and removes; see --dir, --size)\n"
-	       "  -D, --dir DIR          where the scratch file goes (default $TMPDIR, else /var/tmp)\n"
-	       "  -s, --size SIZE        bytes of the target to use (scratch default 512M, quick 64M;\n"
-	       "                         a named target: all of it)\n"
-	       "  --i-understand-this-destroys-data\n"
-	       "                         needed to write to a named file, and to use a block device at\n"
-	       "                         all (refused anyway: mounted, in use, a filesystem or partition\n"
-	       "                         table on it, or the disk that holds /)\n"
-	       "Workload:\n"
-	       "  --rw RW                read, write, randread, randwrite, randrw (default randread)\n"
-	       "  --rwmixread PCT        randrw: share of reads, 0..100 (default 50)\n"
-	       "  -b, --bs SIZE          bytes per I/O, 512..64M (default 4K)\n"
-	       "  --runtime SEC          measure for SEC seconds (default 5, quick 1, unless --io-size)\n"
-	       "  --io-size SIZE         each job moves SIZE bytes, then stops (with --runtime:\n"
-	       "                         whichever comes first)\n"
-	       "  --ramp SEC             run SEC seconds first without counting (default 0)\n"
-	       "  --direct               O_DIRECT: bypass the page cache (bs aligned to the target's\n"
-	       "                         direct I/O alignment, from statx or BLKSSZGET)\n"
-	       "  --invalidate 0|1       buffered: drop the target from the page cache first (default 1)\n"
-	       "  -n, --numjobs N        processes, each on its own region, 1..%d (default 1)\n"
-	       "  --fsync N              fsync after every N writes (default 0: never)\n"
-	       "  --seed N               random offsets seed (default 1)\n"
-	       "  --norandommap          random offsets may repeat (default: each pass visits every\n"
-	       "                         block once)\n"
-	       "  --engine ENGINE        psync (pread/pwrite, one I/O in flight) or io_uring (default:\n"
-	       "                         psync at iodepth 1, io_uring above)\n"
-	       "  --iodepth N            I/Os in flight per job, 1..%d (io_uring only; default 1)\n"
-	       "Output:\n"
-	       "  -o, --output FILE      the TSV to FILE (atomically) instead of stdout\n"
-	       "  --hist FILE            the latency histograms as TSV\n"
-	       "  --json FILE            everything as JSON (schema shikumi.io/1)\n"
-	       "  -q, --quick            smaller scratch file, 1 s runs\n"
-	       "  --quiet                no summary on stderr (the TSV carries it all)\n"
-	       "  -h, --help             this help\n\n"
+	       "and three invariants checked. TSV to stdout, messages to stderr.\n\n",
+	       sk_prog);
+	printf("Target:\n");
+	sk_opts_usage(stdout, target_opts);
+	printf("Workload:\n");
+	sk_opts_usage(stdout, workload_opts);
+	printf("Output:\n");
+	sk_opts_usage(stdout, output_opts);
+	sk_std_usage(stdout, STD_OPTS);
+	printf("\n-q: a smaller scratch file (64M), 1 s runs.\n"
 	       "Columns: job rw op bs_bytes iodepth numjobs ios bytes elapsed_ns iops bw_bytes_per_s\n"
 	       "lat_min_ns lat_mean_ns lat_p50_ns lat_p90_ns lat_p99_ns lat_p999_ns lat_p9999_ns\n"
 	       "lat_max_ns inflight_mean; job 'all' is the total. Ctrl-C stops the jobs and prints what\n"
 	       "they measured so far, marked '# status: interrupted'.\n"
 	       "Examples:\n"
-	       "  %s -q --rw randread --direct\n"
-	       "  %s --rw randread --direct --iodepth 32 --runtime 10 --hist hist.tsv\n"
-	       "  %s --rw read -b 1M --filename big.file\n",
-	       sk_prog, MAX_NUMJOBS, MAX_IODEPTH, sk_prog, sk_prog, sk_prog);
+	       "  %1$s -q --rw randread --direct\n"
+	       "  %1$s --rw randread --direct --iodepth 32 --runtime 10 --hist hist.tsv\n"
+	       "  %1$s --rw read -b 1M --filename big.file\n",
+	       sk_prog);
 }
 
-enum {
-	OPT_FILENAME = 256, OPT_RW, OPT_RWMIX, OPT_RUNTIME, OPT_IOSIZE, OPT_RAMP, OPT_DIRECT, OPT_INVALIDATE,
-	OPT_FSYNC, OPT_SEED, OPT_NORANDOMMAP, OPT_ENGINE, OPT_IODEPTH, OPT_HIST, OPT_JSON, OPT_CONFIRM, OPT_QUIET
-};
+/* A file named by an option: refused now (exit 2 naming it), not after the run. */
+static void probe_output(const char *opt_name, const char *path)
+{
+	struct sk_pub p;
+	if (!path || !strcmp(path, "-"))
+		return;
+	sk_publish_plan(&p, opt_name, path);
+	sk_publish_probe(&p);
+}
 
 static void parse_args(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"filename", required_argument, NULL, OPT_FILENAME}, {"dir", required_argument, NULL, 'D'},
-		{"size", required_argument, NULL, 's'}, {"rw", required_argument, NULL, OPT_RW},
-		{"rwmixread", required_argument, NULL, OPT_RWMIX}, {"bs", required_argument, NULL, 'b'},
-		{"runtime", required_argument, NULL, OPT_RUNTIME}, {"io-size", required_argument, NULL, OPT_IOSIZE},
-		{"ramp", required_argument, NULL, OPT_RAMP}, {"direct", no_argument, NULL, OPT_DIRECT},
-		{"invalidate", required_argument, NULL, OPT_INVALIDATE}, {"numjobs", required_argument, NULL, 'n'},
-		{"fsync", required_argument, NULL, OPT_FSYNC}, {"seed", required_argument, NULL, OPT_SEED},
-		{"norandommap", no_argument, NULL, OPT_NORANDOMMAP}, {"engine", required_argument, NULL, OPT_ENGINE},
-		{"iodepth", required_argument, NULL, OPT_IODEPTH}, {"output", required_argument, NULL, 'o'},
-		{"hist", required_argument, NULL, OPT_HIST}, {"json", required_argument, NULL, OPT_JSON},
-		{"quick", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-		{"i-understand-this-destroys-data", no_argument, NULL, OPT_CONFIRM},
-		{"quiet", no_argument, NULL, OPT_QUIET}, {NULL, 0, NULL, 0}};
+	static struct sk_opt opts[SK_ARRAY_LEN(target_opts) + SK_ARRAY_LEN(workload_opts) + SK_ARRAY_LEN(output_opts)];
+	const struct sk_opt *sections[] = {target_opts, workload_opts, output_opts};
+	size_t n = 0;
+	for (size_t i = 0; i < SK_ARRAY_LEN(sections); i++)
+		for (const struct sk_opt *o = sections[i]; o->key; o++)
+			opts[n++] = *o;
+	struct sk_std std = {0};
 	bool runtime_given = false;
 	int c;
-	while ((c = getopt_long(argc, argv, "D:s:b:n:o:qh", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case OPT_FILENAME: opt.filename = optarg; if (!*optarg) sk_bad_arg("--filename", optarg, "empty"); break;
+		case SK_LONG(OPT_FILENAME): opt.filename = optarg; if (!*optarg) sk_bad_arg("--filename", optarg, "empty"); break;
 		case 'D': opt.dir = optarg; break;
 		case 's': opt.size = sk_parse_size(optarg, "--size", 4 * SK_KIB, UINT64_C(1) << 40); opt.size_given = true; opt.size_arg = optarg; break;
-		case OPT_RW: opt.rw = (enum rw)sk_parse_choice(optarg, "--rw", rw_names); break;
-		case OPT_RWMIX: opt.rwmixread = sk_parse_int(optarg, "--rwmixread", 0, 100); break;
+		case SK_LONG(OPT_RW): opt.rw = (enum rw)sk_parse_choice(optarg, "--rw", rw_names); break;
+		case SK_LONG(OPT_RWMIX): opt.rwmixread = sk_parse_int(optarg, "--rwmixread", 0, 100); break;
 		case 'b': opt.bs = sk_parse_size(optarg, "--bs", 512, 64 * SK_MIB); opt.bs_arg = optarg; break;
-		case OPT_RUNTIME: opt.runtime_s = sk_parse_double(optarg, "--runtime", 0.01, 86400); runtime_given = true; break;
-		case OPT_IOSIZE: opt.io_size = sk_parse_size(optarg, "--io-size", 512, UINT64_C(1) << 50); break;
-		case OPT_RAMP: opt.ramp_s = sk_parse_double(optarg, "--ramp", 0, 3600); break;
-		case OPT_DIRECT: opt.direct = true; break;
-		case OPT_INVALIDATE: opt.invalidate = sk_parse_int(optarg, "--invalidate", 0, 1); break;
+		case SK_LONG(OPT_RUNTIME): opt.runtime_s = sk_parse_double(optarg, "--runtime", 0.01, 86400); runtime_given = true; break;
+		case SK_LONG(OPT_IOSIZE): opt.io_size = sk_parse_size(optarg, "--io-size", 512, UINT64_C(1) << 50); break;
+		case SK_LONG(OPT_RAMP): opt.ramp_s = sk_parse_double(optarg, "--ramp", 0, 3600); break;
+		case SK_LONG(OPT_DIRECT): opt.direct = true; break;
+		case SK_LONG(OPT_INVALIDATE): opt.invalidate = sk_parse_int(optarg, "--invalidate", 0, 1); break;
 		case 'n': opt.numjobs = sk_parse_int(optarg, "--numjobs", 1, MAX_NUMJOBS); break;
-		case OPT_FSYNC: opt.fsync_every = (uint64_t)sk_parse_ll(optarg, "--fsync", 0, INT_MAX); break;
-		case OPT_SEED: opt.seed = (uint64_t)sk_parse_ll(optarg, "--seed", 0, LLONG_MAX); break;
-		case OPT_NORANDOMMAP: opt.norandommap = true; break;
-		case OPT_ENGINE: opt.engine = sk_parse_choice(optarg, "--engine", engine_names); break;
-		case OPT_IODEPTH: opt.iodepth = sk_parse_int(optarg, "--iodepth", 1, MAX_IODEPTH); break;
-		case 'o': opt.out = optarg; break;
-		case OPT_HIST: opt.hist_out = optarg; break;
-		case OPT_JSON: opt.json_out = optarg; break;
-		case 'q': opt.quick = true; break;
-		case OPT_CONFIRM: opt.confirm = true; break;
-		case OPT_QUIET: opt.quiet = true; break;
-		case 'h': usage(); exit(0);
+		case SK_LONG(OPT_FSYNC): opt.fsync_every = (uint64_t)sk_parse_ll(optarg, "--fsync", 0, INT_MAX); break;
+		case SK_LONG(OPT_SEED): opt.seed = (uint64_t)sk_parse_ll(optarg, "--seed", 0, LLONG_MAX); break;
+		case SK_LONG(OPT_NORANDOMMAP): opt.norandommap = true; break;
+		case SK_LONG(OPT_ENGINE): opt.engine = sk_parse_choice(optarg, "--engine", engine_names); break;
+		case SK_LONG(OPT_IODEPTH): opt.iodepth = sk_parse_int(optarg, "--iodepth", 1, MAX_IODEPTH); break;
+		case SK_LONG(OPT_HIST): opt.hist_out = optarg; break;
+		case SK_LONG(OPT_JSON): opt.json_out = optarg; break;
+		case SK_LONG(OPT_CONFIRM): opt.confirm = true; break;
+		case SK_LONG(OPT_QUIET): opt.quiet = true; break;
 		default: sk_usage_hint();
 		}
 	}
+	opt.quick = std.quick;
+	opt.out = std.out;
 	sk_no_operands(argc, argv);
 	if (!runtime_given && !opt.io_size)
 		opt.runtime_s = opt.quick ? QUICK_RUNTIME_S : DEFAULT_RUNTIME_S;
@@ -1617,6 +1629,9 @@ static void parse_args(int argc, char **argv)
 	char v[32];
 	snprintf(v, sizeof(v), "%d", opt.iodepth);
 	sk_check_mem_bound(bufs, "--iodepth", v);
+	probe_output("--output", opt.out);
+	probe_output("--hist", opt.hist_out);
+	probe_output("--json", opt.json_out);
 }
 
 int main(int argc, char **argv)
