@@ -55,6 +55,10 @@ bad_args "$io" --filename /etc/hostname -D /tmp
 bad_args "$io" -n 4 -s 8K -b 4K                   # fewer blocks than jobs
 bad_args "$io" --bogus
 bad_args "$io" stray
+bad_args "$io" -o /etc                            # output files are refused before the run,
+bad_args "$io" --hist /etc                        # naming the option
+bad_args "$io" --json /etc
+bad_args "$io" -o ""
 is "$(scratch_left)" "" "bad arguments leave nothing in TMPDIR"
 
 # Block devices: refused unless confirmed; refused even then when mounted,
