@@ -16,18 +16,21 @@
 #include "shikumi.h"
 #include "ch12.h"
 
-#include <getopt.h>
+static const struct sk_opt opts[] = {
+	{'p', "probe", "LIST", "create and remove one group with these controllers\n"
+	 "                             (cpu cpuacct memory pids io|blkio); exit 4 if not permitted"},
+	{0}};
 
 static void usage(void)
 {
 	printf("Usage: %s [--probe CTRL[,CTRL...]] [-o FILE]\n"
-	       "Where each cgroup controller lives (v1 or v2), and the caller's group; TSV.\n\n"
-	       "  -p, --probe LIST   create and remove one group with these controllers\n"
-	       "                     (cpu cpuacct memory pids io|blkio); exit 4 if not permitted\n"
-	       "  -o, --output FILE  write the TSV to FILE (atomically)\n"
-	       "  -h, --help         this help\n\n"
-	       "Output columns: controller version mount caller_group\n"
-	       "Example: %s --probe cpu,memory\n", sk_prog, sk_prog);
+	       "Where each cgroup controller lives (v1 or v2), and the caller's group; TSV.\n\n",
+	       sk_prog);
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, SK_STD_O);
+	printf("\nOutput columns: controller version mount caller_group\n"
+	       "Example: %s --probe cpu,memory\n",
+	       sk_prog);
 }
 
 static unsigned parse_ctrls(const char *arg)
@@ -52,16 +55,11 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	unsigned probe = 0;
-	const char *out = NULL;
-	static const struct option longopts[] = {{"probe", required_argument, NULL, 'p'},
-						 {"output", required_argument, NULL, 'o'},
-						 {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct sk_std std = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
+	while ((c = sk_getopt(argc, argv, opts, SK_STD_O, &std, usage)) != -1) {
 		switch (c) {
 		case 'p': probe = parse_ctrls(optarg); break;
-		case 'o': out = optarg; break;
-		case 'h': usage(); return 0;
 		default: sk_usage_hint();
 		}
 	}
@@ -71,7 +69,7 @@ int main(int argc, char **argv)
 	if (sk_cg_detect(&s))
 		sk_skip("%s", sk_cg_error());
 	struct sk_tsv t;
-	sk_tsv_open(&t, out);
+	sk_tsv_open(&t, std.out);
 	sk_tsv_meta(&t, "cgroup_mode", "%s", sk_cg_mode_name(s.mode));
 	sk_tsv_meta(&t, "cgroup_root", "%s", s.root);
 	sk_tsv_meta(&t, "v2_mount", "%s", s.v2_mount[0] ? s.v2_mount : "-");
