@@ -84,20 +84,18 @@ say "   -> full $(sk_cmp "${full_times[0]} < 60" && echo PASS || echo FAIL), qui
 # measurement moves both.
 say "-- 2. stability of the chase plateaus over three back-to-back full runs"
 plateaus() {   # FILE -> "l1 l2 dram" medians (ns) of the chase curve
-	awk -F'\t' '
-	function isort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
-	function med(a, n) { isort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+	sk_awk '
 	/^# cache_l1d_bytes:/ { l1 = $0; sub(/.*: /, "", l1) } /^# cache_l2_bytes:/ { l2 = $0; sub(/.*: /, "", l2) }
-	/^#/ || $1 != "chase" { next }
-	{ s = $2 + 0; if (!(s in c)) o[++n] = s; c[s]++; v[s, c[s]] = $4; if (s > mx) mx = s }
+	!tsv_row() || tsv_get("mode") != "chase" { next }
+	{ s = tsv_get("size_bytes") + 0; if (!(s in c)) o[++n] = s; c[s]++; v[s, c[s]] = tsv_get("ns_per_access"); if (s > mx) mx = s }
 	END {
 		if (!l1) l1 = 32768; if (!l2) l2 = 1048576
-		for (i = 1; i <= n; i++) { s = o[i]; delete t; for (j = 1; j <= c[s]; j++) t[j] = v[s, j]; m[s] = med(t, c[s]) }
+		for (i = 1; i <= n; i++) { s = o[i]; delete t; for (j = 1; j <= c[s]; j++) t[j] = v[s, j]; m[s] = median(t, c[s]) }
 		for (k = 1; k <= 3; k++) { delete a; na = 0
 			for (i = 1; i <= n; i++) { s = o[i]
 				if ((k == 1 && s <= l1 / 2) || (k == 2 && s >= 2 * l1 && s <= l2 / 2) || (k == 3 && s >= mx / 4)) a[++na] = m[s] }
-			printf "%.3f ", na ? med(a, na) : 0 }
-		print "" }' "$1"
+			printf "%.3f ", na ? median(a, na) : 0 }
+		print "" }' -F'\t' "$1"
 }
 ghz() {   # FILE KEY -> the clock estimate (GHz) of that preamble line, 0 if absent
 	local g
@@ -108,11 +106,10 @@ ghz() {   # FILE KEY -> the clock estimate (GHz) of that preamble line, 0 if abs
 for i in 1 2 3; do
 	echo "$(plateaus "$dir/full$i.tsv") $(ghz "$dir/full$i.tsv" core_ghz_estimate) $(ghz "$dir/full$i.tsv" core_ghz_estimate_end)"
 done >"$dir/plateaus.txt"
-awk '
-function med3(a, b, c) { return (a > b) ? ((b > c) ? b : ((a > c) ? c : a)) : ((a > c) ? a : ((b > c) ? c : b)) }
-function spread(a, b, c,    mn, mx, md) {   # (max - min) / median, in %
+sk_awk '
+function spread(a, b, c,    x, mn, mx, md) {   # (max - min) / median, in %
 	mn = mx = a; if (b < mn) mn = b; if (c < mn) mn = c; if (b > mx) mx = b; if (c > mx) mx = c
-	md = med3(a, b, c); sp_abs = mx - mn; return md > 0 ? sp_abs / md * 100 : 0 }
+	x[1] = a; x[2] = b; x[3] = c; md = median(x, 3); sp_abs = mx - mn; return md > 0 ? sp_abs / md * 100 : 0 }
 { for (k = 1; k <= 3; k++) v[NR, k] = $k; g0[NR] = $4; g1[NR] = $5
   g[NR] = ($4 && $5) ? ($4 + $5) / 2 : $4 }
 END {
@@ -223,12 +220,12 @@ else
 		"write memset 32K 32KB 40000" "write memset 1M 1MB 4000" "write memset 256M 256MB 10"; do
 		read -r op fn sz psz loops <<<"$spec"
 		ours=$(sk_locked taskset -c "$cpu" "$HERE/membw" --op "$op" -T 1 --min "$sz" --max "$sz" -r 5 2>/dev/null |
-			awk -F'\t' '/^#/ || $1 == "op" { next } { print $5 }' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+			sk_awk 'tsv_row() { a[++n] = tsv_get("gb_per_s") } END { print median(a, n) }' -F'\t')
 		# perf prints GiB/s as "GB/sec": convert to 10^9 bytes/s; median of 5 runs
 		theirs_bw=$(for _ in 1 2 3 4 5; do
 			sk_locked taskset -c "$cpu" perf bench mem "$fn" -f default -s "$psz" -l "$loops" 2>/dev/null |
 				awk '/GB\/sec/ { printf "%.3f\n", $1 * 1.073741824 } /MB\/sec/ { printf "%.3f\n", $1 * 1.048576 / 1000 }'
-		done | sort -g | sed -n 3p)
+		done | sk_awk '{ a[++n] = $1 } END { print median(a, n) }')
 		awk -v op="$op" -v sz="$sz" -v a="$ours" -v b="$theirs_bw" 'BEGIN {
 			printf "   %-7s %-6s %12.2f %12.2f %8.2f\n", op, sz, a, b, (b > 0 ? a / b : 0) }'
 	done
