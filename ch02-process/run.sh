@@ -223,9 +223,11 @@ run_states() {
 		sk_verdict "state D seen (disk_sleep)" "D in /proc/PID/stat" "${st:-none}" SKIP \
 			"this kernel does not report the CLONE_VFORK wait as D; no other safe way to produce D"
 	fi
-	local zst
+	local zst gone=""
 	zst=$(sk_tsv_get "$d" what zombie_reaped state)
-	sk_verdict_if "\"$zst\" == \"-\"" "a reaped zombie is gone" "no /proc/PID after waitpid" "state '$zst'"
+	if [[ $zst == - ]]; then gone=1; elif [[ -n $zst ]]; then gone=0; fi
+	sk_check a-reaped-zombie-is-gone "a reaped zombie is gone" 'gone == 1' gone="$gone" \
+		--observed "state '$zst'" --note "expected no /proc/PID after waitpid ('-')"
 
 	local self opid oppid onote dsid dtty dppid dpid dnote spid sppid gpid gpgrp
 	self=$(sk_tsv_get "$d" what self pid)
@@ -377,8 +379,9 @@ run_aslr() {
 	case $va in
 	0) sk_verdict "PIE text address changes across runs" "$runs distinct of $runs" "$pt distinct" SKIP \
 		"kernel.randomize_va_space=0: ASLR is off on this machine" ;;
-	*) sk_verdict_if "$pt >= ($runs + 1) / 2 && $pt > 1" "PIE text address changes across runs" \
-		"different in (almost) every run" "$pt distinct text addresses in $runs runs" "randomize_va_space=$va" ;;
+	*) sk_check pie-text-address-changes-across-runs "PIE text address changes across runs" \
+		'pt >= (runs + 1) / 2 && pt > 1' pt="$pt" runs="$runs" --observed "$pt distinct text addresses in $runs runs" \
+		--note "randomize_va_space=$va; expected different in (almost) every run" ;;
 	esac
 	if ((have_nopie)); then
 		sk_check non-pie-text-address-stays "non-PIE text address stays" 'nt == 1' \
