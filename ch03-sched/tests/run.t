@@ -39,7 +39,9 @@ verdicts_ok "$d/slices/verdict.tsv" n-workers-on-one-cpu-finish-at-n-x-the-singl
 verdicts_ok "$d/nice/verdict.tsv" cpu-share-follows-the-nice-weights the-nice-0-worker-finishes-first
 verdicts_ok "$d/cpuperf/verdict.tsv" on-one-cpu-throughput-stays-flat on-one-cpu-turnaround-grows-linearly-with-n on-all-cpus-throughput-grows-until-n-cpus on-all-cpus-throughput-flattens-beyond-n-cpus
 verdicts_ok "$d/time/verdict.tsv" a-busy-process-real-user-sys-0 a-sleeping-process-uses-no-cpu a-syscall-heavy-process-spends-its-time-in-the-kernel two-busy-processes-on-two-cpus-user-real
-verdicts_ok "$d/ctxsw/verdict.tsv" two-processes-on-one-cpu-pay-for-switching a-cross-cpu-round-trip-is-measured
+verdicts_ok "$d/ctxsw/verdict.tsv" two-processes-on-one-cpu-pay-for-switching a-cross-cpu-round-trip-is-measured \
+	a-user-level-switch-costs-a-fraction-of-a-kernel-one a-thread-switch-costs-no-more-than-a-process-switch
+like "$(cut -f1 "$d/ctxsw/kinds.tsv" | tr '\n' ' ')" '^kind process thread user $' "ctxsw: switch cost by kind (kinds.tsv)"
 if grep -qE $'\tSKIP\t.*\t[a-z0-9-]+-runs$' "$d/rt/verdict.tsv"; then
 	verdicts_ok "$d/rt/verdict.tsv"   # no privilege for SCHED_FIFO: SKIP with sched's reason
 else
