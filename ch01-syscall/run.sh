@@ -61,10 +61,9 @@ cpu=$SK_CPU
 # 1. user-vs-system: where does the CPU's time go for a pure loop and a
 #    syscall loop?
 # ---------------------------------------------------------------------------
-run_user_vs_system() {
-	local sampler_cpu prog ms=$((duration * 1000))
-	sampler_cpu=$(sk_other_cpu "$cpu")
-	sampler_cpu=${sampler_cpu:-$cpu}   # one CPU only: the sampler sleeps almost always
+# uvs_measure: loop, then syscall-loop, pinned to $cpu for $duration s each,
+# while cpu-sample reads /proc/stat from $sampler_cpu (sar beside it if installed).
+uvs_measure() {
 	for prog in loop syscall-loop; do
 		sk_note "$prog pinned to CPU $cpu for $duration s; sampling /proc/stat from CPU $sampler_cpu"
 		local sar_pid=""
@@ -79,11 +78,19 @@ run_user_vs_system() {
 		wait "$prog_pid" || sk_die "$prog failed (see $SK_LOG)"
 		if [[ -n $sar_pid ]]; then wait "$sar_pid" || true; fi
 	done
+}
+
+run_user_vs_system() {
+	local sampler_cpu prog ms=$((duration * 1000))
+	sampler_cpu=$(sk_other_cpu "$cpu")
+	sampler_cpu=${sampler_cpu:-$cpu}   # one CPU only: the sampler sleeps almost always
+	sk_quietly "$cpu" uvs_measure
 
 	# One long-format table: program, t_ms, shares.
 	{
 		grep '^#' "$SK_EXP_DIR/samples-loop.tsv"
 		echo "# cpu_measured: $cpu"
+		echo "# others_pct: $SK_OTHERS_PCT"   # (for -J: a FAIL while others were busy is a SKIP)
 		awk -F'\t' -v OFS='\t' '
 			FNR == 1 { prog = FILENAME; sub(/.*samples-/, "", prog); sub(/\.tsv$/, "", prog); hdr = 0 }
 			/^#/ { next }
@@ -98,6 +105,7 @@ run_user_vs_system() {
 judge_user_vs_system() {
 	local col summary="$SK_EXP_DIR/summary.tsv" cpu
 	cpu=$(sk_meta "$SK_EXP_DIR/data.tsv" cpu_measured)
+	SK_OTHERS_PCT=$(sk_meta "$SK_EXP_DIR/data.tsv" others_pct) SK_OTHERS_CPUS=$cpu
 	{
 		printf 'program\tshare\tn\tmedian\tp10\tp90\tmin\tmax\tmean\n'
 		for col in user_pct system_pct idle_pct; do
@@ -125,11 +133,11 @@ judge_user_vs_system() {
 
 	sk_check loop-user "loop runs in user mode" 'user_pct >= 90' user_pct="$lu" \
 		--observed "${lu} %user, ${ls} %system, ${li} %idle (median of ${SAMPLE_INTERVAL_MS} ms samples, CPU $cpu)" \
-		--note "$sar_note"
+		--note "$sar_note" --load-sensitive
 	sk_check syscall-loop-kernel "syscall-loop spends a large share in the kernel" \
 		'sys_pct >= 20 && sys_pct >= 10 * (loop_sys_pct + 1)' sys_pct="$ss" loop_sys_pct="$ls" \
 		--observed "${su} %user, ${ss} %system, ${si} %idle (CPU $cpu); the loop alone: ${ls} %system" \
-		--note "the rest is the user-mode half of each call: libc wrapper, entry/exit stubs"
+		--note "the rest is the user-mode half of each call: libc wrapper, entry/exit stubs" --load-sensitive
 
 	sk_plot "$HERE/user-vs-system.gp" data.tsv user-vs-system
 	sk_summary <<EOF

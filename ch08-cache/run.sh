@@ -69,7 +69,7 @@ human() { awk -v b="$1" 'BEGIN { split("B KiB MiB GiB", u, " "); i = 1; while (b
 run_cache_stride() {
 	local d="$SK_EXP_DIR/data.tsv" s="$SK_EXP_DIR/summary.tsv" cl="$SK_EXP_DIR/cliffs.tsv" t0 t1
 	t0=$(date +%s.%N)
-	sk_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${SK_QOPT[@]}" --mode both || return 0
+	sk_quietly "$cpu" sk_prog "$d" sk_pin "$cpu" "$HERE/cache-stride" "${SK_QOPT[@]}" --mode both || return 0
 	t1=$(date +%s.%N)
 	local secs
 	secs=$(sk_calc "$t1 - $t0")
@@ -120,7 +120,7 @@ run_cache_stride() {
 		sk_verdict "cliffs named after sysfs caches" "a cliff within 2x of each cache" "cliffs: ${list:-none}" \
 			SKIP "sysfs cache sizes unavailable"
 	else
-		local lvl size hit name
+		local lvl size hit name why
 		for lvl in L1d L2; do
 			size=$([[ $lvl == L1d ]] && echo "$l1" || echo "$l2")
 			[[ -n $size ]] || continue
@@ -128,6 +128,9 @@ run_cache_stride() {
 			if [[ -n $hit ]]; then
 				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
 					"cliff at $(human "$hit") ($(sk_calc "$hit / $size" %.1f)x)" PASS ""
+			elif why=$(sk_busy_reason); then
+				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
+					"no chase cliff there; cliffs: ${list:-none}" SKIP "$why"
 			else
 				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
 					"no chase cliff there; cliffs: ${list:-none}" FAIL ""
@@ -162,6 +165,9 @@ run_cache_stride() {
 		if [[ -z $stray ]]; then
 			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
 				"cliffs: ${list:-none}" PASS "$note"
+		elif why=$(sk_busy_reason); then
+			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
+				"stray: $(for b in $stray; do printf '%s ' "$(human "$b")"; done)(cliffs: $list)" SKIP "$why"
 		else
 			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
 				"stray: $(for b in $stray; do printf '%s ' "$(human "$b")"; done)(cliffs: $list)" FAIL \

@@ -170,6 +170,14 @@ sk_quietly() {
 	done
 }
 
+# sk_busy_reason: when the last sk_quietly saw its CPUs busy with other work,
+# print why a failed check is a SKIP and return 0; else return 1. For verdicts
+# written with sk_verdict: `elif why=$(sk_busy_reason); then sk_verdict ... SKIP "$why"`.
+sk_busy_reason() {
+	[[ -n $SK_OTHERS_PCT ]] && ((SK_OTHERS_PCT > SK_QUIET_PCT)) || return 1
+	echo "machine busy: other processes used ${SK_OTHERS_PCT} % of CPU(s) $SK_OTHERS_CPUS during the measurement; rerun on a quiet machine"
+}
+
 # sk_have TOOL: is the tool installed? SHIKUMI_HIDE_TOOLS="gnuplot hyperfine"
 # pretends some are not, to see (and test) how an experiment degrades.
 sk_have() {
@@ -494,9 +502,9 @@ sk_check() {
 	case $rc in
 	0) sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" PASS "$note" ;;
 	1)
-		if ((loadsens)) && [[ -n $SK_OTHERS_PCT ]] && ((SK_OTHERS_PCT > SK_QUIET_PCT)); then
-			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" SKIP \
-				"machine busy: other processes used ${SK_OTHERS_PCT} % of CPU(s) $SK_OTHERS_CPUS during the measurement; rerun on a quiet machine${note:+; $note}"
+		local busy
+		if ((loadsens)) && busy=$(sk_busy_reason); then
+			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" SKIP "$busy${note:+; $note}"
 		else
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" FAIL "$note"
 		fi
