@@ -340,10 +340,6 @@ int main(int argc, char **argv)
 	for (int pl = NPLACE - 1; pl >= 0; pl--)
 		if (want[pl])
 			pair_close(&pairs[pl]);
-	struct rusage self, kids;   /* the whole CPU time we used: for a driver's "was the CPU ours?" */
-	if (getrusage(RUSAGE_SELF, &self) == 0 && getrusage(RUSAGE_CHILDREN, &kids) == 0)
-		sk_tsv_meta(&t, "self_cpu_ms", "%.1f", sk_tv_ms(self.ru_utime) + sk_tv_ms(self.ru_stime) +
-								sk_tv_ms(kids.ru_utime) + sk_tv_ms(kids.ru_stime));
 	double self_med = want[P_SELF] ? sk_median(ns_of[P_SELF], (size_t)reps) : NAN;
 	for (int pl = 0; pl < NPLACE; pl++) {
 		if (!want[pl])

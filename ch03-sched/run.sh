@@ -169,27 +169,6 @@ judge() {
 	fi
 }
 
-# quiet_check: sk_check's arguments. While other processes were busy
-# (OTHERS_PCT > QUIET_PCT, from quietly), a condition that fails on numeric
-# values is a SKIP saying how busy the machine was, not a FAIL.
-quiet_check() {
-	local id=$1 check=$2 cond=$3 i observed="" allnum=1
-	local -a av=("$@") vars=()
-	for ((i = 3; i < ${#av[@]}; i++)); do
-		case ${av[i]} in
-		--observed) observed=${av[i + 1]}; i=$((i + 1)) ;;
-		--note | --absent) i=$((i + 1)) ;;
-		*=*) vars+=(-v "${av[i]}"); sk_is_number "${av[i]#*=}" || allnum=0 ;;
-		esac
-	done
-	if ((OTHERS_PCT > QUIET_PCT && allnum)) && ! awk "${vars[@]}" "BEGIN { exit !($cond) }" 2>/dev/null; then
-		sk_verdict -i "$id" "$check" "$cond" "${observed:-${vars[*]}}" SKIP \
-			"machine busy: other processes used ${OTHERS_PCT} % of the CPUs during the run; rerun on a quiet machine"
-		return 0
-	fi
-	sk_check "$@"
-}
-
 # ---------------------------------------------------------------------------
 # 1. slices: NPROC workers take turns on one CPU
 # ---------------------------------------------------------------------------
@@ -452,18 +431,14 @@ EOF
 run_ctxsw() {
 	local d=$SK_EXP_DIR other
 	other=$(sk_other_cpu "$cpu")
-	local skipped=0
-	ctxsw_measure() { ((skipped == 0)) || return 0; sk_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+--cpu2 "$other"} || skipped=1; }
-	ctxsw_ours() { sum_cols "" "$d/data.tsv"; }
-	quietly "$cpu${other:+ $other}" ctxsw_measure ctxsw_ours
-	((skipped == 0)) || return 0
+	sk_quietly "$cpu${other:+ $other}" sk_prog "$d/data.tsv" "$HERE/ctxsw-cost" "${SK_QOPT[@]}" -c "$cpu" ${other:+--cpu2 "$other"} || return 0
 	sk_summarize -b placement -v ns_per_roundtrip "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
 	local s="$d/summary.tsv" self same cross sw
 	self=$(sk_tsv_get "$s" placement self median)
 	same=$(sk_tsv_get "$s" placement same median)
 	cross=$(sk_tsv_get "$s" placement cross median)
 	sw=$(sk_calc "($same - $self) / 2")
-	quiet_check two-processes-on-one-cpu-pay-for-switching "two processes on one CPU pay for switching" 'same > 1.2 * self' \
+	sk_check two-processes-on-one-cpu-pay-for-switching "two processes on one CPU pay for switching" 'same > 1.2 * self' --load-sensitive \
 		same="$same" self="$self" --observed "same CPU $same ns, one process $self ns per round trip: ~$sw ns per switch" \
 		--note "expected same-CPU round trip > 1.2 x pipe traffic alone; CPU $cpu"
 	if [[ -n $other ]]; then
@@ -485,12 +460,12 @@ run_ctxsw() {
 	kproc=$(sk_tsv_get "$k" kind process median)
 	kthr=$(sk_tsv_get "$k" kind thread median)
 	kuser=$(sk_tsv_get "$k" kind user median)
-	quiet_check a-user-level-switch-costs-a-fraction-of-a-kernel-one "a user-level switch costs a fraction of a kernel one" \
-		'user > 0 && user <= 0.5 * thread' user="$kuser" thread="$kthr" \
+	sk_check a-user-level-switch-costs-a-fraction-of-a-kernel-one "a user-level switch costs a fraction of a kernel one" \
+		'user > 0 && user <= 0.5 * thread' --load-sensitive user="$kuser" thread="$kthr" \
 		--observed "swapcontext $kuser ns, thread switch $kthr ns ($(sk_calc "$kuser / $kthr" %.2f)x)" \
 		--note "expected user <= 0.5 x thread; swapcontext still makes one system call (rt_sigprocmask); CPU $cpu"
-	quiet_check a-thread-switch-costs-no-more-than-a-process-switch "a thread switch costs no more than a process switch" \
-		'thread > 0 && process > 0 && thread <= 1.3 * process' thread="$kthr" process="$kproc" \
+	sk_check a-thread-switch-costs-no-more-than-a-process-switch "a thread switch costs no more than a process switch" \
+		'thread > 0 && process > 0 && thread <= 1.3 * process' --load-sensitive thread="$kthr" process="$kproc" \
 		--observed "thread $kthr ns, process $kproc ns per switch (thread/process $(sk_calc "$kthr / $kproc" %.2f))" \
 		--note "expected thread <= 1.3 x process; the address-space switch is cheap with PCID (no TLB flush), so the two are often within noise"
 	sk_plot "$HERE/ctxsw.gp" summary.tsv ctxsw
@@ -502,7 +477,7 @@ Two processes pass a word back and forth over two pipes (perf bench sched pipe's
 
 - one switch on CPU $cpu, pipe cost subtracted: process $kproc ns, thread $kthr ns ($(sk_calc "$kthr / $kproc" %.2f)x), user-level (swapcontext) $kuser ns
 - one process (no switch): $self ns per round trip
-- other processes used ${OTHERS_PCT} % of CPU(s) $cpu${other:+ and $other} during the run
+- other processes used ${SK_OTHERS_PCT} % of CPU(s) $cpu${other:+ and $other} during the run
 - same CPU: $same ns per round trip, ~$sw ns per switch
 - different CPUs: $cross ns per round trip
 EOF
