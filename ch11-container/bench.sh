@@ -20,20 +20,20 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/ch11-container/rootfs.sh"
 HERE="$SK_TOP/ch11-container"
 
-cpu="" runs=100
+usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+runs=""
+# -c, -q and -h are the drivers' common options (sk_std_opt).
 while getopts ":c:n:qh" opt; do
 	case $opt in
-	c) sk_check_cpulist -c "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU"; cpu=$OPTARG ;;
 	n) sk_check_int -n "$OPTARG" 5 10000; runs=$OPTARG ;;
-	q) runs=20 ;;
-	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+	*) sk_std_opt "$opt" ;;
 	esac
 done
 shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-cpu=${cpu:-$(sk_default_cpu)}
+sk_no_operands "$@"
+cpu=${SK_CPU:-$(sk_default_cpu)}
+((SK_QUICK)) && runs=${runs:-20}
+runs=${runs:-100}
 for p in mini-container ns-cost; do [[ -x $HERE/$p ]] || sk_die "$p is not built: run make"; done
 ((EUID == 0)) || { echo "$SK_PROG: SKIP: needs root (unshare --pid, mini-container as root)" >&2; exit 4; }
 sk_have hyperfine && sk_have jq || { echo "$SK_PROG: SKIP: needs hyperfine and jq (scripts/install-deps)" >&2; exit 4; }
