@@ -21,15 +21,16 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 
+static const struct sk_opt opts[] = {
+	{'D', "dir", "JAIL", "the lab's whole world: holds marker and SUBDIR (not /)"},
+	{'r', "rootfs", "SUBDIR", "the root directory inside JAIL"},
+	{0}};
+
 static void usage(void)
 {
-	printf("Usage: %s -D JAIL -r SUBDIR [-o FILE]\n"
-	       "The chroot escape reaches JAIL/marker from a chroot into JAIL/SUBDIR; after pivot_root it does not.\n\n",
-	       sk_prog);
-	printf("  -D, --dir JAIL             the lab's whole world: holds marker and SUBDIR (not /)\n"
-	       "  -r, --rootfs SUBDIR        the root directory inside JAIL\n");
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s -D /tmp/jail -r rootfs | column -t\n", sk_prog);
+	ch11_usage("-D JAIL -r SUBDIR [-o FILE]",
+		   "The chroot escape reaches JAIL/marker from a chroot into JAIL/SUBDIR; after pivot_root it does not.",
+		   opts, "Example:\n  sudo %s -D /tmp/jail -r rootfs | column -t\n");
 }
 
 /* The escape, from inside whatever root we have: 1 if /marker is readable
@@ -57,14 +58,13 @@ static void die_errno_child(const char *what)
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{'D', "dir", "JAIL", NULL}, {'r', "rootfs", "SUBDIR", NULL}, {0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
 	const char *jail_arg = NULL, *sub = NULL;
 	char jail[4096];
 	int c;
 
 	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
 		switch (c) {
 		case 'D':
 			jail_arg = optarg;
@@ -75,7 +75,6 @@ int main(int argc, char **argv)
 		default:
 			sk_usage_hint();
 		}
-	sk_no_operands(argc, argv);
 	if (!jail_arg || !sub)
 		sk_usage_error("-D JAIL and -r SUBDIR are required");
 	if (!realpath(jail_arg, jail))
@@ -150,7 +149,7 @@ int main(int argc, char **argv)
 		sk_die("the lab failed (see above)");
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
+	sk_tsv_open(&t, d.std.out);
 	sk_tsv_meta(&t, "jail", "%s", jail);
 	sk_tsv_meta(&t, "rootfs", "%s/%s", jail, sub);
 	sk_tsv_meta(&t, "safety", "own mount namespace; pivot_root into the jail; the host's tree detached");

@@ -19,14 +19,13 @@
 
 #include <sys/mount.h>
 
+static const struct sk_opt opts[] = {{'D', "dir", "DIR", "an empty scratch directory to mount on (not /)"}, {0}};
+
 static void usage(void)
 {
-	printf("Usage: %s -D DIR [-o FILE]\n"
-	       "A mount made in a child namespace leaks to its parent unless propagation is made private.\n\n",
-	       sk_prog);
-	printf("  -D, --dir DIR              an empty scratch directory to mount on (not /)\n");
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-	printf("\nExample:\n  sudo %s -D /tmp/x | column -t\n", sk_prog);
+	ch11_usage("-D DIR [-o FILE]",
+		   "A mount made in a child namespace leaks to its parent unless propagation is made private.", opts,
+		   "Example:\n  sudo %s -D /tmp/x | column -t\n");
 }
 
 static void fail_child(const char *what)
@@ -67,14 +66,13 @@ static int inner(const char *stage, bool make_private, struct ch11_sync *ready, 
 
 int main(int argc, char **argv)
 {
-	static const struct sk_opt opts[] = {{'D', "dir", "DIR", NULL}, {0}};
-	struct sk_std std = {0};
+	struct ch11_demo d = {0};
 	const char *dir_arg = NULL;
 	char dir[4096];
 	int c;
 
 	sk_init(argc, argv);
-	while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
+	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
 		switch (c) {
 		case 'D':
 			dir_arg = optarg;
@@ -82,7 +80,6 @@ int main(int argc, char **argv)
 		default:
 			sk_usage_hint();
 		}
-	sk_no_operands(argc, argv);
 	if (!dir_arg)
 		sk_usage_error("-D DIR is required");
 	if (!realpath(dir_arg, dir))
@@ -137,7 +134,7 @@ int main(int argc, char **argv)
 	}
 
 	struct sk_tsv t;
-	sk_tsv_open(&t, std.out);
+	sk_tsv_open(&t, d.std.out);
 	sk_tsv_meta(&t, "stage", "%s (tmpfs, shared, in the lab's own mount namespace)", dir);
 	sk_tsv_meta(&t, "rootless", "%s", rootless ? "yes (inside a user namespace of its own)" : "no");
 	sk_tsv_meta(&t, "equivalent", "unshare --mount --propagation unchanged ... vs --propagation private");

@@ -362,6 +362,22 @@ check_rows() {
 	done < <(awk -F'\t' '!/^#/ && NR > 0 && $1 != "id"' "$f")
 }
 
+# sigterm_after_start CMD...: start CMD, SIGTERM it half a second later; its
+# exit code in TERM_RC and how long it took to die after the signal in TERM_MS.
+TERM_RC="" TERM_MS=""
+sigterm_after_start() {
+	local p t0 t1
+	"$@" 2>>"$SK_LOG" &
+	p=$!
+	sleep 0.5
+	t0=$(date +%s%N)
+	kill -TERM "$p"
+	TERM_RC=0
+	wait "$p" || TERM_RC=$?
+	t1=$(date +%s%N)
+	TERM_MS=$(((t1 - t0) / 1000000))
+}
+
 run_container() {
 	make_rootfs || { sk_skip_exp "no static busybox: install the package busybox-static (make run does, as root)"; return 0; }
 	local mc="$HERE/mini-container" rc
@@ -391,23 +407,11 @@ run_container() {
 
 		# Signals and PID 1: with --init, SIGTERM is forwarded and the command dies;
 		# without, a PID 1 with no handler ignores it until the runtime's SIGKILL.
-		local t0 t1 ms_init ms_bare rc_init=0 rc_bare=0 p
-		"$mc" -r "$ROOTFS" --init -- sleep 30 2>>"$SK_LOG" &
-		p=$!
-		sleep 0.5
-		t0=$(date +%s%N)
-		kill -TERM "$p"
-		wait "$p" || rc_init=$?
-		t1=$(date +%s%N)
-		ms_init=$(((t1 - t0) / 1000000))
-		"$mc" -r "$ROOTFS" -- sleep 30 2>>"$SK_LOG" &
-		p=$!
-		sleep 0.5
-		t0=$(date +%s%N)
-		kill -TERM "$p"
-		wait "$p" || rc_bare=$?
-		t1=$(date +%s%N)
-		ms_bare=$(((t1 - t0) / 1000000))
+		local ms_init ms_bare rc_init rc_bare
+		sigterm_after_start "$mc" -r "$ROOTFS" --init -- sleep 30
+		rc_init=$TERM_RC ms_init=$TERM_MS
+		sigterm_after_start "$mc" -r "$ROOTFS" -- sleep 30
+		rc_bare=$TERM_RC ms_bare=$TERM_MS
 		sk_check init-forwards "with --init, SIGTERM reaches the command (exit 143 at once)" 'rc == 143 && ms < 2000' \
 			rc="$rc_init" ms="$ms_init" --observed "exit $rc_init after $ms_init ms"
 		sk_check pid1-ignores "without an init, sleep as PID 1 ignores SIGTERM: killed after the 3 s grace (137)" \

@@ -69,24 +69,24 @@ run_exit 0 "ns-show runs" "$show" -p $$
 printf '%s\n' "$OUT" >"$TAP_TMP/show.tsv"
 tsv_ok "$TAP_TMP/show.tsv" "pid comm ns inode link" "ns-show TSV is well-formed"
 is "$(grep -c $'\t'"pid"$'\t' "$TAP_TMP/show.tsv")" 1 "one pid row per kind"
-for p in ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time; do
-	run timeout 20 "$(bin "ch11-container/$p")" -q
+# quick_tsv NAME "COLUMNS" CMD...: CMD exits 0 with a well-formed TSV (saved as
+# NAME.tsv), or SKIPs (exit 4) with its reason.
+quick_tsv() {
+	local name=$1 cols=$2
+	shift 2
+	run "$@"
 	if [[ $RC == 4 ]]; then
-		skip "$p: ${ERR##*SKIP: }"
-		continue
+		skip "$name: ${ERR##*SKIP: }"
+		return 0
 	fi
-	is "$RC" 0 "$p -q exits 0"
-	printf '%s\n' "$OUT" >"$TAP_TMP/$p.tsv"
-	tsv_ok "$TAP_TMP/$p.tsv" "view item value" "$p TSV is well-formed"
-	no_sanitizer_report "$p"
+	is "$RC" 0 "$name -q exits 0"
+	printf '%s\n' "$OUT" >"$TAP_TMP/$name.tsv"
+	tsv_ok "$TAP_TMP/$name.tsv" "$cols" "$name TSV is well-formed"
+}
+for p in ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time; do
+	quick_tsv "$p" "view item value" timeout 20 "$(bin "ch11-container/$p")" -q
+	[[ $RC == 4 ]] || no_sanitizer_report "$p"
 done
-run timeout 60 "$cost" -q -n 2 -r 5 -m uts -m pid
-if [[ $RC == 4 ]]; then
-	skip "ns-cost: ${ERR##*SKIP: }"
-else
-	is "$RC" 0 "ns-cost -q exits 0"
-	printf '%s\n' "$OUT" >"$TAP_TMP/cost.tsv"
-	tsv_ok "$TAP_TMP/cost.tsv" "kind rep create_us create_min_us cycle_us" "ns-cost TSV is well-formed"
-fi
+quick_tsv ns-cost "kind rep create_us create_min_us cycle_us" timeout 60 "$cost" -q -n 2 -r 5 -m uts -m pid
 ok "no scratch directory left by the demos" test -z "$(find "${TMPDIR:-/var/tmp}" -maxdepth 1 -name "shikumi-ns-*.$$*" 2>/dev/null)"
 done_testing
