@@ -4,7 +4,7 @@
 # a size beyond MemAvailable/2 is refused before anything runs.
 source "$(dirname "$0")/../../tests/tap.sh"
 drv=$TAP_TOP/ch05-cow/run.sh
-for p in cow cow-cost shared-mem lock; do
+for p in cow cow-cost shared-mem lock ipc; do
 	[[ -x $TAP_TOP/ch05-cow/$p ]] || plan_skip_all "programs not built (make)"
 done
 
@@ -27,7 +27,7 @@ rd=$TAP_TMP/run
 mkdir -p "$TAP_TMP/tmp1"
 TMPDIR=$TAP_TMP/tmp1 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch05-cow
-for e in cow cow-thp cow-cost shared-mem lock; do
+for e in cow cow-thp cow-cost shared-mem lock ipc; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
 	ok "$e: summary.md written" test -s "$d/$e/summary.md"
@@ -35,6 +35,7 @@ done
 tsv_ok "$d/cow/data.tsv" "rep stage process rss_kib pss_kib private_dirty_kib shared_dirty_kib minflt mem_available_kib used_kib" "cow data"
 tsv_ok "$d/cow-cost/data.tsv" "op rep ns_per_page faults_per_page" "cow-cost data"
 tsv_ok "$d/lock/data.tsv" "mode rep total final_count lost" "lock data"
+tsv_ok "$d/ipc/data.tsv" "kind placement msg_bytes metric median spread_pct" "ipc data"
 verdicts_ok "$d/cow/verdict.tsv" after-fork-nothing-is-copied-system-memory after-fork-the-child-owns-no-private-copy child-s-writes-take-one-fault-per-page after-the-child-writes-memory-grows-by-size
 if grep -qE $'\tSKIP\t.*\t[a-z0-9-]+-runs$' "$d/cow-thp/verdict.tsv"; then
 	verdicts_ok "$d/cow-thp/verdict.tsv"   # the program skipped (no THP): SKIP with its reason
@@ -44,13 +45,17 @@ fi
 verdicts_ok "$d/cow-cost/verdict.tsv" each-pass-measured-what-it-claims-faults-per-page a-cow-fault-costs-more-than-a-demand-zero-fault a-fault-costs-far-more-than-a-plain-write
 verdicts_ok "$d/shared-mem/verdict.tsv" private-memory-each-process-sees-only-its-own-updates shared-memory-the-parent-sees-the-child-s-updates
 verdicts_ok "$d/lock/verdict.tsv" without-a-lock-processes-lose-updates a-check-then-create-lockfile-still-loses-updates threads-with-plain-lose-updates excl-lock-is-exact flock-is-exact fcntl-is-exact thread-atomic-is-exact thread-mutex-is-exact
+verdicts_ok "$d/ipc/verdict.tsv" shm-futex-round-trip-beats-the-slowest-copying-channel tcp-loopback-round-trip-costs-more-than-a-unix-socket \
+	bandwidth-rises-with-message-size-until-copy-bound shm-bandwidth-beats-pipe-and-unix-for-large-messages \
+	on-one-cpu-spinning-only-wastes-time on-two-cpus-spinning-avoids-the-cross-cpu-wake-up
 if command -v gnuplot >/dev/null; then
-	ok "plots drawn (PNG and SVG)" test -s "$d/cow/cow.png" -a -s "$d/cow-cost/cow-cost.svg" -a -s "$d/lock/lock.png"
+	ok "plots drawn (PNG and SVG)" test -s "$d/cow/cow.png" -a -s "$d/cow-cost/cow-cost.svg" -a -s "$d/lock/lock.png" \
+		-a -s "$d/ipc/ipc-rtt.png" -a -s "$d/ipc/ipc-bw.svg"
 else
 	skip "gnuplot not installed"
 fi
 ok "run status is complete" grep -qx complete "$rd/status"
-left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock)( |$)" || true)
+left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc)( |$)" || true)
 is "$left" "" "no program left running"
 is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 
@@ -64,7 +69,7 @@ cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -n "$(compgen -G "$rd2/ch05-cow/*.interrupted")"
 sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock)( |$)" || true)
+left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc)( |$)" || true)
 is "$left" "" "no program left running after Ctrl-C"
 is "$(find "$TAP_TMP/tmp2" -mindepth 1 | wc -l)" 0 "no scratch file left after Ctrl-C"
 done_testing
