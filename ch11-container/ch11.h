@@ -302,6 +302,23 @@ static inline int ch11_getopt(struct ch11_demo *d, int argc, char **argv, const 
 	return c;
 }
 
+/* For a demo whose own options all take a plain string (a directory): start-up
+ * and options; the value of opts[i] lands in *vals[i]. */
+static inline void ch11_string_options(struct ch11_demo *d, int argc, char **argv, const struct sk_opt *opts,
+				       const char **const vals[], void (*usage)(void))
+{
+	int c;
+	sk_init(argc, argv);
+	while ((c = ch11_getopt(d, argc, argv, opts, usage)) != -1) {
+		int i = 0;
+		while (opts[i].key && opts[i].key != c)
+			i++;
+		if (!opts[i].key)
+			sk_usage_hint();
+		*vals[i] = optarg;
+	}
+}
+
 /* For a demo with only the standard options: start-up and options. */
 static inline void ch11_std_options(struct ch11_demo *d, int argc, char **argv, void (*usage)(void))
 {

@@ -61,20 +61,8 @@ int main(int argc, char **argv)
 	struct ch11_demo d = {0};
 	const char *jail_arg = NULL, *sub = NULL;
 	char jail[4096];
-	int c;
 
-	sk_init(argc, argv);
-	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
-		switch (c) {
-		case 'D':
-			jail_arg = optarg;
-			break;
-		case 'r':
-			sub = optarg;
-			break;
-		default:
-			sk_usage_hint();
-		}
+	ch11_string_options(&d, argc, argv, opts, (const char **const[]){&jail_arg, &sub}, usage);
 	if (!jail_arg || !sub)
 		sk_usage_error("-D JAIL and -r SUBDIR are required");
 	if (!realpath(jail_arg, jail))

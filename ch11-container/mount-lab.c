@@ -69,17 +69,8 @@ int main(int argc, char **argv)
 	struct ch11_demo d = {0};
 	const char *dir_arg = NULL;
 	char dir[4096];
-	int c;
 
-	sk_init(argc, argv);
-	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
-		switch (c) {
-		case 'D':
-			dir_arg = optarg;
-			break;
-		default:
-			sk_usage_hint();
-		}
+	ch11_string_options(&d, argc, argv, opts, (const char **const[]){&dir_arg}, usage);
 	if (!dir_arg)
 		sk_usage_error("-D DIR is required");
 	if (!realpath(dir_arg, dir))

@@ -77,17 +77,8 @@ int main(int argc, char **argv)
 	struct ch11_demo d = {0};
 	struct place p;
 	const char *base = NULL;
-	int c;
 
-	sk_init(argc, argv);
-	while ((c = ch11_getopt(&d, argc, argv, opts, usage)) != -1)
-		switch (c) {
-		case 'D':
-			base = optarg;
-			break;
-		default:
-			sk_usage_hint();
-		}
+	ch11_string_options(&d, argc, argv, opts, (const char **const[]){&base}, usage);
 	ch11_demo_start(&d);
 	if (!realpath(sk_scratch_dir(base), p.dir))
 		sk_die_errno("realpath");
