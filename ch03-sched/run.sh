@@ -27,6 +27,8 @@ sk_experiment nice run_nice "two workers on CPU, nice 0 vs nice NICE: CPU share 
 sk_experiment cpuperf run_cpuperf "1 .. 2 x CPUs identical processes, on one CPU and on all: throughput, turnaround"
 sk_experiment time run_time "real/user/sys of busy, sleeping, syscall-heavy and multi-process work"
 sk_experiment ctxsw run_ctxsw "a word ping-ponged over pipes: same CPU, two CPUs, one process; switch cost by kind (process, thread, user-level)"
+sk_experiment tick run_tick "one CPU busy vs idle: local timer interrupts per second (HZ vs tickless idle), cpuidle residency" tick
+sk_experiment oversleep run_oversleep "nanosleep of 1 us .. 10 ms: overshoot with the default timer slack and with 1 ns" oversleep
 sk_experiment rt run_rt "a SCHED_FIFO worker against a normal one on CPU (SKIP without privilege)"
 
 usage() {
@@ -58,7 +60,7 @@ done
 shift $((OPTIND - 1))
 sk_no_operands "$@"
 total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
-sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct
+sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct tick oversleep
 cpu=$SK_CPU
 
 # Kernel facts for the slice verdict (from the run's meta.json): scheduler, HZ,
@@ -480,6 +482,108 @@ Two processes pass a word back and forth over two pipes (perf bench sched pipe's
 - other processes used ${SK_OTHERS_PCT} % of CPU(s) $cpu${other:+ and $other} during the run
 - same CPU: $same ns per round trip, ~$sw ns per switch
 - different CPUs: $cross ns per round trip
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# 7. tick: the timer tick of a busy and of an idle CPU
+# ---------------------------------------------------------------------------
+TICK_IDLE_PCT=90   # an "idle" window counts only if the CPU really idled this much of it
+
+run_tick() {
+	local d=$SK_EXP_DIR
+	# tick pins itself to another CPU and watches $cpu; nothing of ours runs there in the idle windows.
+	sk_prog "$d/data.tsv" "$HERE/tick" "${SK_QOPT[@]}" -c "$cpu" || return 0
+	sk_summarize -b state -v irqs_per_s "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
+	local busy idle nidle idle_med idle_min row nohz cpuidle ci_idle ci_busy hz="${HZ:-}"
+	busy=$(sk_tsv_get "$d/summary.tsv" state busy median)
+	read -r nidle idle idle_min idle_med < <(sk_awk '
+		tsv_row() && tsv_get("state") == "idle" { all[++na] = tsv_get("idle_pct")
+			if (tsv_get("idle_pct") >= min_idle) r[++n] = tsv_get("irqs_per_s") }
+		END { if (n) { m = r[1]; for (i = 2; i <= n; i++) if (r[i] < m) m = r[i]; print n, median(r, n), m, median(all, na) }
+		      else print 0, "-", "-", median(all, na) }' -F'\t' -v min_idle="$TICK_IDLE_PCT" "$d/data.tsv")
+	[[ $idle != - ]] || idle="" idle_min=""
+	row=$(sk_meta "$d/data.tsv" timer_row)
+	nohz=$(sk_meta "$d/data.tsv" nohz)
+	sk_check a-busy-cpu-takes-the-tick-hz-times-a-second "a busy CPU takes the tick HZ times a second" \
+		'busy >= 0.7 * hz && busy <= 1.3 * hz' busy="$busy" hz="$hz" \
+		--observed "CPU $cpu with a spinning process: $busy $row interrupts/s (HZ=${hz:-unknown})" \
+		--note "expected 0.7..1.3 x HZ; other timers (hrtimers of other tasks) add a few" \
+		--absent "CONFIG_HZ unknown (no /proc/config.gz or /boot/config-$(uname -r))"
+	local absent="CPU $cpu was never idle for ${TICK_IDLE_PCT} % of a window (median idle ${idle_med} %): other work ran there; rerun on a quiet machine"
+	if [[ $nohz == off* ]]; then idle="" absent="the kernel runs with nohz=off: the tick never stops ($nohz)"; fi
+	sk_check an-idle-cpu-stops-its-tick "an idle CPU stops its tick (NO_HZ idle)" \
+		'idle <= 0.7 * busy' idle="$idle" busy="$busy" \
+		--observed "idle CPU $cpu: median ${idle:-?} interrupts/s over $nidle windows >= ${TICK_IDLE_PCT} % idle (quietest ${idle_min:-?}/s), busy $busy/s" \
+		--note "expected idle <= 0.7 x busy; a periodic tick would give ~HZ either way; nohz: $nohz" \
+		--absent "$absent"
+	cpuidle=$(sk_meta "$d/data.tsv" cpuidle_states)
+	ci_idle=$(sk_median_of "$d/data.tsv" state idle cpuidle_pct || true)
+	ci_busy=$(sk_median_of "$d/data.tsv" state busy cpuidle_pct || true)
+	sk_check an-idle-cpu-sits-in-its-idle-states "an idle CPU sits in its idle states" \
+		'ci_idle >= 50 && ci_busy <= 10' ci_idle="$ci_idle" ci_busy="$ci_busy" \
+		--observed "cpuidle residency of CPU $cpu: idle ${ci_idle:-?} %, busy ${ci_busy:-?} % of the window" \
+		--note "expected >= 50 % idle, <= 10 % busy; driver $(sk_meta "$d/data.tsv" cpuidle_driver)" \
+		--absent "no cpuidle states for CPU $cpu (cpuidle driver: $(sk_meta "$d/data.tsv" cpuidle_driver); common on VMs: the guest just halts and the host decides)"
+	sk_plot "$HERE/tick.gp" summary.tsv tick "${hz:-0}"
+	sk_summary <<EOF
+## The timer tick: a busy CPU and an idle one
+
+The program watches CPU $cpu from another CPU and reads CPU $cpu's column of the local timer row ($row) of /proc/interrupts, in windows of $(sk_meta "$d/data.tsv" window_ms) ms: alternately with a spinning process pinned there (busy) and with nothing of ours there (idle). Busy, the CPU takes the scheduler tick HZ times a second: $busy interrupts/s at HZ=${hz:-unknown}. Idle, a tickless kernel (NO_HZ idle) stops the tick until the next timer that is really due: median ${idle:-?} interrupts/s in the windows where the CPU idled >= ${TICK_IDLE_PCT} % (quietest window ${idle_min:-?}/s). What remains is other tasks' timers and wake-ups on that CPU. cpuidle residency: ${ci_idle:-none} % idle, ${ci_busy:-none} % busy ($cpuidle).
+
+- busy: $busy interrupts/s; HZ=${hz:-unknown}
+- idle: ${idle:-?}/s, median of $nidle windows >= ${TICK_IDLE_PCT} % idle; quietest ${idle_min:-?}/s; the idle windows were ${idle_med} % idle (median)
+- nohz: $nohz
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# 8. oversleep: nanosleep overshoot and the timer slack
+# ---------------------------------------------------------------------------
+run_oversleep() {
+	local d=$SK_EXP_DIR
+	sk_quietly "$cpu" sk_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/oversleep" "${SK_QOPT[@]}" || return 0
+	sk_awk '
+		tsv_row() { k = tsv_get("slack_ns") SUBSEP tsv_get("request_ns"); if (!(k in n)) ord[++nk] = k
+			n[k]++; v[k, n[k]] = tsv_get("overshoot_ns") / 1000 }
+		END { print "slack_ns\trequest_us\tn\tmedian_us\tp90_us\tp99_us"
+			for (j = 1; j <= nk; j++) { k = ord[j]; split(k, kk, SUBSEP); delete a
+				for (i = 1; i <= n[k]; i++) a[i] = v[k, i]
+				printf "%s\t%g\t%d\t%.1f\t%.1f\t%.1f\n", kk[1], kk[2] / 1000, n[k], median(a, n[k]), pct(a, n[k], 90), pct(a, n[k], 99) } }' \
+		-F'\t' "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
+	local def defus small_def small_tight absent=""
+	def=$(sk_meta "$d/data.tsv" default_slack_ns)
+	defus=$(sk_calc "$def / 1000")
+	# Pooled over the short requests (<= 100 us), where the slack is most of the overshoot.
+	pooled() {
+		sk_awk 'tsv_row() && tsv_get("slack_ns") == s && tsv_get("request_ns") <= 100000 { a[++n] = tsv_get("overshoot_ns") / 1000 }
+			END { if (n) printf "%.1f\n", median(a, n) }' -F'\t' -v s="$1" "$d/data.tsv"
+	}
+	small_def=$(pooled "$def")
+	small_tight=$(pooled "$(sk_meta "$d/data.tsv" tight_slack_ns)")
+	if ! sk_cmp "$def >= 10000"; then
+		absent="the default timer slack is only $def ns here (a real-time task, or a service manager's TimerSlackNSec): nothing to compare"
+		small_def=""
+	fi
+	sk_check sleeps-overshoot-by-about-the-timer-slack "sleeps overshoot by about the timer slack" \
+		'def_us >= 0.5 * slack_us' --load-sensitive def_us="$small_def" slack_us="$defus" \
+		--observed "median overshoot of 1..100 us sleeps: ${small_def:-?} us with the default slack of $defus us" \
+		--note "expected >= half the slack: the timer may fire anywhere up to expiry + slack, and does so at the end unless another interrupt comes first" \
+		${absent:+--absent "$absent"}
+	sk_check a-1-ns-slack-wakes-sooner "a 1 ns slack wakes sooner" \
+		'tight_us <= 0.5 * def_us' --load-sensitive tight_us="$small_tight" def_us="$small_def" \
+		--observed "median overshoot of 1..100 us sleeps: $small_tight us with slack 1 ns, ${small_def:-?} us with $defus us" \
+		--note "expected <= half; what remains is the interrupt, the wake-up and the switch (on a VM also waking the idle vCPU)" \
+		${absent:+--absent "$absent"}
+	sk_plot "$HERE/oversleep.gp" summary.tsv oversleep "$def"
+	sk_summary <<EOF
+## nanosleep overshoot and the timer slack
+
+One thread on CPU $cpu sleeps 1 us .. 10 ms with nanosleep, $(sk_meta "$d/data.tsv" count) times each (fewer for long sleeps), first with the default timer slack ($defus us), then with prctl(PR_SET_TIMERSLACK, 1). The kernel may fire a sleeping task's timer anywhere between its expiry and expiry + slack, so that timers close together share one interrupt; it fires at the end of that window unless another interrupt comes first. Median overshoot of the short sleeps (<= 100 us): ${small_def:-?} us with the default slack, $small_tight us with 1 ns. What is left with 1 ns is the interrupt, the wake-up and the switch back (on a VM, also the hypervisor waking the idle vCPU). The p99 column shows how far a busy machine stretches it.
+
+- default slack $defus us: median overshoot ${small_def:-?} us (requests <= 100 us)
+- slack 1 ns: median overshoot $small_tight us
+- policy: $(sk_meta "$d/data.tsv" policy); other processes used ${SK_OTHERS_PCT} % of CPU $cpu
 EOF
 }
 

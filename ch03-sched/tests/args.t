@@ -9,9 +9,11 @@ sched=$(bin ch03-sched/sched)
 perf=$(bin ch03-sched/cpuperf)
 ctx=$(bin ch03-sched/ctxsw-cost)
 tacct=$(bin ch03-sched/timeacct)
-[[ -x $sched && -x $perf && -x $ctx && -x $tacct ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
+tick=$(bin ch03-sched/tick)
+osl=$(bin ch03-sched/oversleep)
+[[ -x $sched && -x $perf && -x $ctx && -x $tacct && -x $tick && -x $osl ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
 
-for p in "$sched" "$perf" "$ctx" "$tacct"; do help_ok "$p"; done
+for p in "$sched" "$perf" "$ctx" "$tacct" "$tick" "$osl"; do help_ok "$p"; done
 first_cpu=$(awk '/^Cpus_allowed_list/ {sub(/[-,].*/, "", $2); print $2}' /proc/self/status)
 
 # sched: the book's positional interface, parsed strictly
@@ -71,6 +73,24 @@ bad_args "$tacct" -c 99999
 bad_args "$tacct" -d
 bad_args "$tacct" stray
 
+# tick
+bad_args "$tick" -d 5
+bad_args "$tick" -d 60001
+bad_args "$tick" -d abc
+bad_args "$tick" -r 4
+bad_args "$tick" -c 99999
+bad_args "$tick" -c x
+bad_args "$tick" -d
+bad_args "$tick" stray
+# oversleep
+bad_args "$osl" -n 0
+bad_args "$osl" -n 9
+bad_args "$osl" -n 100001
+bad_args "$osl" -n 1e3
+bad_args "$osl" -r 5
+bad_args "$osl" -n
+bad_args "$osl" stray
+
 # a CPU outside the allowed set is refused by name
 run taskset -c "$first_cpu" "$perf" -c "$((first_cpu + 1))"
 is "$RC" 2 "cpuperf -c CPU outside the allowed set exits 2"
@@ -103,6 +123,19 @@ run_exit 0 "timeacct on one allowed CPU skips busy2" taskset -c "$first_cpu" "$t
 like "$OUT" "# busy2: skipped" "... and records it in the preamble"
 run_exit 0 "timeacct tiny run" "$tacct" -d 20 -r 5 -o "$TAP_TMP/t.tsv"
 tsv_ok "$TAP_TMP/t.tsv" "kind rep real_ms user_ms sys_ms" "timeacct TSV is well-formed"
+run_exit 4 "tick with one allowed CPU: SKIP (the watcher would sit on the CPU it watches)" taskset -c "$first_cpu" "$tick" -d 10 -r 5
+like "$ERR" "SKIP: only CPU $first_cpu allowed" "... and says why"
+if (($(nproc) >= 2)); then
+	run_exit 0 "tick tiny run" "$tick" -d 20 -r 5 -o "$TAP_TMP/tk.tsv"
+	tsv_ok "$TAP_TMP/tk.tsv" "state rep window_ms timer_irqs irqs_per_s idle_pct cpuidle_pct" "tick TSV is well-formed"
+	is "$(grep -vc '^#' "$TAP_TMP/tk.tsv")" 11 "one row per window: 5 idle + 5 busy + header"
+else
+	skip "tick needs two allowed CPUs"
+fi
+run_exit 0 "oversleep tiny run" "$osl" -n 10 -o "$TAP_TMP/os.tsv"
+tsv_ok "$TAP_TMP/os.tsv" "slack_ns request_ns i slept_ns overshoot_ns" "oversleep TSV is well-formed"
+is "$(awk -F'\t' '/^#/ { next } !h { h = 1; next } { s[$1] = 1 } END { n = 0; for (k in s) n++; print n }' "$TAP_TMP/os.tsv")" 2 "two slack series"
+is "$(awk -F'\t' '/^#/ { next } !h { h = 1; next } $5 < 0 { bad++ } END { print bad + 0 }' "$TAP_TMP/os.tsv")" 0 "no sleep ended early"
 tmpfiles=("$TAP_TMP"/*.tmp.*)
 ok "no temporary file left next to -o FILE" test ! -e "${tmpfiles[0]}"
 
