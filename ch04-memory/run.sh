@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # ch04-memory/run.sh - virtual memory: free's columns, mmap hands out address
 # space, demand paging, page tables, huge pages, overcommit, invalid accesses,
-# file mappings, where malloc gets memory, and what one page fault costs.
+# file mappings, where malloc gets memory, what one page fault costs, the buddy
+# allocator's free lists (fragmentation), and whom the OOM killer picks.
 #
 # USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE_MIB]
 # Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
 # each in RUNDIR/ch04-memory/<name>/.
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), strace (malloc
-#   syscall counts). No root needed; thp SKIPs when THP is never/unavailable.
+#   syscall counts). No root needed; thp SKIPs when THP is never/unavailable;
+#   oom-victim needs root (memory cgroups, beneath the driver's own group).
 # eg,
 #   ./run.sh -q              # quick: ~10 s
 #   ./run.sh -c 1 -s 512     # 512 MiB for meminfo and thp
@@ -15,9 +17,11 @@ set -euo pipefail
 SK_PROG=ch04-memory/run.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/cgroup.sh
+source "$SK_TOP/scripts/cgroup.sh"
 HERE="$SK_TOP/ch04-memory"
 CHAPTER=ch04-memory
-PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost)
+PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy oom-victim)
 
 sk_experiment meminfo run_meminfo "free(1)'s columns before/after touching N MiB and writing an N MiB file"
 sk_experiment mmap run_mmap "/proc/self/maps before/after an anonymous mmap; VSZ vs RSS"
@@ -30,6 +34,8 @@ sk_experiment filemap run_filemap "MAP_SHARED write seen by read(); SIGBUS beyon
 sk_experiment malloc run_malloc "brk heap vs mmap by request size (strace -c counts the calls)"
 sk_experiment vaspace run_vaspace "reserve the whole address space with PROT_NONE until ENOMEM: its size in bits" vaspace
 sk_experiment fault-cost run_fault_cost "ns per first-touch fault (4 KiB, THP) vs re-touch, zero page, MAP_POPULATE"
+sk_experiment buddy run_buddy "/proc/buddyinfo before/after freeing every other page; THP fault successes vs fallbacks" buddy
+sk_experiment oom-victim run_oom_victim "children of 16/32/48 MiB in a 128 MiB cgroup: oom_score, predicted and actual OOM victim" oom-victim
 
 usage() {
 	cat <<EOF
@@ -60,6 +66,7 @@ avail_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
 ((size_mib <= avail_mib / 2)) ||
 	sk_usage_error "bad VALUE for -s: '$size_mib': exceeds half of MemAvailable (limit $((avail_mib / 2)) MiB)"
 sk_driver_ready "$CHAPTER" "${PROGS[@]}"
+sk_cg_own   # on cgroup v2, this driver and its children are the suite's own processes (oom-victim)
 cpu=$SK_CPU
 
 # last_of FILE KEYCOL KEY VALCOL: VALCOL of the LAST row whose KEYCOL is KEY
@@ -315,12 +322,15 @@ run_segv() {
 		want=$(sk_tsv_get "$d" case "$c" expected_code)
 		got=$(sk_tsv_get "$d" case "$c" si_code)
 		match=$(sk_tsv_get "$d" case "$c" addr_match)
-		sk_verdict_if "\"$got\" == \"$want\" && $match == 1" "$c gives $want" "$want at the target address" \
-			"$got at $(sk_tsv_get "$d" case "$c" si_addr) (exit: $(sk_tsv_get "$d" case "$c" exit))"
+		sk_check "$(sk_slug "$c gives $want")" "$c gives $want" 'same_code == 1 && addr_match == 1' \
+			same_code="$([[ -n $got && $got == "$want" ]] && echo 1 || echo 0)" addr_match="$match" \
+			--observed "$got at $(sk_tsv_get "$d" case "$c" si_addr) (exit: $(sk_tsv_get "$d" case "$c" exit))" \
+			--note "expected $want at the target address"
 	done
 	got=$(sk_tsv_get "$d" case no_handler exit)
-	sk_verdict_if "\"$got\" == \"SIGSEGV\"" "without a handler the process is killed" "killed by SIGSEGV" "$got" \
-		"the book's case: the shell prints 'Segmentation fault'"
+	sk_check without-a-handler-the-process-is-killed "without a handler the process is killed" 'by_sigsegv == 1' \
+		by_sigsegv="$([[ $got == SIGSEGV ]] && echo 1 || echo 0)" --observed "${got:-no row}" \
+		--note "expected killed by SIGSEGV; the book's case: the shell prints 'Segmentation fault'"
 	sk_summary <<EOF
 ## Segmentation faults, with the kernel's reason
 
@@ -337,14 +347,17 @@ run_filemap() {
 	local d="$SK_EXP_DIR/data.tsv" c
 	sk_prog "$d" "$HERE/filemap" || return 0
 	c=read_after_shared_store
-	sk_verdict_if "$(sk_tsv_get "$d" check $c ok) == 1" "a MAP_SHARED store is visible to read()" \
-		"$(sk_tsv_get "$d" check $c expected)" "$(sk_tsv_get "$d" check $c observed)" "no msync, no write(): the same page-cache page"
+	sk_check a-map-shared-store-is-visible-to-read "a MAP_SHARED store is visible to read()" 'ok == 1' \
+		ok="$(sk_tsv_get "$d" check $c ok)" --observed "$(sk_tsv_get "$d" check $c observed)" \
+		--note "expected $(sk_tsv_get "$d" check $c expected); no msync, no write(): the same page-cache page"
 	c=read_after_private_store
-	sk_verdict_if "$(sk_tsv_get "$d" check $c ok) == 1" "a MAP_PRIVATE store stays private" \
-		"file unchanged" "$(sk_tsv_get "$d" check $c observed)" "copy-on-write"
+	sk_check a-map-private-store-stays-private "a MAP_PRIVATE store stays private" 'ok == 1' \
+		ok="$(sk_tsv_get "$d" check $c ok)" --observed "$(sk_tsv_get "$d" check $c observed)" \
+		--note "expected the file unchanged; copy-on-write"
 	c=touch_beyond_eof
-	sk_verdict_if "$(sk_tsv_get "$d" check $c ok) == 1" "touching beyond the end of the file raises SIGBUS" \
-		"SIGBUS" "$(sk_tsv_get "$d" check $c observed)" "mapped address, but no file data behind it"
+	sk_check touching-beyond-the-end-of-the-file-raises-sigbus "touching beyond the end of the file raises SIGBUS" 'ok == 1' \
+		ok="$(sk_tsv_get "$d" check $c ok)" --observed "$(sk_tsv_get "$d" check $c observed)" \
+		--note "expected SIGBUS; mapped address, but no file data behind it"
 	sk_summary <<EOF
 ## File mappings: MAP_SHARED writes are file writes
 
@@ -363,8 +376,10 @@ run_malloc() {
 	local s128 b120
 	s128=$(sk_tsv_get "$d" size_bytes 131072 where)
 	b120=$(sk_tsv_get "$d" size_bytes 122880 brk_delta_bytes)
-	sk_verdict_if "\"$small\" == \"heap\" && \"$big\" == \"mmap\"" "small blocks come from the heap, large ones from mmap" \
-		"16 B: heap, 16 MiB: mmap" "16 B: $small, 128 KiB: $s128, 16 MiB: $big" "glibc M_MMAP_THRESHOLD: 128 KiB by default"
+	sk_check small-blocks-come-from-the-heap-large-ones-from-mmap "small blocks come from the heap, large ones from mmap" 'small_heap == 1 && big_mmap == 1' \
+		small_heap="$([[ $small == heap ]] && echo 1 || echo 0)" big_mmap="$([[ $big == mmap ]] && echo 1 || echo 0)" \
+		--observed "16 B: $small, 128 KiB: $s128, 16 MiB: $big" \
+		--note "expected 16 B: heap, 16 MiB: mmap; glibc M_MMAP_THRESHOLD: 128 KiB by default"
 	local strace_line="strace not installed: no system-call counts"
 	if sk_have strace; then
 		local f label size count b m u
@@ -466,6 +481,115 @@ run_vaspace() {
 The program asks for address space with mmap(PROT_NONE, MAP_NORESERVE), in chunks that halve each time the kernel answers ENOMEM, until not even one page is left. It got $tib TiB (with what the process had mapped already), and the highest address in use is $hi: $bits bits of address for user space. On x86-64 that is 2^47 = 128 TiB, what 4-level page tables can map in the lower half (the kernel has the upper half); arm64 usually gives 2^48. None of it costs memory: an untouched PROT_NONE reservation is only a VMA, and the kernel charges no commit for it. Compare overcommit, which reserves writable memory and is charged.
 
 - reserved: $total bytes; mapped before: $before bytes; highest address $hi ($bits bits)
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# buddy: the page allocator's free lists, and fragmentation
+# ---------------------------------------------------------------------------
+# buddy_kib FILE STAGE LO HI: free KiB of orders LO..HI at STAGE (zones and per-CPU lists summed)
+buddy_kib() {
+	awk -F'\t' -v st="$2" -v lo="$3" -v hi="$4" '/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$c["stage"] == st && $c["order"] >= lo && $c["order"] <= hi { t += $c["free_kib"] } END { printf "%.0f\n", t }' "$1"
+}
+run_buddy() {
+	local d="$SK_EXP_DIR/data.tsv"
+	sk_prog "$d" sk_pin "$cpu" "$HERE/buddy" "${SK_QOPT[@]}" || return 0
+	local ho freed size
+	ho=$(sk_meta "$d" huge_page_order) freed=$(($(sk_meta "$d" freed_bytes) / 1024)) size=$(($(sk_meta "$d" size_bytes) / 1024))
+	# summary.tsv: free MiB per order, one column per stage
+	{ grep '^#' "$d"; awk -F'\t' -v ps="$(sk_meta "$d" page_size_bytes)" '
+		/^#/ { next }
+		!h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		{ v[$c["order"], $c["stage"]] += $c["free_kib"]; if ($c["order"] > max) max = $c["order"] }
+		END {
+			print "order\tblock\tbefore_mib\tpopulated_mib\tfragmented_mib\treleased_mib"
+			for (o = 0; o <= max; o++) {
+				kib = ps * 2 ^ o / 1024
+				blk = kib >= 1024 ? sprintf("%dM", kib / 1024) : sprintf("%dK", kib)
+				printf "%d\t%s\t%.1f\t%.1f\t%.1f\t%.1f\n", o, blk,
+					v[o, "before"] / 1024, v[o, "populated"] / 1024, v[o, "fragmented"] / 1024, v[o, "released"] / 1024
+			}
+		}' "$d"; } | sk_atomic_write "$SK_EXP_DIR/summary.tsv"
+	local tot_p tot_f hi_p hi_f lo_p lo_f
+	tot_p=$(buddy_kib "$d" populated 0 99) tot_f=$(buddy_kib "$d" fragmented 0 99)
+	hi_p=$(buddy_kib "$d" populated "$ho" 99) hi_f=$(buddy_kib "$d" fragmented "$ho" 99)
+	lo_p=$(buddy_kib "$d" populated 0 0) lo_f=$(buddy_kib "$d" fragmented 0 0)
+	local rise=$((tot_f - tot_p)) hrise=$((hi_f - hi_p)) lrise=$((lo_f - lo_p))
+	sk_check freeing-every-other-page-frees-memory "freeing every other page gives back half the memory" 'rise >= 0.5 * freed' \
+		rise="$rise" freed="$freed" --observed "free +$((rise / 1024)) MiB for $((freed / 1024)) MiB freed; +$((lrise / 1024)) MiB of it as single pages (order 0 + per-CPU lists)" \
+		--note "expected >= 0.5 x freed; buddyinfo + the per-CPU lists, whole machine"
+	# Judged on the single pages, which are ours: other processes' frees of big
+	# blocks (or earlier experiments' pages draining from the per-CPU lists) move
+	# the high orders by tens of MiB in a second.
+	sk_check freed-pages-do-not-form-huge-blocks "the freed pages stay single pages, not huge-page-sized blocks (fragmentation)" 'single >= 0.5 * freed' \
+		single="$lrise" freed="$freed" --observed "order 0 (+ per-CPU lists) +$((lrise / 1024)) MiB of $((freed / 1024)) MiB freed; order >= $ho changed by $((hrise / 1024)) MiB" \
+		--note "expected >= 0.5 x freed as single pages: each freed page's buddy is still in use, so no two merge"
+	local alloc fb n
+	alloc=$(sk_meta "$d" thp_fault_alloc_delta) fb=$(sk_meta "$d" thp_fault_fallback_delta) n=$(sk_meta "$d" thp_huge_pages)
+	sk_check thp-faults-try-one-huge-page-each "each 2 MiB piece touched with MADV_HUGEPAGE is one THP fault: allocated or fallen back" \
+		'alloc + fallback >= 0.9 * n && alloc + fallback > 0' alloc="$alloc" fallback="$fb" n="$n" \
+		--observed "thp_fault_alloc +$alloc, thp_fault_fallback +$fb for $n huge pages" \
+		--absent "THP not measured: $(sk_meta "$d" thp_skipped)" \
+		--note "whole-machine counters; a fallback means no free 2 MiB block was found (or compaction gave up)"
+	sk_plot "$HERE/buddy.gp" summary.tsv buddy
+	sk_summary <<EOF
+## The buddy allocator and fragmentation ($((size / 1024)) MiB, CPU $cpu)
+
+Each group of bars is one block size (order: 2^order pages of 4 KiB, 0 ... 4 MiB), summed over the zones of /proc/buddyinfo; order 0 also counts the pages parked on the per-CPU lists (/proc/zoneinfo "count"), which buddyinfo does not show. The program touched $((size / 1024)) MiB of 4 KiB pages (populated), then freed every other page with MADV_DONTNEED: free memory rose by $((rise / 1024)) MiB of the $((freed / 1024)) MiB freed, but as single pages: a freed page merges with its buddy only when the buddy is free too, and every buddy was still in use. Free memory in blocks of order $ho and above (2 MiB, what a huge page needs) changed by $((hrise / 1024)) MiB. After munmap the buddies can merge again, but the per-CPU lists (up to ~200 MiB per CPU after a burst of frees) hold many of the pages for seconds.
+
+Then $(($(sk_meta "$d" thp_touch_bytes) / 1048576)) MiB touched with MADV_HUGEPAGE: /proc/vmstat thp_fault_alloc +${alloc:-?} (a free 2 MiB block was found), thp_fault_fallback +${fb:-?} (none was: 4 KiB pages instead); the process got $(sk_meta "$d" thp_anon_huge_kib) KiB of AnonHugePages.
+
+- free: +$((rise / 1024)) MiB (order 0 + per-CPU lists: +$((lrise / 1024)) MiB); order >= $ho: $((hrise / 1024)) MiB
+- THP faults: $alloc allocated, $fb fell back (THP $(sk_meta "$d" thp_mode))
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# oom-victim: whom the OOM killer picks (inside a memory-limited cgroup)
+# ---------------------------------------------------------------------------
+# oom_pick FILE ROUND WHAT: the child numbers of ROUND with predicted/killed = 1
+# (WHAT = predicted | killed), or the child with the highest oom_score (WHAT = top),
+# joined by commas; "0" when none.
+oom_pick() {
+	awk -F'\t' -v r="$2" -v w="$3" '/^#/ { next } !h { for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next }
+		$c["round"] != r { next }
+		w == "top" { if ($c["oom_score"] + 0 > best) { best = $c["oom_score"] + 0; out = $c["child"] } else if ($c["oom_score"] + 0 == best) out = out "," $c["child"]; next }
+		$c[w] == 1 { out = out (out == "" ? "" : ",") $c["child"] }
+		END { print out == "" ? 0 : out }' "$1"
+}
+run_oom_victim() {
+	local d="$SK_EXP_DIR/data.tsv"
+	sk_prog "$d" "$HERE/oom-victim" "${SK_QOPT[@]}" || return 0
+	local r pred kill top n limit_mib ks ka
+	limit_mib=$(($(sk_meta "$d" limit_bytes) / 1048576))
+	ks=$(oom_pick "$d" size killed) ka=$(oom_pick "$d" adj killed)
+	for r in size adj; do
+		pred=$(oom_pick "$d" "$r" predicted) kill=$(oom_pick "$d" "$r" killed) top=$(oom_pick "$d" "$r" top)
+		n=$(sk_meta "$d" "oom_kill_$r")
+		local what want
+		if [[ $r == size ]]; then
+			what="with equal oom_score_adj the OOM killer kills the largest child" want=3
+		else
+			what="oom_score_adj +$(sk_tsv_get "$d" round adj oom_score_adj) makes the smallest child the victim" want=1
+		fi
+		sk_check "oom-kills-the-predicted-child-$r" "$what" 'killed == predicted && predicted == expected && oom_kill >= 1' \
+			killed="$([[ $kill =~ ^[0-9]+$ ]] && echo "$kill" || echo "-1")" predicted="$pred" expected="$want" oom_kill="$n" \
+			--observed "killed: child $kill; predicted (badness): child $pred; group oom_kill +$n; $(sk_meta "$d" "outcome_$r")" \
+			--note "badness = resident + page-table pages + oom_score_adj x group limit / 1000 (mm/oom_kill.c oom_badness)"
+		sk_check "oom-score-ranks-the-victim-highest-$r" "the killed child has the highest /proc/PID/oom_score ($r round)" 'on_top == 1' \
+			on_top="$([[ $kill =~ ^[0-9]+$ && ,$top, == *",$kill,"* ]] && echo 1 || echo 0)" \
+			--observed "oom_score highest: child $top; killed: child $kill" \
+			--note "oom_score is scaled to the whole machine's RAM (coarse: ties allowed)"
+	done
+	sk_summary <<EOF
+## Whom the OOM killer picks (group limit ${limit_mib} MiB, $(sk_meta "$d" cgroup_mode) cgroup, memory v$(sk_meta "$d" cgroup_memory | tr -d v))
+
+Three children in a memory cgroup limited to ${limit_mib} MiB touched $((limit_mib / 8)), $((limit_mib / 4)) and $((3 * limit_mib / 8)) MiB and waited; a fourth process in the group then allocated until the group's OOM killer acted. The program predicted the victim from each child's resident and page-table pages plus oom_score_adj x (group limit) / 1000, the kernel's oom_badness() for a group, and /proc/PID/oom_score shows the same ranking on the machine's scale. With equal oom_score_adj the kernel killed child $ks (predicted: the largest, child 3); with oom_score_adj +$(sk_tsv_get "$d" round adj oom_score_adj) on the smallest it killed child $ka (predicted: child 1, though it held the least memory). The pusher's oom_score_adj was $(sk_meta "$d" pusher_adj_size) (-1000 needs CAP_SYS_RESOURCE; it holds less than the largest child either way).
+
+| round | child | touched MiB | oom_score_adj | oom_score | badness [pages] | predicted | killed |
+|---|---|---:|---:|---:|---:|---|---|
+$(awk -F'\t' '/^#/ { next } !h { h = 1; next } { printf "| %s | %s | %d | %s | %s | %s | %s | %s |\n", $1, $2, $3 / 1048576, $4, $6, $7, $8 == 1 ? "yes" : "", $9 == 1 ? "**killed**" : "" }' "$d")
 EOF
 }
 

@@ -9,7 +9,7 @@
 # shikumi: asan
 source "$(dirname "$0")/../../tests/tap.sh"
 
-progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost)
+progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy oom-victim)
 declare -A P
 for p in "${progs[@]}"; do
 	P[$p]=$(bin "ch04-memory/$p")
@@ -23,7 +23,7 @@ for p in "${progs[@]}"; do
 	bad_args "${P[$p]}" stray-operand
 done
 # Size options: non-numeric, trailing junk, negative, zero, huge, missing, bad unit.
-for p in meminfo mmap demand-paging thp fault-cost; do
+for p in meminfo mmap demand-paging thp fault-cost buddy; do
 	bad_args "${P[$p]}" -s abc
 	bad_args "${P[$p]}" -s 12Q
 	bad_args "${P[$p]}" -s -5M
@@ -32,7 +32,7 @@ for p in meminfo mmap demand-paging thp fault-cost; do
 	bad_args "${P[$p]}" -s
 done
 # More than half of MemAvailable: refused, naming the limit.
-for p in meminfo mmap demand-paging thp fault-cost; do
+for p in meminfo mmap demand-paging thp fault-cost buddy; do
 	bad_args "${P[$p]}" -s 1T
 	like "$ERR" "exceeds half of MemAvailable \(limit [0-9.]+ [KMGT]iB\)" "$p -s 1T names the MemAvailable limit"
 done
@@ -61,6 +61,22 @@ bad_args "${P[malloc]}" --threshold -1
 bad_args "${P[malloc]}" --count 5
 bad_args "${P[malloc]}" --alloc 1G --count 100000
 bad_args "${P[malloc]}" --alloc 0
+bad_args "${P[buddy]}" --thp-size abc
+bad_args "${P[buddy]}" --thp-size -2M
+bad_args "${P[buddy]}" --thp-size 1T
+like "$ERR" "exceeds half of MemAvailable" "buddy --thp-size 1T names the MemAvailable limit"
+bad_args "${P[buddy]}" --settle -1
+bad_args "${P[buddy]}" --settle 60001
+bad_args "${P[buddy]}" --settle 1.5
+bad_args "${P[buddy]}" --settle
+bad_args "${P[oom-victim]}" --limit abc
+bad_args "${P[oom-victim]}" --limit 16M
+bad_args "${P[oom-victim]}" --limit 1T
+like "$ERR" "MemAvailable" "oom-victim --limit 1T names the MemAvailable limit"
+bad_args "${P[oom-victim]}" --adj 1001
+bad_args "${P[oom-victim]}" --adj -1000
+bad_args "${P[oom-victim]}" --adj x
+bad_args "${P[oom-victim]}" --limit
 
 # Tiny quick runs: well-formed TSV.
 tsv_run() {   # tsv_run NAME "COLUMNS" ARGS...
@@ -106,6 +122,9 @@ tsv_run malloc "size_bytes count where" --alloc 1K -n 10 --threshold 1M
 tsv_run fault-cost "mode rep pages faults elapsed_ns ns_per_page ns_per_fault" -s 4M -r 5
 run_exit 0 "fault-cost -o FILE writes the file" "${P[fault-cost]}" -s 4M -r 5 -m retouch_4k -o "$TAP_TMP/fc.tsv"
 tsv_ok "$TAP_TMP/fc.tsv" "mode rep ns_per_page" "fault-cost -o FILE is well-formed"
+tsv_run buddy "stage zone order free_blocks free_kib" -s 8M --thp-size 4M --settle 0
+is "$(awk -F'\t' '!/^#/ && $1 != "stage" { print $1 }' "$TAP_TMP/buddy.tsv" | uniq | tr '\n' ' ')" "before populated fragmented released " "buddy: four stages, in order"
+like "$(grep '^# thp_' "$TAP_TMP/buddy.tsv")" "thp_(fault_alloc_delta|skipped)" "buddy: the THP counters are there (or why not)"
 ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name '*.tmp.*')"
 is "$(find "$scratch_base" -mindepth 1)" "" "no scratch directory left behind"
 
