@@ -29,6 +29,7 @@ sk_experiment time run_time "real/user/sys of busy, sleeping, syscall-heavy and 
 sk_experiment ctxsw run_ctxsw "a word ping-ponged over pipes: same CPU, two CPUs, one process; switch cost by kind (process, thread, user-level)"
 sk_experiment tick run_tick "one CPU busy vs idle: local timer interrupts per second (HZ vs tickless idle), cpuidle residency" tick
 sk_experiment oversleep run_oversleep "nanosleep of 1 us .. 10 ms: overshoot with the default timer slack and with 1 ns" oversleep
+sk_experiment queue run_queue "fixed-length jobs, Poisson arrivals, one server on CPU: response time vs load against M/D/1" queue
 sk_experiment rt run_rt "a SCHED_FIFO worker against a normal one on CPU (SKIP without privilege)"
 
 usage() {
@@ -60,7 +61,7 @@ done
 shift $((OPTIND - 1))
 sk_no_operands "$@"
 total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
-sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct tick oversleep
+sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct tick oversleep queue
 cpu=$SK_CPU
 
 # Kernel facts for the slice verdict (from the run's meta.json): scheduler, HZ,
@@ -493,7 +494,7 @@ TICK_IDLE_PCT=90   # an "idle" window counts only if the CPU really idled this m
 run_tick() {
 	local d=$SK_EXP_DIR
 	# tick pins itself to another CPU and watches $cpu; nothing of ours runs there in the idle windows.
-	sk_prog "$d/data.tsv" "$HERE/tick" "${SK_QOPT[@]}" -c "$cpu" || return 0
+	sk_quietly "$cpu" sk_prog "$d/data.tsv" "$HERE/tick" "${SK_QOPT[@]}" -c "$cpu" || return 0
 	sk_summarize -b state -v irqs_per_s "$d/data.tsv" | sk_atomic_write "$d/summary.tsv"
 	local busy idle nidle idle_med idle_min row nohz cpuidle ci_idle ci_busy hz="${HZ:-}"
 	busy=$(sk_tsv_get "$d/summary.tsv" state busy median)
@@ -506,14 +507,14 @@ run_tick() {
 	row=$(sk_meta "$d/data.tsv" timer_row)
 	nohz=$(sk_meta "$d/data.tsv" nohz)
 	sk_check a-busy-cpu-takes-the-tick-hz-times-a-second "a busy CPU takes the tick HZ times a second" \
-		'busy >= 0.7 * hz && busy <= 1.3 * hz' busy="$busy" hz="$hz" \
+		'busy >= 0.7 * hz && busy <= 1.5 * hz' --load-sensitive busy="$busy" hz="$hz" \
 		--observed "CPU $cpu with a spinning process: $busy $row interrupts/s (HZ=${hz:-unknown})" \
-		--note "expected 0.7..1.3 x HZ; other timers (hrtimers of other tasks) add a few" \
+		--note "expected 0.7..1.5 x HZ; other timers on that CPU (hrtimers of other tasks, wake-ups) add some" \
 		--absent "CONFIG_HZ unknown (no /proc/config.gz or /boot/config-$(uname -r))"
 	local absent="CPU $cpu was never idle for ${TICK_IDLE_PCT} % of a window (median idle ${idle_med} %): other work ran there; rerun on a quiet machine"
 	if [[ $nohz == off* ]]; then idle="" absent="the kernel runs with nohz=off: the tick never stops ($nohz)"; fi
 	sk_check an-idle-cpu-stops-its-tick "an idle CPU stops its tick (NO_HZ idle)" \
-		'idle <= 0.7 * busy' idle="$idle" busy="$busy" \
+		'idle <= 0.7 * busy' --load-sensitive idle="$idle" busy="$busy" \
 		--observed "idle CPU $cpu: median ${idle:-?} interrupts/s over $nidle windows >= ${TICK_IDLE_PCT} % idle (quietest ${idle_min:-?}/s), busy $busy/s" \
 		--note "expected idle <= 0.7 x busy; a periodic tick would give ~HZ either way; nohz: $nohz" \
 		--absent "$absent"
@@ -584,6 +585,80 @@ One thread on CPU $cpu sleeps 1 us .. 10 ms with nanosleep, $(sk_meta "$d/data.t
 - default slack $defus us: median overshoot ${small_def:-?} us (requests <= 100 us)
 - slack 1 ns: median overshoot $small_tight us
 - policy: $(sk_meta "$d/data.tsv" policy); other processes used ${SK_OTHERS_PCT} % of CPU $cpu
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# 9. queue: response time against utilization (M/D/1)
+# ---------------------------------------------------------------------------
+QUEUE_MODERATE_PCT=80   # the mean is judged against theory up to this load
+
+run_queue() {
+	local d=$SK_EXP_DIR
+	sk_quietly "$cpu" sk_prog "$d/data.tsv" sk_pin "$cpu" "$HERE/queue" "${SK_QOPT[@]}" || return 0
+	local s p50 p95 ip50 ip95 m50 t50 m80 t80 sv50 stall=""
+	s=$(sk_meta "$d/data.tsv" service_us)
+	# measured / theory mean per moderate load; judged by their median, so that one
+	# load hit by a stall (a vCPU preempted for some ms) does not decide alone.
+	local fmed fmin fmax over over_rho fabsent=""
+	read -r fmed fmin fmax over over_rho < <(sk_awk 'tsv_row() && tsv_get("load_pct") <= maxl {
+			m = tsv_get("resp_mean_us"); t = tsv_get("theory_mean_us")
+			if (tsv_get("rho") >= 1 && !over) { over = tsv_get("load_pct"); orho = tsv_get("rho") }
+			if (!is_num(m) || !is_num(t) || t <= 0) { bad = 1; next }
+			f[++n] = m / t; if (n == 1 || m / t < lo) lo = m / t; if (m / t > hi) hi = m / t }
+		END { if (bad || !n) printf "- - -"; else printf "%.2f %.2f %.2f", median(f, n), lo, hi
+		      printf " %s %s\n", over ? over : "-", over ? orho : "-" }' -F'\t' -v maxl="$QUEUE_MODERATE_PCT" "$d/data.tsv")
+	[[ $fmed != - ]] || fmed=""
+	local svmax
+	svmax=$(sk_awk 'tsv_row() && tsv_get("load_pct") <= maxl && tsv_get("service_p99_us") > m { m = tsv_get("service_p99_us") } END { print m + 0 }' \
+		-F'\t' -v maxl="$QUEUE_MODERATE_PCT" "$d/data.tsv")
+	if [[ -n $fmed ]] && ! sk_cmp "$fmed >= 0.5 && $fmed <= 2" && sk_cmp "$svmax > 2 * $(sk_meta "$d/data.tsv" service_us)"; then
+		fabsent="measured/theory $fmed, but the server lost its CPU to other work (service p99 up to $svmax us for $(sk_meta "$d/data.tsv" service_us) us jobs); rerun on a quiet machine"
+		fmed=""
+	fi
+	if [[ $over != - ]]; then
+		# rho >= 1 at a moderate offered load: the jobs took longer than they
+		# should, i.e. the server lost its CPU to other work for long stretches.
+		fabsent="at $over % offered load the measured utilization was $over_rho (service p99 $(sk_tsv_get "$d/data.tsv" load_pct "$over" service_p99_us) us for $(sk_meta "$d/data.tsv" service_us) us jobs): the server shared CPU $cpu with other work; rerun on a quiet machine"
+		fmed=""
+	fi
+	p50=$(sk_tsv_get "$d/data.tsv" load_pct 50 resp_p99_us)
+	p95=$(sk_tsv_get "$d/data.tsv" load_pct 95 resp_p99_us)
+	ip50=$(sk_tsv_get "$d/data.tsv" load_pct 50 ideal_p99_us)
+	ip95=$(sk_tsv_get "$d/data.tsv" load_pct 95 ideal_p99_us)
+	m50=$(sk_tsv_get "$d/data.tsv" load_pct 50 resp_mean_us)
+	t50=$(sk_tsv_get "$d/data.tsv" load_pct 50 theory_mean_us)
+	m80=$(sk_tsv_get "$d/data.tsv" load_pct 80 resp_mean_us)
+	t80=$(sk_tsv_get "$d/data.tsv" load_pct 80 theory_mean_us)
+	sv50=$(sk_tsv_get "$d/data.tsv" load_pct 50 service_p99_us)
+	sk_check the-mean-response-follows-m-d-1-at-moderate-load "the mean response follows M/D/1 at moderate load" \
+		'f >= 0.5 && f <= 2' --load-sensitive f="$fmed" \
+		--observed "measured/theory mean: median ${fmed:-?} over loads <= ${QUEUE_MODERATE_PCT} % (range ${fmin}..${fmax}); 50 %: $m50 us vs $t50 us, 80 %: $m80 us vs $t80 us" \
+		--note "expected the median factor in 0.5..2; theory S + rho S / (2 (1 - rho)) with S and rho measured; $s us jobs on CPU $cpu" \
+		${fabsent:+--absent "$fabsent"}
+	# The tails are only M/D/1's when the server kept its CPU: if >= 1 % of the jobs
+	# at 50 % or 95 % load took over 2 S (service p99), other work took the CPU
+	# away for whole time slices, and the comparison says nothing either way.
+	local p50v=$p50 ratio sv95
+	sv95=$(sk_tsv_get "$d/data.tsv" load_pct 95 service_p99_us)
+	ratio=$(sk_calc "$p95 / $p50" %.1f 2>/dev/null || echo "?")
+	if sk_cmp "0$sv50 > 2 * $s || 0$sv95 > 2 * $s" 2>/dev/null; then
+		stall="the server lost its CPU to other work (service p99 $sv50 us at 50 %, $sv95 us at 95 %, for $s us jobs); rerun on a quiet machine"
+		p50=""
+	fi
+	sk_check the-tail-grows-steeply-near-full-load "the tail grows steeply near full load" \
+		'p95 >= 3 * p50' --load-sensitive p95="$p95" p50="$p50" \
+		--observed "p99 response: $p50v us at 50 % load, $p95 us at 95 % (${ratio}x; a perfect server with the same arrivals: $ip50 -> $ip95 us)" \
+		--note "expected p99(95 %) >= 3 x p99(50 %)" ${stall:+--absent "$stall"}
+	sk_plot "$HERE/queue.gp" data.tsv queue "$s"
+	sk_summary <<EOF
+## Response time against load: one server, random arrivals (M/D/1)
+
+Jobs of $s us of CPU work arrive at random (a Poisson process, seeded) at loads of $(sk_tsv_col "$d/data.tsv" load_pct | tr '\n' ' ')%, each for $(sk_meta "$d/data.tsv" duration_ms) ms of arrivals; one server pinned to CPU $cpu runs them first come, first served, and each job's response time is its finish minus its scheduled arrival. Queueing theory (M/D/1) predicts a mean response of S + rho S / (2 (1 - rho)): 1.5 S at 50 % load, 3 S at 80 %, 10.5 S at 95 %. Measured: $m50 us at 50 % (theory $t50), $m80 us at 80 % (theory $t80). The tail grows faster than the mean: p99 $p50v us at 50 % load, $p95 us at 95 %. Nothing in the server got slower; the jobs wait for each other. That is why a server run at 90 % utilization is slow, and why capacity planning aims well below 100 %.
+
+- measured/theory mean at loads <= ${QUEUE_MODERATE_PCT} %: median ${fmed:-?}, range ${fmin}..${fmax}
+- p99: $p50v us (50 %) -> $p95 us (95 %); a perfect server with the same arrivals: $ip50 -> $ip95 us
+- other processes used ${SK_OTHERS_PCT} % of CPU $cpu during the run
 EOF
 }
 

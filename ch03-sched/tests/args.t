@@ -11,9 +11,10 @@ ctx=$(bin ch03-sched/ctxsw-cost)
 tacct=$(bin ch03-sched/timeacct)
 tick=$(bin ch03-sched/tick)
 osl=$(bin ch03-sched/oversleep)
-[[ -x $sched && -x $perf && -x $ctx && -x $tacct && -x $tick && -x $osl ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
+que=$(bin ch03-sched/queue)
+[[ -x $sched && -x $perf && -x $ctx && -x $tacct && -x $tick && -x $osl && -x $que ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
 
-for p in "$sched" "$perf" "$ctx" "$tacct" "$tick" "$osl"; do help_ok "$p"; done
+for p in "$sched" "$perf" "$ctx" "$tacct" "$tick" "$osl" "$que"; do help_ok "$p"; done
 first_cpu=$(awk '/^Cpus_allowed_list/ {sub(/[-,].*/, "", $2); print $2}' /proc/self/status)
 
 # sched: the book's positional interface, parsed strictly
@@ -90,6 +91,20 @@ bad_args "$osl" -n 1e3
 bad_args "$osl" -r 5
 bad_args "$osl" -n
 bad_args "$osl" stray
+# queue
+bad_args "$que" --load 0
+bad_args "$que" --load 100
+bad_args "$que" --load 50x
+bad_args "$que" --service 10
+bad_args "$que" --service 100001
+bad_args "$que" --service abc
+bad_args "$que" -d 99
+bad_args "$que" -d 600001
+bad_args "$que" --seed -1
+bad_args "$que" --seed 1.5
+bad_args "$que" -r 5
+bad_args "$que" --load
+bad_args "$que" stray
 
 # a CPU outside the allowed set is refused by name
 run taskset -c "$first_cpu" "$perf" -c "$((first_cpu + 1))"
@@ -136,6 +151,11 @@ run_exit 0 "oversleep tiny run" "$osl" -n 10 -o "$TAP_TMP/os.tsv"
 tsv_ok "$TAP_TMP/os.tsv" "slack_ns request_ns i slept_ns overshoot_ns" "oversleep TSV is well-formed"
 is "$(awk -F'\t' '/^#/ { next } !h { h = 1; next } { s[$1] = 1 } END { n = 0; for (k in s) n++; print n }' "$TAP_TMP/os.tsv")" 2 "two slack series"
 is "$(awk -F'\t' '/^#/ { next } !h { h = 1; next } $5 < 0 { bad++ } END { print bad + 0 }' "$TAP_TMP/os.tsv")" 0 "no sleep ended early"
+run_exit 0 "queue tiny run" taskset -c "$first_cpu" "$que" -d 100 --load 20 --load 60 -o "$TAP_TMP/q.tsv"
+tsv_ok "$TAP_TMP/q.tsv" "load_pct jobs rho service_mean_us resp_mean_us resp_p50_us resp_p99_us theory_mean_us pk_mean_us ideal_p99_us" "queue TSV is well-formed"
+is "$(awk -F'\t' '/^#/ { next } !h { h = 1; next } { printf "%s ", $1 }' "$TAP_TMP/q.tsv")" "20 60 " "one row per --load, in the order given"
+run_exit 0 "queue: the same seed gives the same arrivals" taskset -c "$first_cpu" "$que" -d 100 --load 20 --load 60 -o "$TAP_TMP/q2.tsv"
+is "$(cut -f2 "$TAP_TMP/q2.tsv" | grep -v '^#')" "$(cut -f2 "$TAP_TMP/q.tsv" | grep -v '^#')" "... (same job counts)"
 tmpfiles=("$TAP_TMP"/*.tmp.*)
 ok "no temporary file left next to -o FILE" test ! -e "${tmpfiles[0]}"
 

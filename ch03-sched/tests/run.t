@@ -4,7 +4,7 @@
 # Ctrl-C in the middle leaves no worker behind.
 source "$(dirname "$0")/../../tests/tap.sh"
 drv=$TAP_TOP/ch03-sched/run.sh
-for p in sched cpuperf ctxsw-cost timeacct tick oversleep; do
+for p in sched cpuperf ctxsw-cost timeacct tick oversleep queue; do
 	[[ -x $TAP_TOP/ch03-sched/$p ]] || plan_skip_all "programs not built (make)"
 done
 
@@ -25,7 +25,7 @@ export SHIKUMI_NO_REPORT=1
 rd=$TAP_TMP/run
 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch03-sched
-for e in slices nice cpuperf time ctxsw tick oversleep rt; do
+for e in slices nice cpuperf time ctxsw tick oversleep queue rt; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
 	ok "$e: summary.md written" test -s "$d/$e/summary.md"
@@ -48,6 +48,8 @@ else
 	verdicts_ok "$d/tick/verdict.tsv" a-busy-cpu-takes-the-tick-hz-times-a-second an-idle-cpu-stops-its-tick an-idle-cpu-sits-in-its-idle-states
 fi
 verdicts_ok "$d/oversleep/verdict.tsv" sleeps-overshoot-by-about-the-timer-slack a-1-ns-slack-wakes-sooner
+verdicts_ok "$d/queue/verdict.tsv" the-mean-response-follows-m-d-1-at-moderate-load the-tail-grows-steeply-near-full-load
+tsv_ok "$d/queue/data.tsv" "load_pct rho resp_mean_us resp_p99_us theory_mean_us" "queue data"
 if grep -qE $'\tSKIP\t.*\t[a-z0-9-]+-runs$' "$d/rt/verdict.tsv"; then
 	verdicts_ok "$d/rt/verdict.tsv"   # no privilege for SCHED_FIFO: SKIP with sched's reason
 else
@@ -67,6 +69,6 @@ cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -d "$rd2/ch03-sched/slices.interrupted"
 sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch03-sched/(sched|cpuperf|ctxsw-cost|timeacct|tick|oversleep)" || true)
+left=$(pgrep -f "$TAP_TOP/ch03-sched/(sched|cpuperf|ctxsw-cost|timeacct|tick|oversleep|queue)" || true)
 is "$left" "" "no program left running after Ctrl-C"
 done_testing
