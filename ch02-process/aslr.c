@@ -267,11 +267,7 @@ int main(int argc, char **argv)
 	static char buf[65536];
 	for (int r = 0; r < runs; r++) {
 		int fds[2];
-		if (pipe(fds))
-			sk_die_errno("pipe");
-		pid_t pid = sk_fork();
-		if (pid < 0)
-			sk_die_errno("fork");
+		pid_t pid = sk_fork_pipe(fds);
 		if (pid == 0) {
 			if (norand && personality(ADDR_NO_RANDOMIZE) < 0)
 				_exit(3);

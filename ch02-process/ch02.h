@@ -15,6 +15,7 @@
 #include "shikumi.h"
 
 #include <libgen.h>
+#include <sys/wait.h>
 
 /* PATH of program NAME beside this executable; if this is the ASan build
  * (build/asan/chNN/...) and the sibling is not built there, the in-tree one.
@@ -97,12 +98,38 @@ static inline const char *ch02_pidinfo(const char *given, char *buf, size_t len)
 	return buf;
 }
 
-/* fork-exec's and spawn's TSV (to OUT): this process, the pid that ROUTE's call
- * returned (stage RETURNED), then the child's own rows from CHILD_OUT (pidinfo's
- * preamble and header skipped), which must be WANT_ROWS. Returns the exit code. */
-static inline int ch02_report(const char *out, const char *route, const char *returned, pid_t pid,
-			      const char *prog, char *child_out, int want_rows)
+/* fork-exec's and spawn's options: the standard ones and -x PROGRAM, no
+ * operands. Returns the pidinfo to run (in BUF unless given). */
+static inline const char *ch02_exec_options(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
+					    struct sk_std *std, void (*usage)(void), char *buf, size_t len)
 {
+	const char *prog = NULL;
+	int c;
+	while ((c = sk_getopt(argc, argv, opts, flags, std, usage)) != -1) {
+		if (c == 'x') {
+			if (access(optarg, X_OK))
+				sk_bad_arg("--exec", optarg, "not an executable file");
+			prog = optarg;
+		}
+	}
+	sk_no_operands(argc, argv);
+	return ch02_pidinfo(prog, buf, len);
+}
+
+/* fork-exec's and spawn's TSV (to OUT): this process, the pid that ROUTE's call
+ * returned (stage RETURNED), then the child's own rows, read from RFD until
+ * the child closes it (pidinfo's preamble and header skipped), which must be
+ * WANT_ROWS; the child must exit 0. Returns the exit code. */
+static inline int ch02_report(const char *out, const char *route, const char *returned, pid_t pid,
+			      const char *prog, int rfd, int want_rows)
+{
+	static char child_out[16384];
+	if (sk_read_fd(rfd, child_out, sizeof(child_out)) < 0)
+		sk_die_errno("read from child");
+	close(rfd);
+	int st = sk_wait(pid, NULL);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		sk_die("%s of %s (pid %d) failed (status 0x%x)", route, prog, (int)pid, (unsigned)st);
 	char exe[256], comm[64];
 	ch02_proc_exe(0, exe, sizeof(exe), comm, sizeof(comm));
 	struct sk_tsv tsv;

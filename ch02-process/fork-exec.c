@@ -38,29 +38,13 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *prog = NULL;
 	struct sk_std std = {0};
 	char pbuf[PATH_MAX];
-	int c;
-	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
-		switch (c) {
-		case 'x':
-			if (access(optarg, X_OK))
-				sk_bad_arg("--exec", optarg, "not an executable file");
-			prog = optarg;
-			break;
-		}
-	}
-	sk_no_operands(argc, argv);
-	prog = ch02_pidinfo(prog, pbuf, sizeof(pbuf));
+	const char *prog = ch02_exec_options(argc, argv, opts, STD_OPTS, &std, usage, pbuf, sizeof(pbuf));
 	sk_children_guard();
 
 	int fds[2];
-	if (pipe(fds))
-		sk_die_errno("pipe");
-	pid_t pid = sk_fork();
-	if (pid < 0)
-		sk_die_errno("fork");
+	pid_t pid = sk_fork_pipe(fds);
 	if (pid == 0) {
 		char line[512], exe[256], comm[64];
 		close(fds[0]);
@@ -76,12 +60,5 @@ int main(int argc, char **argv)
 		_exit(127);   /* the parent sees exit 127: exec failed */
 	}
 	close(fds[1]);
-	static char buf[16384];
-	if (sk_read_fd(fds[0], buf, sizeof(buf)) < 0)
-		sk_die_errno("read from child");
-	close(fds[0]);
-	int st = sk_wait(pid, NULL);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		sk_die("child %d: exec %s failed (status 0x%x)", (int)pid, prog, (unsigned)st);
-	return ch02_report(std.out, "fork_exec", "fork_returned", pid, prog, buf, 2);
+	return ch02_report(std.out, "fork_exec", "fork_returned", pid, prog, fds[0], 2);
 }

@@ -123,17 +123,11 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	struct sk_std std = {0};
-	while (sk_getopt(argc, argv, opts, STD_OPTS, &std, usage) != -1)
-		;
-	sk_no_operands(argc, argv);
+	sk_getopt_all(argc, argv, opts, STD_OPTS, &std, usage);
 	sk_children_guard();
 
 	int fds[2];
-	if (pipe(fds))
-		sk_die_errno("pipe");
-	pid_t pid = sk_fork();
-	if (pid < 0)
-		sk_die_errno("fork");
+	pid_t pid = sk_fork_pipe(fds);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(fds[0]);

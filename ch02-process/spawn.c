@@ -37,21 +37,9 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *prog = NULL;
 	struct sk_std std = {0};
 	char pbuf[PATH_MAX];
-	int c;
-	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
-		switch (c) {
-		case 'x':
-			if (access(optarg, X_OK))
-				sk_bad_arg("--exec", optarg, "not an executable file");
-			prog = optarg;
-			break;
-		}
-	}
-	sk_no_operands(argc, argv);
-	prog = ch02_pidinfo(prog, pbuf, sizeof(pbuf));
+	const char *prog = ch02_exec_options(argc, argv, opts, STD_OPTS, &std, usage, pbuf, sizeof(pbuf));
 	sk_children_guard();
 
 	int fds[2];
@@ -73,12 +61,5 @@ int main(int argc, char **argv)
 	}
 	sk_child_add(pid);
 	close(fds[1]);
-	static char buf[16384];
-	if (sk_read_fd(fds[0], buf, sizeof(buf)) < 0)
-		sk_die_errno("read from child");
-	close(fds[0]);
-	int st = sk_wait(pid, NULL);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		sk_die("spawned %s (pid %d) failed (status 0x%x)", prog, (int)pid, (unsigned)st);
-	return ch02_report(std.out, "posix_spawn", "spawn_returned", pid, prog, buf, 1);
+	return ch02_report(std.out, "posix_spawn", "spawn_returned", pid, prog, fds[0], 1);
 }

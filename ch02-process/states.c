@@ -252,9 +252,7 @@ int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
 	struct sk_std std = {0};
-	while (sk_getopt(argc, argv, opts, STD_OPTS, &std, usage) != -1)
-		;
-	sk_no_operands(argc, argv);
+	sk_getopt_all(argc, argv, opts, STD_OPTS, &std, usage);
 	self_pid = getpid();
 	find_ancestors();
 	if (pipe(lifeline) || pipe(release))

@@ -166,3 +166,13 @@ void *sk_shared_alloc(size_t len)
 		sk_die_errno("mmap %zu bytes shared", len);
 	return p;
 }
+
+pid_t sk_fork_pipe(int fds[2])
+{
+	if (pipe(fds))
+		sk_die_errno("pipe");
+	pid_t pid = sk_fork();
+	if (pid < 0)
+		sk_die_errno("fork");
+	return pid;
+}

@@ -140,3 +140,11 @@ int sk_std_target_ms(const struct sk_std *s, int normal, int quick)
 {
 	return s->target_ms ? s->target_ms : (s->quick ? quick : normal);
 }
+
+void sk_getopt_all(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
+		   struct sk_std *std, void (*usage)(void))
+{
+	while (sk_getopt(argc, argv, opts, flags, std, usage) != -1)
+		;
+	sk_no_operands(argc, argv);
+}

@@ -118,6 +118,10 @@ struct sk_std {
 /* Next program option (its key; optarg as getopt sets it), -1 at the end. */
 int sk_getopt(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
 	      struct sk_std *std, void (*usage)(void));
+/* For a program whose table holds no option that needs handling in main:
+ * the whole loop, then no operands allowed. */
+void sk_getopt_all(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
+		   struct sk_std *std, void (*usage)(void));
 void sk_opts_usage(FILE *f, const struct sk_opt *opts);
 void sk_std_usage(FILE *f, unsigned flags);
 /* The value given, else the quick or normal default (reps never below 5). */
@@ -342,6 +346,9 @@ void sk_on_cleanup(void (*fn)(void));
 void sk_run_cleanups(void);   /* run them now (idempotent) */
 /* fork with fflush(NULL) first, registers the child; -1 on error. */
 pid_t sk_fork(void);
+/* pipe(fds), then sk_fork(); dies naming what failed. The caller closes the
+ * ends each side does not use. */
+pid_t sk_fork_pipe(int fds[2]);
 /* Wait for pid, retrying on EINTR, and forget it. Returns the status. */
 int sk_wait(pid_t pid, struct rusage *ru);
 /* Shared anonymous memory that survives fork (MAP_SHARED); dies on failure. */
