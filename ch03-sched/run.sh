@@ -10,7 +10,7 @@
 # REQUIREMENTS: taskset (util-linux). Optional: gnuplot (plots), root or
 #   CAP_SYS_NICE for the rt experiment.
 # eg,
-#   ./run.sh -q              # quick: ~13 s (full: ~45 s)
+#   ./run.sh -q              # quick: ~30 s (full: ~100 s)
 #   ./run.sh -c 1 -k 10      # pinned to CPU 1, nice 10 against nice 0
 set -euo pipefail
 SK_PROG=ch03-sched/run.sh
