@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # ch03-sched/run.sh - the process scheduler, made visible and measured: time
 # slices on one CPU, turnaround and throughput against the number of
-# processes, nice weights, real/user/sys, the cost of a context switch, and
-# a real-time task starving a normal one.
+# processes, nice weights, real/user/sys, the cost of a context switch (by
+# kind: process, thread, user-level), the timer tick of a busy and an idle
+# CPU, nanosleep overshoot and the timer slack, response time against load
+# (M/D/1), and a real-time task starving a normal one.
 #
 # USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
 # Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
@@ -36,7 +38,7 @@ usage() {
 	cat <<EOF
 Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-n MAX_NPROC] [-t TOTAL_MS] [-k NICE]
 The process scheduler: time slices, turnaround/throughput, nice, real/user/sys,
-context-switch cost, SCHED_FIFO.
+context-switch cost, the timer tick, sleep overshoot, queueing delay, SCHED_FIFO.
 
 $(sk_std_usage)
   -n MAX_NPROC  slices: 1..MAX_NPROC workers on one CPU, 2..8 (default 4)
