@@ -5,12 +5,15 @@
 #   Alternates ROUNDS times: syscall-cost --op getppid, then
 #   perf bench syscall basic (getppid loop), both pinned to CPU. Prints each
 #   round, the medians and the ratio ours/perf (target 0.9-1.1).
+#   With SHIKUMI_LOCK set, the whole benchmark holds that lock (flock).
 # REQUIREMENTS: perf (Debian: linux-perf). Without it, prints our number only.
 # eg,  ./bench.sh -c 1 -n 7
 set -euo pipefail
 SK_PROG=ch01-syscall/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch01-syscall"
 PERF_LOOPS=3000000    # ~0.5 s per perf run at ~170 ns per call
 
@@ -28,6 +31,9 @@ shift $((OPTIND - 1))
 (($# == 0)) || sk_usage_error "unexpected argument '$1'"
 cpu=${cpu:-$(sk_default_cpu)}
 [[ -x $HERE/syscall-cost ]] || sk_die "syscall-cost is not built: run make"
+if [[ -n ${SHIKUMI_LOCK:-} && -z ${CH01_BENCH_LOCKED:-} ]]; then
+	CH01_BENCH_LOCKED=1 exec flock "$SHIKUMI_LOCK" "$0" "$@"
+fi
 have_perf=0
 if sk_have perf && perf bench syscall basic -l 1000 >/dev/null 2>&1; then have_perf=1; else
 	sk_warn "perf bench syscall basic unavailable (install linux-perf): our number only"
@@ -55,4 +61,5 @@ if ((have_perf)); then
 	ratio=$(sk_calc "$mo / $mt" %.3f)
 	verdict=$(sk_cmp "$ratio >= 0.9 && $ratio <= 1.1" && echo "within 0.9-1.1" || echo "OUTSIDE 0.9-1.1")
 	echo "perf bench syscall basic: $mt ns; ratio ours/perf = $ratio ($verdict)"
+	sk_fidelity "getppid() syscall, CPU $cpu [ns]" "$mo" "perf bench syscall basic -l $PERF_LOOPS (taskset -c $cpu)" "$mt"
 fi

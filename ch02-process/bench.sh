@@ -17,6 +17,8 @@ set -euo pipefail
 SK_PROG=ch02-process/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch02-process"
 
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -90,12 +92,17 @@ for t in "${tinies[@]}"; do
 		ours=$(our_median "$tmp/ours-$t.tsv" "$m")
 		printf '%-42s %12s %12s %8s\n' "$m $t vs hyperfine -N" "$ours" "$peer" "$(sk_calc "$ours / $peer" %.2f)"
 	done
+	# The like-for-like figure: posix_spawn, as hyperfine's parent (Rust's
+	# Command uses posix_spawn where it can: no page-table copy either).
+	sk_fidelity "posix_spawn + exec + wait of $t, CPU $cpu [us]" "$(our_median "$tmp/ours-$t.tsv" posix_spawn)" \
+		"hyperfine -N --runs $runs $t (taskset -c $cpu)" "$peer"
 done
 fork_ours=$(our_median "$tmp/ours-${tinies[0]}.tsv" fork)
 if [[ -n $lat_proc ]]; then
 	lp=$(awk '/fork\+exit/ {print $(NF - 1); exit}' "$tmp/lat_proc.txt")
 	if [[ -n $lp ]]; then
 		printf '%-42s %12s %12s %8s\n' "fork+_exit+wait vs lat_proc fork" "$fork_ours" "$lp" "$(sk_calc "$fork_ours / $lp" %.2f)"
+		sk_fidelity "fork + _exit + wait, CPU $cpu [us]" "$fork_ours" "lmbench lat_proc fork (taskset -c $cpu)" "$lp"
 	else
 		echo "lat_proc fork: no result (see $tmp/lat_proc.txt)"
 	fi

@@ -21,6 +21,8 @@ set -euo pipefail
 SK_PROG=ch04-memory/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch04-memory"
 
 usage() {
@@ -31,7 +33,7 @@ and perf bench mem memset (the zeroing share).
 
   -c CPU        CPU to pin to (default: $(sk_default_cpu))
   -s SIZE_MIB   big mapping [MiB], 32..8192 (default 256); the small one is 1/8 of it
-  -r REPS       repetitions inside one program run, 1..100 (default 11)
+  -r REPS       repetitions inside one program run, 5..100 (default 11)
   -h            this help
 EOF
 }
@@ -40,7 +42,7 @@ size_mib=256 reps=11
 while getopts ":c:s:r:h" opt; do
 	case $opt in
 	s) sk_check_int -s "$OPTARG" 32 8192; size_mib=$((10#$OPTARG)) ;;
-	r) sk_check_int -r "$OPTARG" 1 100; reps=$((10#$OPTARG)) ;;
+	r) sk_check_int -r "$OPTARG" 5 100; reps=$((10#$OPTARG)) ;;
 	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
 done
@@ -77,19 +79,21 @@ if sk_have perf && perf stat -e page-faults -x, true >/dev/null 2>&1; then
 	want=$((reps * (pages_big - pages_small)))
 	perf_ratio=$(sk_calc "($pf_big - $pf_small) / ($ru_big - $ru_small)")
 	perf_line="perf stat page-faults: $pf_big - $pf_small = $((pf_big - pf_small)); getrusage: $((ru_big - ru_small)); pages: $want"
+	sk_fidelity "first-touch faults, ${size_mib} - ${small_mib} MiB runs x $reps (getrusage) [faults]" "$((ru_big - ru_small))" \
+		"perf stat -e page-faults, the same two runs (taskset -c $cpu)" "$((pf_big - pf_small))"
 else
 	perf_line="perf stat -e page-faults not usable here"
 fi
 
-# 3. hyperfine: whole runs at two sizes
+# 3. hyperfine: whole runs at two sizes, 5 repetitions each (fault-cost's minimum)
 hf_ns="NaN"
 if sk_have hyperfine; then
 	sk_locked taskset -c "$cpu" hyperfine -N --style basic --warmup 2 --runs 10 --export-json "$tmp/hf.json" \
-		"${fc[*]} -s ${size_mib}M -r 1" "${fc[*]} -s ${small_mib}M -r 1" >"$tmp/hf.txt" 2>&1 ||
+		"${fc[*]} -s ${size_mib}M -r 5" "${fc[*]} -s ${small_mib}M -r 5" >"$tmp/hf.txt" 2>&1 ||
 		sk_warn "hyperfine failed: $(tail -n 3 "$tmp/hf.txt")"
 	if [[ -s $tmp/hf.json ]]; then
 		read -r t_big t_small < <(awk '/"median"/ { gsub(/[^0-9.eE+-]/, "", $2); v[n++] = $2 } END { print v[0], v[1] }' "$tmp/hf.json")
-		hf_ns=$(sk_calc "($t_big - $t_small) * 1e9 / ($pages_big - $pages_small)")
+		hf_ns=$(sk_calc "($t_big - $t_small) * 1e9 / (5 * ($pages_big - $pages_small))")
 	fi
 else
 	sk_warn "hyperfine not installed: no whole-run cross-check"

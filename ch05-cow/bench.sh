@@ -27,6 +27,8 @@ set -euo pipefail
 SK_PROG=ch05-cow/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch05-cow"
 
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -67,6 +69,8 @@ bench_cow() {
 	printf '  page faults: perf stat %s, implied by cow-cost rows %s, ours/perf = %s\n' \
 		"$perf_faults" "$expected" "$(sk_calc "$expected / $perf_faults" %.4f)"
 	printf '  (the difference is start-up: loading the program and libc, a few hundred faults)\n'
+	sk_fidelity "page faults of cow-cost -s $size -r $reps (implied by its rows) [faults]" "$expected" \
+		"perf stat -e page-faults, the same run (taskset -c $cpu)" "$perf_faults"
 }
 
 bench_ipc() {
@@ -86,6 +90,8 @@ bench_ipc() {
 	printf '  perf bench sched pipe:    %s ns (median of %s runs of %s loops: %s usecs/op)\n' \
 		"$(sk_calc "$perf_med * 1000" %.0f)" "$reps" "$loops" "${perf_us[*]}"
 	printf '  ours/perf = %s\n' "$(sk_calc "$ours / ($perf_med * 1000)" %.3f)"
+	sk_fidelity "pipe round trip of 4 bytes, 1 CPU (ipc) [ns]" "$(sk_calc "$ours" %.0f)" \
+		"perf bench sched pipe -l $loops (taskset -c $cpu)" "$(sk_calc "$perf_med * 1000" %.0f)"
 }
 
 [[ $mode == ipc ]] || bench_cow

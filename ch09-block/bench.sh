@@ -19,6 +19,8 @@ set -euo pipefail
 SK_PROG=ch09-block/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch09-block"
 IO=$HERE/io
 
@@ -61,7 +63,11 @@ uring=1
 half=$((size_mib / 2))
 # case: name, io arguments, fio arguments, metric (iops or bw), pinned?
 cases=(qd1 qd32 seq1m randwrite2)
-declare -A io_args fio_args metric pinned
+declare -A io_args fio_args metric pinned what
+what[qd1]="randread 4 KiB direct QD1 (psync)"
+what[qd32]="randread 4 KiB direct QD32 (io_uring)"
+what[seq1m]="read 1 MiB direct QD1 (psync)"
+what[randwrite2]="randwrite 4 KiB direct, 2 jobs (psync)"
 io_args[qd1]="--rw randread -b 4096 --direct --engine psync"
 fio_args[qd1]="--rw=randread --bs=4096 --direct=1 --ioengine=psync --size=${size_mib}M"
 metric[qd1]=iops pinned[qd1]=1
@@ -153,6 +159,13 @@ for c in "${cases[@]}"; do
 	[[ $m == bw ]] && { o=$(sk_calc "$o / 1048576" %.1f); f=$(sk_calc "$f / 1048576" %.1f); m="MiB/s"; fmt="%14.1f"; }
 	# shellcheck disable=SC2059 # fmt is ours
 	printf "%-11s %-5s $fmt $fmt %7s %9s  %s vs %s\n" "$c" "$m" "$o" "$f" "$ratio" ">=0.95 $verdict" "$cio" "$cfio"
+	pin_note=", taskset -c $cpu"
+	((${pinned[$c]})) || pin_note=""
+	if [[ $m == iops ]]; then
+		sk_fidelity "io ${what[$c]} [IOPS]" "$(sk_calc "$o" %.0f)" "fio ${fio_args[$c]%% --size*}$pin_note" "$(sk_calc "$f" %.0f)"
+	else
+		sk_fidelity "io ${what[$c]} [$m]" "$o" "fio ${fio_args[$c]%% --size*}$pin_note" "$f"
+	fi
 done
 echo
 echo "QD1 latency percentiles (ns, medians over rounds): io vs fio"

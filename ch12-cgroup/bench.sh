@@ -17,6 +17,8 @@ set -euo pipefail
 SK_PROG=ch12-cgroup/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=scripts/fidelity.sh
+source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch12-cgroup"
 
 duration=5000 rounds=3
@@ -44,7 +46,7 @@ bench_cpu() {
 	if ((rc == 4)); then echo "cpu-limit: SKIP: $(sed -n 's/^cpu-limit: SKIP: //p' "$tmp/log" | tail -1)"; return 0; fi
 	((rc == 0)) || sk_die "cpu-limit failed (exit $rc): $(tail -3 "$tmp/log")"
 	echo "cpu-limit: $rounds round(s) of $duration ms per quota, $(sk_meta "$tmp/cpu-1.tsv" cgroup_mode) ($(sk_meta "$tmp/cpu-1.tsv" cpu_files)); CPU: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-	cat "$tmp"/cpu-*.tsv | awk -F'\t' -v OFS='\t' '
+	cat "$tmp"/cpu-*.tsv | awk -F'\t' -v OFS='\t' -v fid="$tmp/fid.tsv" '
 		/^#/ { next }
 		$1 == "quota_pct" { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		{ q = $c["quota_pct"]; n[q]++; k = n[q]
@@ -66,8 +68,14 @@ bench_cpu() {
 				v = ((e < 0 ? -e : e) <= 5 ? "within 5 points" : "OUTSIDE 5 points")
 				if (tm < 0.8) v = v " (not throttled: CPUs busy elsewhere?)"
 				printf "%-9g %12.2f %14.2f %+13.2f %15.2f %11.2f %s\n", q, gm, wm, e, bm, tm, v
+				printf "%g\t%.2f\n", q, gm >fid
 			}
 		}'
+	local q gm
+	while IFS=$'\t' read -r q gm; do
+		sk_fidelity "cpu.max quota $q % of a CPU: the group's share, median of $rounds x $duration ms [%]" "$gm" \
+			"the quota asked (kernel selftest test_cpu.c model)" "$q"
+	done <"$tmp/fid.tsv"
 }
 
 bench_mem() {
