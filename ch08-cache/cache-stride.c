@@ -16,6 +16,10 @@
  *          and no prefetcher can guess the next address: load latency.
  * Each point is time-bounded (not a fixed number of accesses), warmed up,
  * and repeated; every repetition is one TSV row.
+ * Full runs (not -q) with chase and a --max beyond 64 MiB end with the DRAM
+ * figure on its own: the chase over 5 fresh buffers on transparent huge
+ * pages (no page walks), each one's best repetition, the median over them
+ * and their spread in the preamble (dram_chase_ns, dram_chase_spread_pct).
  *
  * Usage: cache-stride [-m seq|chase|both] [--min SIZE] [--max SIZE]
  *                     [--ppo N] [--stride BYTES] [--thp] [-r REPS] [-t MS] [-q] [-o FILE]
@@ -42,6 +46,8 @@
 #define BATCH_ACCESSES 4096             /* accesses between two clock reads */
 #define ROUNDS_MAX (64 * SK_MIB)        /* up to here: repetitions in rounds (see main) */
 #define FULL_PASS_MAX (64 * SK_MIB)     /* beyond: no cache to fill before timing */
+#define DRAM_BUFFERS 5                  /* full runs: the DRAM figure over this many buffers */
+#define DRAM_CAP (256 * SK_MIB)         /* their size: the curve's largest, at most this */
 
 enum mode { MODE_SEQ, MODE_CHASE, MODE_BOTH };
 static const char *const mode_names[] = {"seq", "chase", "both", NULL};
@@ -172,6 +178,93 @@ static double point_time(struct point *p, const struct point_opts *po)
 	return time_accesses(p->m, state, po->target_ns, p->batch);
 }
 
+/* Steal time of CPU cpu so far (/proc/stat, USER_HZ ticks); -1 if unknown. */
+static long long steal_ticks(int cpu)
+{
+	char want[16], line[256];
+	long long v[8] = {0};
+	snprintf(want, sizeof(want), "cpu%d ", cpu);
+	FILE *f = fopen("/proc/stat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)) &&
+		    sscanf(line + strlen(want), "%lld %lld %lld %lld %lld %lld %lld %lld", &v[0], &v[1], &v[2],
+			   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+			fclose(f);
+			return v[7];
+		}
+	fclose(f);
+	return -1;
+}
+
+/* The DRAM figure on its own (full runs): the chase over DRAM_BUFFERS
+ * buffers of SIZE, all mapped afresh on transparent huge pages, timed in
+ * rounds (repetition r of every buffer, then r+1).
+ * - Huge pages take the TLB misses and page walks out of the figure: at
+ *   4 KiB nearly every load of a DRAM-sized chain misses the TLB, and a
+ *   guest's page walk is two-dimensional, its cost depending on how the
+ *   host happens to back the memory.
+ * - Several buffers sample several physical placements (DRAM channels and
+ *   banks, host backing), which one buffer per run cannot.
+ * - Rounds spread a burst of load over the buffers instead of spoiling one.
+ * Per buffer the best repetition counts (a neighbour can only add time to a
+ * load that misses every cache, as with lmbench's minimum); the figure is
+ * the median over the buffers. Their spread and the CPU's steal time while
+ * it ran are printed with it: a host whose memory or CPUs are busy shows. */
+static void dram_figure(struct sk_tsv *tsv, size_t size, size_t stride, uint32_t *order,
+			const struct point_opts *po)
+{
+	struct buf b[DRAM_BUFFERS];
+	struct point pt[DRAM_BUFFERS];
+	double best[DRAM_BUFFERS];
+	long long huge_kib = 0;
+	for (int k = 0; k < DRAM_BUFFERS; k++) {
+		b[k] = (struct buf){.len = size, .stride = stride};
+		b[k].base = sk_map_anon(size, 1);
+		memset(b[k].base, 0, size);
+		point_prepare(&pt[k], MODE_CHASE, &b[k], size, order);
+		best[k] = 1e300;
+	}
+	struct sk_smaps sm;
+	if (sk_read_smaps_rollup(0, &sm) == 0)
+		huge_kib = sm.anon_huge_pages;
+	int cpu = sched_getcpu();
+	long long st0 = steal_ticks(cpu);
+	uint64_t t0 = sk_now_ns();
+	for (int r = 0; r < po->reps; r++)
+		for (int k = 0; k < DRAM_BUFFERS; k++) {
+			double v = point_time(&pt[k], po);
+			best[k] = v < best[k] ? v : best[k];
+		}
+	double secs = (double)(sk_now_ns() - t0) / 1e9;
+	long long st1 = steal_ticks(cpu);
+	double steal_pct = st0 >= 0 && st1 >= st0 && secs > 0 ? 100.0 * (double)(st1 - st0) / (double)sk_clk_tck() / secs : -1;
+	for (int k = 0; k < DRAM_BUFFERS; k++)
+		munmap(b[k].base, b[k].len);
+
+	double lo = best[0], hi = best[0];
+	char list[DRAM_BUFFERS * 12] = "", sb[32], stb[48] = "unknown";
+	for (int k = 0; k < DRAM_BUFFERS; k++) {
+		lo = best[k] < lo ? best[k] : lo;
+		hi = best[k] > hi ? best[k] : hi;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%.1f", k ? " " : "", best[k]);
+	}
+	double m = sk_median(best, DRAM_BUFFERS), spread = m > 0 ? (hi - lo) / m * 100 : 0;
+	double huge_pct = 100.0 * (double)huge_kib * 1024 / ((double)size * DRAM_BUFFERS);
+	if (huge_pct > 100)
+		huge_pct = 100;
+	if (steal_pct >= 0)
+		snprintf(stb, sizeof(stb), "%.1f %% of CPU %d", steal_pct, cpu);
+	sk_fmt_size(size, sb, sizeof(sb));
+	sk_tsv_meta(tsv, "dram_chase_ns", "%.2f (median over %d buffers of %s on MADV_HUGEPAGE, %.0f %% in huge pages, of each one's best of %d reps)",
+		    m, DRAM_BUFFERS, sb, huge_pct, po->reps);
+	sk_tsv_meta(tsv, "dram_chase_spread_pct", "%.1f ((max - min) / median over the buffers: %s ns; steal time meanwhile %s)",
+		    spread, list, stb);
+	sk_note("DRAM (chase, %d fresh %s buffers on THP, %.0f %% huge): %.1f ns, spread over the buffers %.1f %%, steal %s",
+		DRAM_BUFFERS, sb, huge_pct, m, spread, stb);
+}
+
 /* Sizes: min, then ppo points per octave (2^(k/ppo) x 4 KiB grid, rounded to
  * whole elements), then max. */
 static size_t make_sizes(uint64_t min, uint64_t max, int ppo, size_t stride, uint64_t *out,
@@ -213,12 +306,14 @@ static void usage(void)
 	printf("\n--max: default %d x LLC, at most 512M (quick 64M), never more than MemAvailable/4.\n"
 	       "--stride: at least the pointer size (default: the cache line size from sysfs).\n"
 	       "-H: default MADV_NOHUGEPAGE (4 KiB pages, as the book).\n"
+	       "Full runs (not -q) of chase up to beyond 64M end with the DRAM figure: the\n"
+	       "chase over %d fresh THP buffers (no page walks), median and spread in the preamble.\n"
 	       "Defaults: %d points per octave, %d reps of %d ms; quick: %d, %d reps of %d ms.\n"
 	       "SIZE accepts suffixes: 4K, 64M, 1G. Output columns: mode size_bytes rep ns_per_access\n"
 	       "Examples:\n"
 	       "  taskset -c 1 %s -q\n"
 	       "  taskset -c 1 %s -m chase --min 16K --max 64M -p 8 -o chase.tsv\n",
-	       LLC_FACTOR, DEFAULT_PPO, DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_PPO, QUICK_REPS,
+	       LLC_FACTOR, DRAM_BUFFERS, DEFAULT_PPO, DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_PPO, QUICK_REPS,
 	       QUICK_TARGET_MS, sk_prog, sk_prog);
 }
 
@@ -386,6 +481,11 @@ int main(int argc, char **argv)
 		}
 		sk_note("%s: %.1f s", mode_names[m], (double)(sk_now_ns() - t0) / 1e9);
 	}
+	uint64_t dram_size = max < DRAM_CAP ? max : DRAM_CAP;
+	if (dram_size > mem_cap / DRAM_BUFFERS)
+		dram_size = mem_cap / DRAM_BUFFERS;
+	if (!quick && mode != MODE_SEQ && max > ROUNDS_MAX && dram_size > ROUNDS_MAX)
+		dram_figure(&tsv, (size_t)(dram_size / stride * stride), (size_t)stride, order, &po);
 	/* The clock again: on a VM the host may have changed it during the run. */
 	double ghz_end = ch08_estimate_ghz();
 	if (ghz_end > 0)

@@ -101,6 +101,17 @@ like "$(grep '^# cache_l1d_bytes' "$TAP_TMP/cs.tsv" || echo 'none')" "^# cache_l
 run_exit 0 "cache-stride --thp --stride 128 -o FILE" "$cs" --mode chase --min 8K --max 32K --stride 128 --thp -r 5 -t 1 -o "$TAP_TMP/o.tsv"
 tsv_ok "$TAP_TMP/o.tsv" "mode size_bytes rep ns_per_access" "-o FILE is well-formed"
 ok "no temporary file left next to -o FILE" test -z "$(compgen -G "$TAP_TMP/*.tmp.*")"
+# a full (not -q) chase beyond 64 MiB ends with the DRAM figure on fresh THP
+# buffers, its spread printed with it; quick runs never have it
+if (($(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo) >= 4096)); then
+	run_exit 0 "cache-stride: the DRAM figure after a chase beyond 64 MiB" "$cs" --mode chase --min 80M --max 80M -r 5 -t 1 -o "$TAP_TMP/dram.tsv"
+	like "$(grep '^# dram_chase_ns' "$TAP_TMP/dram.tsv")" "^# dram_chase_ns: [0-9.]+ \(median over 5 buffers of 80 MiB" "dram_chase_ns: the median over 5 buffers"
+	like "$(grep '^# dram_chase_spread_pct' "$TAP_TMP/dram.tsv")" "^# dram_chase_spread_pct: [0-9.]+ \(.*steal time" "dram_chase_spread_pct: the spread over the buffers, with the steal time"
+	run_exit 0 "cache-stride -q: no DRAM figure" "$cs" -q --mode chase --min 80M --max 80M -t 1
+	ok "no DRAM figure in quick mode" test -z "$(grep '^# dram_chase' <<<"$OUT")"
+else
+	skip "the DRAM figure needs 4 GiB of MemAvailable for its 5 buffers"
+fi
 
 run_exit 0 "cliffs.sh reads cache-stride output" "$cliffs" "$TAP_TMP/cs.tsv"
 like "$OUT" "^mode	cliff_bytes	below_ns	above_ns	step	nearest_cache	cache_bytes	factor" "cliffs.sh header"
