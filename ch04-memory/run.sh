@@ -11,7 +11,7 @@
 #   syscall counts). No root needed; thp SKIPs when THP is never/unavailable;
 #   oom-victim needs root (memory cgroups, beneath the driver's own group).
 # eg,
-#   ./run.sh -q              # quick: ~10 s
+#   ./run.sh -q              # quick: ~15 s
 #   ./run.sh -c 1 -s 512     # 512 MiB for meminfo and thp
 set -euo pipefail
 SK_PROG=ch04-memory/run.sh
@@ -21,7 +21,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/scripts/cgroup.sh"
 HERE="$SK_TOP/ch04-memory"
 CHAPTER=ch04-memory
-PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy oom-victim)
+PROGS=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy slab oom-victim)
 
 sk_experiment meminfo run_meminfo "free(1)'s columns before/after touching N MiB and writing an N MiB file"
 sk_experiment mmap run_mmap "/proc/self/maps before/after an anonymous mmap; VSZ vs RSS"
@@ -35,6 +35,7 @@ sk_experiment malloc run_malloc "brk heap vs mmap by request size (strace -c cou
 sk_experiment vaspace run_vaspace "reserve the whole address space with PROT_NONE until ENOMEM: its size in bits" vaspace
 sk_experiment fault-cost run_fault_cost "ns per first-touch fault (4 KiB, THP) vs re-touch, zero page, MAP_POPULATE"
 sk_experiment buddy run_buddy "/proc/buddyinfo before/after freeing every other page; THP fault successes vs fallbacks" buddy
+sk_experiment slab run_slab "create and delete N empty files: dentry and inode objects (slab caches), negative dentries" slab
 sk_experiment oom-victim run_oom_victim "children of 16/32/48 MiB in a 128 MiB cgroup: oom_score, predicted and actual OOM victim" oom-victim
 
 usage() {
@@ -542,6 +543,52 @@ Then $(($(sk_meta "$d" thp_touch_bytes) / 1048576)) MiB touched with MADV_HUGEPA
 
 - free: +$((rise / 1024)) MiB (order 0 + per-CPU lists: +$((lrise / 1024)) MiB); order >= $ho: $((hrise / 1024)) MiB
 - THP faults: $alloc allocated, $fb fell back (THP $(sk_meta "$d" thp_mode))
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# slab: the dentry and inode caches
+# ---------------------------------------------------------------------------
+run_slab() {
+	local d="$SK_EXP_DIR/data.tsv"
+	local -a dir=()
+	# tmpfs when there is one: on a disk filesystem each create waits for the
+	# journal, seconds per thousand files while other programs write.
+	if [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs && -w /dev/shm ]]; then dir=(-D /dev/shm); fi
+	sk_prog "$d" sk_pin "$cpu" "$HERE/slab" "${SK_QOPT[@]}" "${dir[@]}" || return 0
+	local n fs ic
+	n=$(sk_meta "$d" files) fs=$(sk_meta "$d" fs_type) ic=$(sk_meta "$d" inode_cache)
+	# slab_delta FROM TO COLUMN: the change of COLUMN between two stages
+	slab_delta() { echo $(($(sk_tsv_get "$d" stage "$2" "$3") - $(sk_tsv_get "$d" stage "$1" "$3"))); }
+	local dd di sd si ui ud un rd sr
+	dd=$(slab_delta before created nr_dentry) di=$(slab_delta before created nr_inodes)
+	sd=$(slab_delta before created dentry_objects) si=$(slab_delta before created inode_objects)
+	ui=$(slab_delta created unlinked nr_inodes) ud=$(slab_delta created unlinked nr_dentry)
+	un=$(slab_delta created unlinked nr_negative) rd=$(slab_delta created removed nr_dentry)
+	sr=$(slab_delta before created sreclaimable_kib)
+	local slab_ok=1
+	[[ $(sk_tsv_get "$d" stage before dentry_objects) == -1 ]] && slab_ok=""
+	sk_check creating-files-adds-a-dentry-and-an-inode-each "creating empty files adds one dentry and one inode each" 'dentries >= 0.8 * n && inodes >= 0.8 * n' \
+		dentries="$dd" inodes="$di" n="$n" --observed "$n files: dentries +$dd, inodes +$di (dentry-state, inode-nr); SReclaimable +$((sr / 1024)) MiB" \
+		--note "expected >= 0.8 x $n each; whole-machine counters"
+	sk_check the-slab-caches-grow-with-them "the dentry and $ic slab caches grow with them" 'dentry_objs >= 0.8 * n && inode_objs >= 0.8 * n' \
+		dentry_objs="${slab_ok:+$sd}" inode_objs="${slab_ok:+$si}" n="$n" --observed "dentry +$sd, $ic +$si objects" \
+		--absent "slab counts need root (/proc/slabinfo, /sys/kernel/slab/*/objects are root-only)" \
+		--note "expected >= 0.8 x $n each; $(sk_meta "$d" count_source)"
+	sk_check deleting-the-files-frees-their-inodes "deleting the files frees their inodes" 'inodes <= -0.8 * n' \
+		inodes="$ui" n="$n" --observed "inodes $ui after unlinking $n files; dentries $ud, negative dentries +$un" \
+		--note "expected <= -0.8 x $n; on a disk filesystem the names stay as negative dentries until the directory goes"
+	sk_check removing-files-and-directory-frees-the-dentries "deleting the files and their directory frees the dentries" 'dentries <= -0.8 * n' \
+		dentries="$rd" n="$n" --observed "dentries $rd after unlinking $n files and removing the directory" \
+		--note "expected <= -0.8 x $n"
+	sk_plot "$HERE/slab.gp" data.tsv slab "$n"
+	sk_summary <<EOF
+## The dentry and inode caches ($n empty files on $fs)
+
+Every name the kernel has looked up is a dentry and every file it has opened an inode, each an object from a slab cache ("dentry", "$ic"). Creating $n empty files added $dd dentries and $di inodes (/proc/sys/fs/dentry-state and inode-nr, the kernel's exact counters)$([[ -n $slab_ok ]] && echo "; the slab caches grew by $sd and $si objects") and $((sr / 1024)) MiB of SReclaimable. Unlinking them freed $((-ui)) inodes; dentries changed by $ud, with $un more negative dentries: on a disk filesystem a deleted name stays cached as "does not exist", on tmpfs it goes at once. Removing the directory too left dentries at $rd against the created stage. The kernel also frees these objects by itself when memory is short: they are reclaimable (SReclaimable), and echo 2 > /proc/sys/vm/drop_caches (root, whole machine: the slab program's --drop-caches) frees every unused one.
+
+- created: dentries +$dd, inodes +$di; slab objects: dentry +$sd, $ic +$si$([[ -n $slab_ok ]] || echo " (not readable without root)")
+- unlinked: inodes $ui, dentries $ud (negative +$un); directory removed: dentries $rd
 EOF
 }
 

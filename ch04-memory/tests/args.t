@@ -9,7 +9,7 @@
 # shikumi: asan
 source "$(dirname "$0")/../../tests/tap.sh"
 
-progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy oom-victim)
+progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy slab oom-victim)
 declare -A P
 for p in "${progs[@]}"; do
 	P[$p]=$(bin "ch04-memory/$p")
@@ -69,6 +69,12 @@ bad_args "${P[buddy]}" --settle -1
 bad_args "${P[buddy]}" --settle 60001
 bad_args "${P[buddy]}" --settle 1.5
 bad_args "${P[buddy]}" --settle
+bad_args "${P[slab]}" -n 99
+bad_args "${P[slab]}" -n 1000001
+bad_args "${P[slab]}" -n x
+bad_args "${P[slab]}" --settle -1
+bad_args "${P[slab]}" --settle 10001
+bad_args "${P[slab]}" -n
 bad_args "${P[oom-victim]}" --limit abc
 bad_args "${P[oom-victim]}" --limit 16M
 bad_args "${P[oom-victim]}" --limit 1T
@@ -125,6 +131,18 @@ tsv_ok "$TAP_TMP/fc.tsv" "mode rep ns_per_page" "fault-cost -o FILE is well-form
 tsv_run buddy "stage zone order free_blocks free_kib" -s 8M --thp-size 4M --settle 0
 is "$(awk -F'\t' '!/^#/ && $1 != "stage" { print $1 }' "$TAP_TMP/buddy.tsv" | uniq | tr '\n' ' ')" "before populated fragmented released " "buddy: four stages, in order"
 like "$(grep '^# thp_' "$TAP_TMP/buddy.tsv")" "thp_(fault_alloc_delta|skipped)" "buddy: the THP counters are there (or why not)"
+TMPDIR=$scratch_base tsv_run slab "stage dentry_objects inode_objects nr_dentry nr_negative nr_inodes sreclaimable_kib" -n 500 --settle 0
+is "$(awk -F'\t' '!/^#/ && $1 != "stage" { print $1 }' "$TAP_TMP/slab.tsv" | tr '\n' ' ')" "before created unlinked removed " "slab: four stages, in order"
+scratch=$(awk -F': ' '/^# scratch_dir:/ {print $2}' "$TAP_TMP/slab.tsv")
+ok "slab removed its scratch directory" test -n "$scratch" -a ! -e "$scratch"
+# Ctrl-C while it creates files: every file and directory removed.
+mkdir -p "$TAP_TMP/slab-int"
+"${P[slab]}" -n 1000000 -D "$TAP_TMP/slab-int" >/dev/null 2>&1 &
+slab_pid=$!
+sleep 0.5
+kill -INT "$slab_pid"
+wait "$slab_pid" 2>/dev/null
+is "$(find "$TAP_TMP/slab-int" -mindepth 1 | head -3)" "" "slab: Ctrl-C while creating leaves no file behind"
 ok "no temporary file left next to -o FILE" test -z "$(find "$TAP_TMP" -name '*.tmp.*')"
 is "$(find "$scratch_base" -mindepth 1)" "" "no scratch directory left behind"
 

@@ -32,7 +32,7 @@ rd=$TAP_TMP/run
 mkdir -p "$TAP_TMP/tmp1"
 TMPDIR=$TAP_TMP/tmp1 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch04-memory
-exps=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy oom-victim)
+exps=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy slab oom-victim)
 for e in "${exps[@]}"; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
@@ -57,6 +57,8 @@ for e in "${exps[@]}"; do
 	filemap) verdicts_ok "$d/$e/verdict.tsv" a-map-shared-store-is-visible-to-read a-map-private-store-stays-private \
 		touching-beyond-the-end-of-the-file-raises-sigbus ;;
 	malloc) verdicts_ok "$d/$e/verdict.tsv" small-blocks-come-from-the-heap-large-ones-from-mmap ;;
+	slab) verdicts_ok "$d/$e/verdict.tsv" creating-files-adds-a-dentry-and-an-inode-each the-slab-caches-grow-with-them \
+		deleting-the-files-frees-their-inodes removing-files-and-directory-frees-the-dentries ;;
 	oom-victim)
 		if grep -q $'\toom-victim-runs$' "$d/$e/verdict.tsv"; then verdicts_ok "$d/$e/verdict.tsv" oom-victim-runs
 		else verdicts_ok "$d/$e/verdict.tsv" oom-kills-the-predicted-child-size oom-kills-the-predicted-child-adj \
@@ -66,7 +68,7 @@ for e in "${exps[@]}"; do
 done
 
 if command -v gnuplot >/dev/null; then
-	for p in demand-paging/demand-paging pagetable/pagetable fault-cost/fault-cost meminfo/meminfo buddy/buddy; do
+	for p in demand-paging/demand-paging pagetable/pagetable fault-cost/fault-cost meminfo/meminfo buddy/buddy slab/slab; do
 		ok "plot $p drawn (PNG and SVG)" test -s "$d/$p.png" -a -s "$d/$p.svg"
 	done
 	if grep -q $'\tSKIP\t' "$d/thp/verdict.tsv"; then skip "thp skipped"; else
@@ -76,9 +78,11 @@ else
 	skip "gnuplot not installed"
 fi
 ok "run status is complete" grep -qx complete "$rd/status"
-left=$(pgrep -f "$TAP_TOP/ch04-memory/(meminfo|mmap|demand-paging|thp|pagetable|overcommit|segv|filemap|malloc|vaspace|fault-cost|buddy|oom-victim)( |$)" || true)
+left=$(pgrep -f "$TAP_TOP/ch04-memory/(meminfo|mmap|demand-paging|thp|pagetable|overcommit|segv|filemap|malloc|vaspace|fault-cost|buddy|slab|oom-victim)( |$)" || true)
 is "$left" "" "no program left running"
 is "$(find "$TAP_TMP/tmp1" -mindepth 1)" "" "no scratch directory left"
+scratch=$(awk -F': ' '/^# scratch_dir:/ {print $2}' "$d/slab/data.tsv")
+ok "slab's scratch directory removed (it may use /dev/shm)" test -n "$scratch" -a ! -e "$scratch"
 is "$(sk_cg_leftovers "$SHIKUMI_CG_TAG")" "" "no cgroup left after a normal run"
 
 # oom-victim interrupted while its children hold memory: no group, no child left.
