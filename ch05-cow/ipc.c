@@ -15,7 +15,10 @@
  * rtt: the parent sends a message of -b bytes, the child echoes it: ns per
  * round trip. bw: the parent streams messages of 64 B .. SIZE, the child reads
  * them and acknowledges the batch: bytes per second. Every point runs through
- * the suite's harness (warm-up, calibrated repetitions, median).
+ * the suite's harness (warm-up, calibrated iterations), in rounds: every
+ * channel is open and its child waiting at once, and each round gives every
+ * channel one timed repetition, so a burst of interference from the rest of
+ * the machine hits all kinds alike; the row is the median over the rounds.
  *
  * The copying channels (pipe, fifo, unix, tcp, mq) copy every byte twice
  * (into the kernel, out of it) and enter the kernel on every message; shm
@@ -48,7 +51,7 @@
 #define DEFAULT_REPS 7
 #define QUICK_REPS 5
 #define DEFAULT_TARGET_MS 50
-#define QUICK_TARGET_MS 8
+#define QUICK_TARGET_MS 6
 #define DEFAULT_MAX_BYTES (1 * SK_MIB)   /* the largest message of the bandwidth sweep */
 #define MIN_BW_BYTES 64                  /* the smallest: a cache line */
 #define BW_STEP 4                        /* sweep 64 B, 256 B, 1 KiB, ... x4 */
@@ -86,7 +89,7 @@ static const struct sk_opt opts[] = {
 	{'m', "metric", "rtt|bw", "only round trips or only bandwidth (default both)"},
 	{SK_LONG(1), "kind", "KIND", "only this kind (repeatable; list below)"},
 	{SK_LONG(2), "placement", "same|cross", "only this placement (repeatable; default both)"},
-	{'b', "rtt-bytes", "BYTES", "message size of the round trip, 1..4096 (repeatable; default 1 and 64)"},
+	{'b', "rtt-bytes", "BYTES", "message size of the round trip, 1..4096 (repeatable; default 1 and 64, quick 64)"},
 	{'s', "size", "SIZE", "largest bandwidth message, 64..8M (default 1M)"},
 	{'c', "cpu", "CPU", "the parent's CPU (default: the first allowed)"},
 	{SK_LONG(3), "cpu2", "CPU", "the child's CPU for cross (default: the next allowed one)"},
@@ -176,20 +179,23 @@ struct chan {
 	void *shm;
 	size_t shm_len;
 	char fifo_p2c[4200], fifo_c2p[4200];
+	char mq_name[2][64];
+	pid_t pid;               /* the echo child */
+	unsigned char *buf;      /* the parent's message buffer */
+	int place;
+	bool skipped;
 };
 
 static long mq_msgsize = MQ_MSGSIZE;
-static char mq_name[2][64];
-static volatile sig_atomic_t mq_named;
+#define MAX_MQ 8                   /* two queues per channel, two placements */
+static char mq_names[MAX_MQ][64];
+static volatile sig_atomic_t n_mq;
 
-/* Async-signal-safe: mq_unlink is one system call. */
+/* Async-signal-safe: mq_unlink is one system call (ENOENT for one already gone). */
 static void remove_mqueues(void)
 {
-	if (!mq_named)
-		return;
-	mq_unlink(mq_name[0]);
-	mq_unlink(mq_name[1]);
-	mq_named = 0;
+	for (int i = 0; i < n_mq; i++)
+		mq_unlink(mq_names[i]);
 }
 
 /* Is the partner still there? The parent asks about its child without reaping
@@ -524,26 +530,27 @@ static const char *mq_open_pair(struct chan *ch)
 		sk_on_cleanup(remove_mqueues);
 		hooked = true;
 	}
-	static unsigned seq;
-	seq++;
-	for (int i = 0; i < 2; i++)
-		snprintf(mq_name[i], sizeof(mq_name[i]), "/shikumi-ipc-%d-%u-%s", (int)getpid(), seq,
-			 i ? "c2p" : "p2c");
+	if (n_mq + 2 > MAX_MQ)
+		sk_die("internal: more than %d message queues", MAX_MQ);
 	mqd_t q[2];
 	for (int i = 0; i < 2; i++) {
-		q[i] = mq_open(mq_name[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &at);
+		snprintf(mq_names[n_mq], sizeof(mq_names[n_mq]), "/shikumi-ipc-%d-%d-%s", (int)getpid(), (int)n_mq,
+			 i ? "c2p" : "p2c");
+		snprintf(ch->mq_name[i], sizeof(ch->mq_name[i]), "%s", mq_names[n_mq]);
+		n_mq = n_mq + 1;   /* named before created: a signal in between unlinks it too */
+		q[i] = mq_open(ch->mq_name[i], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &at);
 		if (q[i] == (mqd_t)-1) {
 			int e = errno;
-			if (i)
+			if (i) {
 				mq_close(q[0]);
-			remove_mqueues();
-			snprintf(why, sizeof(why), "mq_open %s (maxmsg %ld, msgsize %ld): %s%s", mq_name[i],
+				mq_unlink(ch->mq_name[0]);
+			}
+			snprintf(why, sizeof(why), "mq_open %s (maxmsg %ld, msgsize %ld): %s%s", ch->mq_name[i],
 				 at.mq_maxmsg, at.mq_msgsize, sk_errno_name(e),
 				 e == ENOSYS ? " (kernel without CONFIG_POSIX_MQUEUE)"
 				 : e == EMFILE || e == ENOMEM ? " (RLIMIT_MSGQUEUE or memory)" : "");
 			return why;
 		}
-		mq_named = 1;
 	}
 	mq_msgsize = at.mq_msgsize;
 	ch->parent.mq_w = ch->child.mq_r = q[0];
@@ -565,9 +572,10 @@ static void shm_open_pair(struct chan *ch, size_t max_bytes, long spin_ns)
 	ch->parent.spin_ns = ch->child.spin_ns = spin_ns;
 }
 
-static const char *chan_open(struct chan *ch, int kind, size_t max_bytes)
+static const char *chan_open(struct chan *ch, int kind, int place, size_t max_bytes)
 {
 	memset(ch, 0, sizeof(*ch));
+	ch->place = place;
 	ch->kind = kind;
 	ch->parent = ch->child = (struct end){.kind = kind, .rfd = -1, .wfd = -1,
 					      .mq_r = (mqd_t)-1, .mq_w = (mqd_t)-1};
@@ -582,8 +590,11 @@ static const char *chan_open(struct chan *ch, int kind, size_t max_bytes)
 		return NULL;
 	case K_FIFO: {
 		sk_scratch_dir(scratch_base);
-		snprintf(ch->fifo_p2c, sizeof(ch->fifo_p2c), "%s", sk_scratch_path("fifo-p2c"));
-		snprintf(ch->fifo_c2p, sizeof(ch->fifo_c2p), "%s", sk_scratch_path("fifo-c2p"));
+		char name[32];
+		snprintf(name, sizeof(name), "fifo-p2c-%s", place_short[place]);
+		snprintf(ch->fifo_p2c, sizeof(ch->fifo_p2c), "%s", sk_scratch_path(name));
+		snprintf(name, sizeof(name), "fifo-c2p-%s", place_short[place]);
+		snprintf(ch->fifo_c2p, sizeof(ch->fifo_c2p), "%s", sk_scratch_path(name));
 		fifo_open_pair(ch->fifo_p2c, &ch->child.rfd, &ch->parent.wfd);
 		fifo_open_pair(ch->fifo_c2p, &ch->parent.rfd, &ch->child.wfd);
 		return NULL;
@@ -636,7 +647,8 @@ static void chan_close(struct chan *ch)
 	if (ch->kind == K_MQ) {
 		mq_close(ch->parent.mq_r);
 		mq_close(ch->parent.mq_w);
-		remove_mqueues();
+		mq_unlink(ch->mq_name[0]);
+		mq_unlink(ch->mq_name[1]);
 	}
 	if (ch->shm)
 		munmap(ch->shm, ch->shm_len);
@@ -646,9 +658,16 @@ static void chan_close(struct chan *ch)
 	}
 }
 
-/* ---- main ------------------------------------------------------------------- */
+/* ---- running every channel at once, in rounds ---------------------------------
+ * All channels are open and every echo child waits at the same time. Each
+ * point (one message size of one metric) is measured in rounds: in every round
+ * each channel gets one timed repetition through the harness, one after the
+ * other. A burst of interference from the rest of the machine then hits all
+ * kinds alike instead of spoiling one kind's every repetition, and the medians
+ * over the rounds can be compared. */
 struct point_opts {
 	struct sk_bench_opts bench;
+	int reps;
 	size_t rtt_bytes[MAX_RTT_SIZES];
 	int n_rtt;
 	size_t bw_bytes[32];
@@ -656,41 +675,34 @@ struct point_opts {
 	bool metric[NMETRIC];
 };
 
-static void emit(struct sk_tsv *t, int kind, int place, size_t bytes, uint64_t batch, bool bw,
-		 const struct sk_bench_result *r)
+static void emit(struct sk_tsv *t, const struct chan *ch, size_t bytes, bool bw, const double *v, int reps,
+		 uint64_t iters)
 {
-	double v[SK_BENCH_MAX_REPS];
-	for (int i = 0; i < r->reps; i++) {
-		double ns = r->ns_per_op[i] / (double)batch;   /* per message or round trip */
-		v[i] = bw ? (ns > 0 ? (double)bytes * 1e9 / ns : 0) : ns;
-	}
-	struct sk_summary s = sk_summarize(v, (size_t)r->reps);
-	sk_tsv_row(t, "%s\t%s\t%zu\t%s\t%d\t%llu\t%.1f\t%.1f\t%.1f\t%.1f", kind_names[kind], place_names[place],
-		   bytes, bw ? "bw_bytes_per_s" : "rtt_ns", r->reps, (unsigned long long)(r->iters * batch), s.median,
-		   s.min, s.max, s.median > 0 ? 100.0 * (s.max - s.min) / s.median : 0.0);
+	struct sk_summary s = sk_summarize(v, (size_t)reps);
+	sk_tsv_row(t, "%s\t%s\t%zu\t%s\t%d\t%llu\t%.1f\t%.1f\t%.1f\t%.1f", kind_names[ch->kind],
+		   place_names[ch->place], bytes, bw ? "bw_bytes_per_s" : "rtt_ns", reps, (unsigned long long)iters,
+		   s.median, s.min, s.max, s.median > 0 ? 100.0 * (s.max - s.min) / s.median : 0.0);
 	if (bw)
-		sk_note("%-8s %-9s %8zu B  %8.1f MB/s", kind_names[kind], place_names[place], bytes, s.median / 1e6);
+		sk_note("%-8s %-9s %8zu B  %8.1f MB/s", kind_names[ch->kind], place_names[ch->place], bytes,
+			s.median / 1e6);
 	else
-		sk_note("%-8s %-9s %8zu B  %8.0f ns per round trip", kind_names[kind], place_names[place], bytes,
-			s.median);
+		sk_note("%-8s %-9s %8zu B  %8.0f ns per round trip", kind_names[ch->kind], place_names[ch->place],
+			bytes, s.median);
 }
 
-/* One kind at one placement: one child, every point. */
-static void run_pair(struct sk_tsv *t, struct chan *ch, int place, int cpu, int cpu2, const struct point_opts *po,
-		     size_t max_bytes)
+/* Fork the echo child of one channel (the parent already runs on cpu). */
+static void pair_start(struct chan *ch, int cpu2, size_t max_bytes)
 {
-	if (sk_pin_self(cpu))
-		sk_die_errno("pin to CPU %d", cpu);
 	pid_t parent = getpid();
+	size_t buflen = max_bytes + (size_t)mq_msgsize + sizeof(struct cmd);
 	pid_t pid = sk_fork();
 	if (pid < 0)
 		sk_die_errno("fork");
-	size_t buflen = max_bytes + (size_t)mq_msgsize + sizeof(struct cmd);
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(SK_EXIT_FAIL);
-		if (place == P_CROSS && sk_pin_self(cpu2))
+		if (ch->place == P_CROSS && sk_pin_self(cpu2))
 			_exit(SK_EXIT_FAIL);
 		chan_child_only(ch);
 		ch->child.peer = parent;
@@ -702,41 +714,56 @@ static void run_pair(struct sk_tsv *t, struct chan *ch, int place, int cpu, int 
 	}
 	chan_parent_only(ch);
 	ch->parent.peer = pid;
-	unsigned char *buf = malloc(buflen);
-	if (!buf)
+	ch->pid = pid;
+	ch->buf = malloc(buflen);
+	if (!ch->buf)
 		sk_die("out of memory for a %zu-byte buffer", buflen);
-	memset(buf, 0x5a, buflen);
-	struct bench_arg a = {.e = &ch->parent, .buf = buf};
-	struct sk_bench_result *r = malloc(sizeof(*r));
-	if (!r)
-		sk_die("out of memory");
-	if (po->metric[M_RTT])
-		for (int i = 0; i < po->n_rtt; i++) {
-			a.bytes = po->rtt_bytes[i];
-			a.batch = RTT_BATCH;
-			sk_bench_run(do_rtt, &a, &po->bench, r);
-			if (a.bad)
-				sk_die("%s: an echo came back different from what was sent", kind_names[ch->kind]);
-			emit(t, ch->kind, place, a.bytes, a.batch, false, r);
-		}
-	if (po->metric[M_BW])
-		for (int i = 0; i < po->n_bw; i++) {
-			a.bytes = po->bw_bytes[i];
-			a.batch = BW_BATCH_BYTES / a.bytes > BW_MIN_BATCH ? BW_BATCH_BYTES / a.bytes : BW_MIN_BATCH;
-			sk_bench_run(do_stream, &a, &po->bench, r);
-			if (a.bad)
-				sk_die("%s: the child received a different number of bytes", kind_names[ch->kind]);
-			emit(t, ch->kind, place, a.bytes, a.batch, true, r);
-		}
+	memset(ch->buf, 0x5a, buflen);
+}
+
+static void pair_stop(struct chan *ch)
+{
 	struct cmd quit = {OP_QUIT, 0, 0};
 	send_msg(&ch->parent, &quit, sizeof(quit));
-	int st = sk_wait(pid, NULL);
+	int st = sk_wait(ch->pid, NULL);
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		char sb[64];
 		sk_die("%s: echo process %s", kind_names[ch->kind], sk_status_str(st, sb, sizeof(sb)));
 	}
-	free(r);
-	free(buf);
+	free(ch->buf);
+	chan_close(ch);
+}
+
+/* One point for every channel: reps rounds of one harness repetition each. */
+static void measure_point(struct sk_tsv *t, struct chan *chs, int n, const struct point_opts *po, size_t bytes,
+			  bool bw)
+{
+	static double v[NKIND * NPLACE][SK_BENCH_MAX_REPS];
+	static uint64_t iters[NKIND * NPLACE];
+	static struct sk_bench_result r;
+	uint64_t batch = RTT_BATCH;
+	if (bw)
+		batch = BW_BATCH_BYTES / bytes > BW_MIN_BATCH ? BW_BATCH_BYTES / bytes : BW_MIN_BATCH;
+	for (int round = 0; round < po->reps; round++)
+		for (int i = 0; i < n; i++) {
+			struct sk_bench_opts o = po->bench;
+			o.reps = 1;
+			if (round > 0)
+				o.warmup_ns /= 8;   /* warm already: only re-settle after the others' turns */
+			struct bench_arg a = {.e = &chs[i].parent, .buf = chs[i].buf, .bytes = bytes, .batch = batch};
+			sk_bench_run(bw ? do_stream : do_rtt, &a, &o, &r);
+			if (a.bad)
+				sk_die("%s: %s", kind_names[chs[i].kind],
+				       bw ? "the child received a different number of bytes"
+					  : "an echo came back different from what was sent");
+			double ns = r.ns_per_op[0] / (double)batch;   /* per message or round trip */
+			v[i][round] = bw ? (ns > 0 ? (double)bytes * 1e9 / ns : 0) : ns;
+			if (round == 0)
+				iters[i] = 0;
+			iters[i] += r.iters * batch;
+		}
+	for (int i = 0; i < n; i++)
+		emit(t, &chs[i], bytes, bw, v[i], po->reps, iters[i] / (uint64_t)po->reps);
 }
 
 static void add_size(size_t *v, int *n, int max, size_t s)
@@ -798,8 +825,9 @@ int main(int argc, char **argv)
 			want_kind[k] = true;
 	if (!any_place)
 		want_place[P_SAME] = want_place[P_CROSS] = true;
-	if (po.n_rtt == 0) {
-		po.rtt_bytes[po.n_rtt++] = 1;
+	if (po.n_rtt == 0) {   /* quick: 64 B only (the verdicts' size) */
+		if (!std.quick)
+			po.rtt_bytes[po.n_rtt++] = 1;
 		po.rtt_bytes[po.n_rtt++] = 64;
 	}
 	qsort(po.rtt_bytes, (size_t)po.n_rtt, sizeof(size_t), cmp_size);
@@ -830,7 +858,7 @@ int main(int argc, char **argv)
 	}
 
 	sk_bench_defaults(&po.bench);
-	po.bench.reps = reps;
+	po.reps = reps;
 	po.bench.target_ns = (uint64_t)target_ms * 1000000u;
 	po.bench.warmup_ns = po.bench.target_ns;   /* one repetition's worth: wakes the CPUs, faults the buffers */
 	po.bench.no_subtract = true;               /* microseconds per op: a bare loop's ns do not matter */
@@ -848,38 +876,48 @@ int main(int argc, char **argv)
 	sk_tsv_meta(&t, "shm_slots", "%d", NSLOTS);
 	sk_tsv_meta(&t, "shm_spin_ns", "%d", SPIN_NS);
 
-	int ran = 0, asked = 0;
-	struct chan ch;
+	if (sk_pin_self(cpu))
+		sk_die_errno("pin to CPU %d", cpu);
+	static struct chan chs[NKIND * NPLACE];
+	int n = 0, ran = 0, asked = 0;
 	for (int k = 0; k < NKIND; k++) {
 		if (!want_kind[k])
 			continue;
 		asked++;
-		bool skipped = false;
-		for (int pl = 0; pl < NPLACE && !skipped; pl++) {
+		int first = n;
+		const char *why = NULL;
+		for (int pl = 0; pl < NPLACE && !why; pl++) {
 			if (!want_place[pl])
 				continue;
-			const char *why = chan_open(&ch, k, buf_max);
-			if (why) {
-				char key[32];
-				snprintf(key, sizeof(key), "skipped_%s", kind_names[k]);
-				sk_tsv_meta(&t, key, "%s", why);
-				sk_warn("%s skipped: %s", kind_names[k], why);
-				skipped = true;
-				break;
-			}
-			if (k == K_MQ)
-				sk_tsv_meta(&t, "mq_msgsize_bytes", "%ld", mq_msgsize);
-			if (!t.header_done)
-				sk_tsv_header(&t, "kind\tplacement\tmsg_bytes\tmetric\treps\titers\tmedian\tmin\tmax\tspread_pct");
-			run_pair(&t, &ch, pl, cpu, cpu2, &po, buf_max);
-			chan_close(&ch);
-			if (sched_setaffinity(0, sizeof(orig), &orig))
-				sk_die_errno("sched_setaffinity (restore)");
+			why = chan_open(&chs[n], k, pl, buf_max);
+			if (!why)
+				pair_start(&chs[n++], cpu2, buf_max);
 		}
-		if (!skipped)
-			ran++;
+		if (why) {   /* the system refused this kind: stop what was started of it */
+			while (n > first)
+				pair_stop(&chs[--n]);
+			char key[32];
+			snprintf(key, sizeof(key), "skipped_%s", kind_names[k]);
+			sk_tsv_meta(&t, key, "%s", why);
+			sk_warn("%s skipped: %s", kind_names[k], why);
+			continue;
+		}
+		if (k == K_MQ)
+			sk_tsv_meta(&t, "mq_msgsize_bytes", "%ld", mq_msgsize);
+		ran++;
 	}
 	if (ran == 0)
 		sk_skip("every kind asked for was refused by the system (%d asked)", asked);
+	sk_tsv_header(&t, "kind\tplacement\tmsg_bytes\tmetric\treps\titers\tmedian\tmin\tmax\tspread_pct");
+	if (po.metric[M_RTT])
+		for (int i = 0; i < po.n_rtt; i++)
+			measure_point(&t, chs, n, &po, po.rtt_bytes[i], false);
+	if (po.metric[M_BW])
+		for (int i = 0; i < po.n_bw; i++)
+			measure_point(&t, chs, n, &po, po.bw_bytes[i], true);
+	for (int i = n - 1; i >= 0; i--)
+		pair_stop(&chs[i]);
+	if (sched_setaffinity(0, sizeof(orig), &orig))
+		sk_die_errno("sched_setaffinity (restore)");
 	return sk_tsv_close(&t) ? 1 : 0;
 }

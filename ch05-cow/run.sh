@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ch05-cow/run.sh - copy-on-write after fork, what a CoW fault costs, private
 # vs shared memory, a race condition with the locks that fix it, and what
-# talking to another process costs (IPC round trip and bandwidth).
+# talking to another process costs (IPC round trip and bandwidth); threads vs
+# processes.
 #
 # USAGE: ./run.sh [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE]
 # Experiments (declared below with sk_experiment; -h lists them, -e NAME picks),
@@ -28,11 +29,13 @@ sk_experiment cow-cost run_cow_cost "ns per page: CoW fault, demand-zero fault, 
 sk_experiment shared-mem run_shared_mem "a counter in a variable / MAP_PRIVATE / MAP_SHARED page: who sees what"
 sk_experiment lock run_lock "lost updates of a shared counter: no lock, lockfile, O_EXCL, flock, fcntl, atomic, mutex"
 sk_experiment ipc run_ipc "IPC round trip and bandwidth: pipe, FIFO, Unix, TCP, mqueue, shared memory + futex; one CPU vs two" ipc
+sk_experiment threads run_threads "threads: one TGID, one address space; fork copies one thread (a held mutex deadlocks the child); creation cost" threads
 
 usage() {
 	cat <<EOF
 Usage: $SK_PROG [-q] [-c CPU] [-o RUNDIR] [-e NAME]... [-s SIZE]
-Copy-on-write after fork, CoW fault cost, private vs shared memory, races and locks, IPC.
+Copy-on-write after fork, CoW fault cost, private vs shared memory, races and locks, IPC,
+threads vs processes.
 
 $(sk_std_usage)
   -s SIZE       memory for cow and cow-thp [bytes, K/M/G suffix] (default 100M, the book's;
@@ -516,6 +519,101 @@ Two processes (fork) exchange messages six ways; the parent runs on CPU $cpu0, t
 - round trip, one CPU ($rb B): pipe $(us "$pipe") us, unix $(us "$unix") us, tcp $(us "$tcp") us, mq $(us "$mq") us, shm $(us "$shm") us, shm-spin $(us "$spin") us
 - round trip, two CPUs: pipe $(us "$pipe_x") us, unix $(us "$unix_x") us, shm $(us "$shm_x") us, shm-spin $(us "$spin_x") us
 - bandwidth at $(sk_calc "$big / 1024" %.0f) KiB, one CPU: shm $(mbs "$shm_big") MB/s, pipe $(mbs "$pipe_big") MB/s, unix $(mbs "$unix_big") MB/s
+EOF
+}
+
+# ---------------------------------------------------------------------------
+# 6. threads: one address space, and what fork does to it
+# ---------------------------------------------------------------------------
+run_threads() {
+	sk_note "threads pinned to CPU $cpu"
+	sk_prog "$SK_EXP_DIR/data.tsv" sk_pin "$cpu" "$HERE/threads" "${SK_QOPT[@]}" || return 0
+	judge_threads
+	sk_plot "$HERE/threads.gp" cost.tsv threads
+}
+
+judge_threads() {
+	local data="$SK_EXP_DIR/data.tsv"
+	# tval PART SUBJECT METRIC: the value of one row ("" if absent).
+	tval() {
+		sk_awk 'tsv_row() && tsv_get("part") == p && tsv_get("subject") == s && tsv_get("metric") == m { print tsv_get("value"); exit }' \
+			-F'\t' -v p="$1" -v s="$2" -v m="$3" "$data"
+	}
+	local running tgid main_tid ntgid ntid
+	running=$(tval tasks process threads_running)
+	tgid=$(tval ids main tgid)
+	main_tid=$(tval ids main tid)
+	read -r ntgid ntid < <(sk_awk 'tsv_row() && tsv_get("part") == "ids" {
+			if (tsv_get("metric") == "tgid") g[tsv_get("value")] = 1; else t[tsv_get("value")] = 1 }
+		END { for (k in g) ng++; for (k in t) nt++; print ng + 0, nt + 0 }' -F'\t' "$data")
+	sk_check threads-share-one-process-id-each-has-its-own-thread-id \
+		"threads share one process id (TGID); each has its own thread id (TID), and main's TID is the TGID" \
+		'ntgid == 1 && ntid == running && main_tid == tgid' ntgid="$ntgid" ntid="$ntid" running="$running" \
+		main_tid="$main_tid" tgid="$tgid" \
+		--observed "$running threads: $ntgid distinct TGID ($tgid), $ntid distinct TIDs, main's TID $main_tid"
+	local entries status
+	entries=$(tval tasks process task_entries)
+	status=$(tval tasks process status_threads)
+	sk_check proc-self-task-lists-every-thread "/proc/self/task lists every thread of the process" \
+		'entries == running' entries="$entries" running="$running" \
+		--observed "$entries entries with $running threads running (Threads: $status in /proc/self/status)"
+	local by_main by_child by_parent
+	by_main=$(tval memory thread value_seen_by_main)
+	by_child=$(tval memory fork_child value_seen_by_child)
+	by_parent=$(tval memory fork_child value_seen_by_parent)
+	sk_check a-thread-s-write-is-seen-by-main-a-fork-child-s-is-not \
+		"a thread's write is seen by main (one address space); a fork child's write at the same address is not" \
+		'by_main == 2 && by_child == 3 && by_parent == 1' by_main="$by_main" by_child="$by_child" by_parent="$by_parent" \
+		--observed "start 1; a thread wrote 2, main reads $by_main; a child wrote 3 (reads $by_child), the parent reads $by_parent"
+	local child_tasks parent_tasks
+	child_tasks=$(tval fork child task_entries)
+	parent_tasks=$(tval fork parent task_entries)
+	sk_check fork-copies-only-the-calling-thread "fork in a multi-threaded process copies only the calling thread" \
+		'child_tasks == 1 && parent_tasks == running' child_tasks="$child_tasks" parent_tasks="$parent_tasks" running="$running" \
+		--observed "the parent has $parent_tasks tasks, the child $child_tasks"
+	local locked waited timeout plocked
+	locked=$(tval mutex no_atfork child_locked)
+	waited=$(tval mutex no_atfork child_waited_ms)
+	plocked=$(tval mutex no_atfork parent_locked)
+	timeout=$(sk_meta "$data" timeout_ms)
+	sk_check a-mutex-held-by-another-thread-at-fork-stays-locked-in-the-child \
+		"a mutex held by another thread at fork stays locked forever in the child (a deadlock, here bounded by a timeout)" \
+		'locked == 0 && waited >= 0.9 * timeout && parent_locked == 1' locked="$locked" waited="$waited" \
+		timeout="$timeout" parent_locked="$plocked" \
+		--observed "child: pthread_mutex_timedlock gave up after $waited ms (deadline $timeout ms); the parent locks it once the holder lets go" \
+		--note "the holder keeps the mutex $(sk_meta "$data" hold_ms) ms in the parent; in the child the holder does not exist, so nobody ever unlocks"
+	local alocked afork hold after
+	alocked=$(tval mutex with_atfork child_locked)
+	afork=$(tval mutex with_atfork fork_ms)
+	hold=$(sk_meta "$data" hold_ms)
+	after=$(sk_meta "$data" fork_after_ms)
+	sk_check with-pthread-atfork-the-child-can-lock-it \
+		"with pthread_atfork handlers the child can lock it (fork waits until the mutex is free)" \
+		'locked == 1 && fork_ms >= 0.5 * (hold - after)' locked="$alocked" fork_ms="$afork" hold="$hold" after="$after" \
+		--observed "child locked: $alocked; fork took $afork ms (the holder had $((hold - after)) ms left)"
+	local tns pns
+	tns=$(tval cost thread ns_per_create)
+	pns=$(tval cost process ns_per_create)
+	sk_check creating-a-thread-costs-less-than-forking-a-process \
+		"creating a thread costs less than forking a process" 'thread_ns < 0.5 * process_ns' thread_ns="$tns" process_ns="$pns" \
+		--observed "pthread_create + join $(us "$tns") us, fork + wait $(us "$pns") us ($(ratio "$pns" "$tns")x; CPU $cpu, median of $(sk_meta "$data" reps))"
+	sk_awk 'tsv_row() && tsv_get("part") == "cost" {
+			s = tsv_get("subject"); m = tsv_get("metric")
+			if (m == "ns_per_create") v[s] = tsv_get("value"); if (m == "spread_pct") sp[s] = tsv_get("value") }
+		END { print "what", "ns_per_create", "spread_pct"
+		      print "thread (pthread_create + join)", v["thread"], sp["thread"]
+		      print "process (fork + wait)", v["process"], sp["process"] }' -F'\t' -v OFS='\t' "$data" |
+		sk_atomic_write "$SK_EXP_DIR/cost.tsv"
+
+	sk_summary <<EOF
+## Threads vs processes
+
+$running threads (main + $((running - 1))) all report the process id $tgid from getpid(), and each its own thread id from gettid(); main's thread id is the process id. /proc/self/task has $entries entries, one per thread. A thread's write to a global is seen by main ($by_main), because all threads share one address space; after fork the child's write to the same address is not seen by the parent ($by_parent), because fork gave the child a copy-on-write copy. Fork in a multi-threaded process copies only the thread that called it: the child has $child_tasks task. A mutex that another thread held at fork time is copied locked, and its owner was not copied, so the child's pthread_mutex_timedlock gave up after $waited ms. With pthread_atfork handlers fork waits for the mutex ($afork ms here) and the child can lock it. Creating and joining a thread costs $(us "$tns") us, forking and reaping a process $(us "$pns") us ($(ratio "$pns" "$tns")x; pinned to CPU $cpu).
+
+- ids: TGID $tgid for all $running threads, $ntid distinct TIDs
+- fork: parent $parent_tasks tasks, child $child_tasks
+- mutex held at fork: child timed out after $waited ms; with pthread_atfork: child locked ($alocked), fork took $afork ms
+- creation: thread $(us "$tns") us, process $(us "$pns") us
 EOF
 }
 

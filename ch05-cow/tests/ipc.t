@@ -71,7 +71,7 @@ interrupt() {
 	set +m
 	for _ in $(seq 100); do
 		case $kind in
-		fifo) compgen -G "$d/shikumi-ipc.*/fifo-p2c" >/dev/null && break ;;
+		fifo) compgen -G "$d/shikumi-ipc.*/fifo-p2c-same" >/dev/null && break ;;
 		*) [[ -n $(pgrep -P "$pid") ]] && break ;;
 		esac
 		sleep 0.1
@@ -81,7 +81,7 @@ interrupt() {
 	child=$(pgrep -P "$pid" | head -n 1)
 	ok "$kind: the echo process runs before SIG$sig" test -n "$child"
 	if [[ $kind == fifo ]]; then
-		ok "fifo: the FIFOs exist while it runs" test -p "$(compgen -G "$d/shikumi-ipc.*/fifo-p2c")"
+		ok "fifo: the FIFOs exist while it runs" test -p "$(compgen -G "$d/shikumi-ipc.*/fifo-p2c-same")"
 	fi
 	if [[ $kind == mq && -z $mq_why ]]; then
 		like "$(mq_list)" "shikumi-ipc-$pid-" "mq: its queues exist while it runs"

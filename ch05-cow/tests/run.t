@@ -4,7 +4,7 @@
 # a size beyond MemAvailable/2 is refused before anything runs.
 source "$(dirname "$0")/../../tests/tap.sh"
 drv=$TAP_TOP/ch05-cow/run.sh
-for p in cow cow-cost shared-mem lock ipc; do
+for p in cow cow-cost shared-mem lock ipc threads; do
 	[[ -x $TAP_TOP/ch05-cow/$p ]] || plan_skip_all "programs not built (make)"
 done
 
@@ -27,7 +27,7 @@ rd=$TAP_TMP/run
 mkdir -p "$TAP_TMP/tmp1"
 TMPDIR=$TAP_TMP/tmp1 run_exit 0 "run.sh -q completes" "$drv" -q -o "$rd"
 d=$rd/ch05-cow
-for e in cow cow-thp cow-cost shared-mem lock ipc; do
+for e in cow cow-thp cow-cost shared-mem lock threads ipc; do
 	ok "$e: experiment directory published" test -d "$d/$e"
 	ok "$e: no partial directory left" test ! -e "$d/.$e.partial"
 	ok "$e: summary.md written" test -s "$d/$e/summary.md"
@@ -48,14 +48,18 @@ verdicts_ok "$d/lock/verdict.tsv" without-a-lock-processes-lose-updates a-check-
 verdicts_ok "$d/ipc/verdict.tsv" shm-futex-round-trip-beats-the-slowest-copying-channel tcp-loopback-round-trip-costs-more-than-a-unix-socket \
 	bandwidth-rises-with-message-size-until-copy-bound shm-bandwidth-beats-pipe-and-unix-for-large-messages \
 	on-one-cpu-spinning-only-wastes-time on-two-cpus-spinning-avoids-the-cross-cpu-wake-up
+verdicts_ok "$d/threads/verdict.tsv" threads-share-one-process-id-each-has-its-own-thread-id proc-self-task-lists-every-thread \
+	a-thread-s-write-is-seen-by-main-a-fork-child-s-is-not fork-copies-only-the-calling-thread \
+	a-mutex-held-by-another-thread-at-fork-stays-locked-in-the-child with-pthread-atfork-the-child-can-lock-it \
+	creating-a-thread-costs-less-than-forking-a-process
 if command -v gnuplot >/dev/null; then
 	ok "plots drawn (PNG and SVG)" test -s "$d/cow/cow.png" -a -s "$d/cow-cost/cow-cost.svg" -a -s "$d/lock/lock.png" \
-		-a -s "$d/ipc/ipc-rtt.png" -a -s "$d/ipc/ipc-bw.svg"
+		-a -s "$d/ipc/ipc-rtt.png" -a -s "$d/ipc/ipc-bw.svg" -a -s "$d/threads/threads.png"
 else
 	skip "gnuplot not installed"
 fi
 ok "run status is complete" grep -qx complete "$rd/status"
-left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc)( |$)" || true)
+left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc|threads)( |$)" || true)
 is "$left" "" "no program left running"
 is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 
@@ -69,7 +73,7 @@ cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
 ok "run marked interrupted" grep -qx interrupted "$rd2/status"
 ok "partial experiment kept as .interrupted" test -n "$(compgen -G "$rd2/ch05-cow/*.interrupted")"
 sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc)( |$)" || true)
+left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc|threads)( |$)" || true)
 is "$left" "" "no program left running after Ctrl-C"
 is "$(find "$TAP_TMP/tmp2" -mindepth 1 | wc -l)" 0 "no scratch file left after Ctrl-C"
 done_testing
