@@ -108,23 +108,12 @@ kernel_facts() {
 kernel_facts
 
 # ---- other load --------------------------------------------------------------
-# A measurement of sharing is masked when something else burns the same CPUs.
-# quietly compares what the CPUs were busy with during a run (/proc/stat) with
-# the CPU time our own processes report, and measures again (QUIET_TRIES runs
-# at most) while the others used more than QUIET_PCT % of those CPUs. A check
-# that still fails on a busy machine is a SKIP that says so (judge), not a FAIL.
-QUIET_PCT=10
-QUIET_TRIES=3
-OTHERS_PCT=0
-
-# cpu_busy_ms CPU...: non-idle time of these CPUs so far [ms] (/proc/stat:
-# user, nice, system, irq, softirq, and steal: time the hypervisor gave away).
-cpu_busy_ms() {
-	awk -v list=" $* " -v hz="$(getconf CLK_TCK)" '
-		$1 ~ /^cpu[0-9]+$/ { c = substr($1, 4); if (index(list, " " c " ")) s += $2 + $3 + $4 + $7 + $8 + $9 }
-		END { printf "%.0f\n", s * 1000 / hz }' /proc/stat
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# A measurement of sharing is masked when something else burns the same CPUs:
+# each experiment measures under sk_quietly (scripts/lib.sh: /proc/stat against
+# our children's CPU time, measured again while others used more than
+# SK_QUIET_PCT % of those CPUs); a check that still fails on a busy machine is a
+# SKIP that says so (judge, or sk_check --load-sensitive), not a FAIL.
+SK_QUIET_TRIES=3
 
 # sum_cols "COLS" FILE...: our CPU time [ms] from the programs' output: the sum
 # of these columns over all rows, plus each file's '# self_cpu_ms' (the
@@ -140,35 +129,15 @@ sum_cols() {
 	echo "$total"
 }
 
-# quietly "CPUS" MEASURE OURS: call the function MEASURE (it runs the programs
-# and dies if one fails), then OURS (prints the CPU time [ms] they used). Sets
-# OTHERS_PCT, the share of CPUS' time that the rest of the machine used
-# meanwhile; measures again while that is above QUIET_PCT.
-quietly() {
-	local -a cpus
-	local measure=$2 ours=$3 try b0 t0 busy wall
-	read -ra cpus <<<"$1"
-	for ((try = 1; try <= QUIET_TRIES; try++)); do
-		b0=$(cpu_busy_ms "${cpus[@]}") t0=$(now_ms)
-		"$measure"
-		busy=$(($(cpu_busy_ms "${cpus[@]}") - b0)) wall=$(($(now_ms) - t0))
-		OTHERS_PCT=$(sk_calc "100 * ($busy - $("$ours")) / ($((wall > 0 ? wall : 1)) * ${#cpus[@]})" %.0f)
-		((OTHERS_PCT >= 0)) || OTHERS_PCT=0
-		sk_note "other processes used ${OTHERS_PCT} % of CPU(s) ${cpus[*]} during the run"
-		((OTHERS_PCT <= QUIET_PCT)) && return 0
-		((try == QUIET_TRIES)) || sk_warn "CPU(s) ${cpus[*]} busy: measuring again"
-	done
-	return 0
-}
-
-# judge CONDITION CHECK EXPECTED OBSERVED NOTE: like sk_verdict_if, but a
-# failure while other processes were busy (OTHERS_PCT) is a SKIP with that reason.
+# judge CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the sk_cmp condition
+# holds; a failure while other processes were busy (sk_busy_reason) is a SKIP
+# with that reason.
 judge() {
-	local cond=$1 check=$2 expected=$3 observed=$4 note=${5:-}
+	local cond=$1 check=$2 expected=$3 observed=$4 note=${5:-} why
 	if sk_cmp "$cond"; then
 		sk_verdict "$check" "$expected" "$observed" PASS "$note"
-	elif ((OTHERS_PCT > QUIET_PCT)); then
-		sk_verdict "$check" "$expected" "$observed" SKIP "machine busy: other processes used ${OTHERS_PCT} % of the CPUs during the run; rerun on a quiet machine"
+	elif why=$(sk_busy_reason); then
+		sk_verdict "$check" "$expected" "$observed" SKIP "$why"
 	else
 		sk_verdict "$check" "$expected" "$observed" FAIL "$note"
 	fi
@@ -189,8 +158,7 @@ run_slices() {
 		done
 	}
 	# the workers' CPU time, plus each parent's (in its trace)
-	slices_ours() { sk_calc "$(sum_cols "user_ms sys_ms" "$d"/workers-*.tsv) + $(sum_cols "" "$d"/trace-*.tsv)"; }
-	quietly "$cpu" slices_measure slices_ours
+	sk_quietly "$cpu" slices_measure
 	# Long format, one file per kind, with an nproc column in front.
 	local kind files
 	for kind in trace workers runs; do
@@ -213,7 +181,7 @@ run_slices() {
 	single=$(sk_meta "$d/raw/trace-1.tsv" last_finish_ms)
 	# The workers' own share of the CPU in each run: their CPU time / the last
 	# finish. Below 1 another task took turns on the CPU too (a burst of foreign
-	# load that the whole-run average OTHERS_PCT can hide).
+	# load that the whole-run average SK_OTHERS_PCT can hide).
 	local share minshare=1 minshare_n=""
 	for ((n = 1; n <= maxn; n++)); do
 		share=$(sk_calc "$(sum_cols "user_ms sys_ms" "$d/raw/workers-$n.tsv") / $(sk_meta "$d/raw/trace-$n.tsv" last_finish_ms)" %.3f)
@@ -279,7 +247,7 @@ Each worker does $total ms of busy work and records its progress after every ${R
 - slice: median $med ms, p10 $p10, p90 $p90 ($runs runs); expected ~${EXPECTED_SLICE_MS} ms
 - kernel: base_slice_ns $base_read, sched_latency_ns $(sk_meta "$d/raw/trace-1.tsv" sched_latency_ns), $hz_note
 - recording overhead: ${ovh} % of the resolution
-- other processes used ${OTHERS_PCT} % of CPU $cpu during the runs
+- other processes used ${SK_OTHERS_PCT} % of CPU $cpu during the runs
 EOF
 }
 
@@ -328,8 +296,7 @@ run_cpuperf() {
 	nall=$(sk_allowed_cpus | wc -w)
 	sk_note "cpuperf: mode one on CPU $cpu, mode all on CPUs $(sk_allowed_cpus | tr ' ' ,)"
 	cpuperf_measure() { sk_prog "$d/data.tsv" "$HERE/cpuperf" "${SK_QOPT[@]}" -c "$cpu" || return 0; }
-	cpuperf_ours() { sum_cols cpu_ms "$d/data.tsv"; }
-	quietly "$(sk_allowed_cpus)" cpuperf_measure cpuperf_ours
+	sk_quietly "$(sk_allowed_cpus)" cpuperf_measure
 	local v
 	{
 		printf 'mode\tnproc\twhat\tn\tmedian\tp10\tp90\tmin\tmax\tmean\n'
@@ -377,7 +344,7 @@ N identical processes, each with $(sk_meta "$d/data.tsv" work_ms) ms of work, st
 
 - one CPU: turnaround $t1 ms (N=1) -> $tn ms (N=$maxn1); throughput $thr_min..$thr_max /s
 - all CPUs: throughput $a1 (N=1), $ac (N=$nall), $a2c (N=$maxn1) /s
-- other processes used ${OTHERS_PCT} % of the CPUs during the run
+- other processes used ${SK_OTHERS_PCT} % of the CPUs during the run
 EOF
 }
 
@@ -387,8 +354,7 @@ EOF
 run_time() {
 	local d=$SK_EXP_DIR
 	time_measure() { sk_prog "$d/data.tsv" "$HERE/timeacct" "${SK_QOPT[@]}" -c "$cpu" || return 0; }
-	time_ours() { sum_cols "user_ms sys_ms" "$d/data.tsv"; }
-	quietly "$(sk_allowed_cpus)" time_measure time_ours
+	sk_quietly "$(sk_allowed_cpus)" time_measure
 	local kind col
 	{
 		printf 'kind\treal_ms\tuser_ms\tsys_ms\n'
@@ -426,7 +392,7 @@ Each kind of process runs for $(sk_meta "$d/data.tsv" duration_ms) ms of wall ti
 - sleep: real $sr, user $su, sys $ss ms
 - syscall: real $yr, user $yu, sys $ys ms
 - busy2: real ${b2r:-skipped}, user ${b2u:-}, sys ${b2s:-} ms
-- other processes used ${OTHERS_PCT} % of the CPUs during the run
+- other processes used ${SK_OTHERS_PCT} % of the CPUs during the run
 EOF
 }
 
