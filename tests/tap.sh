@@ -43,7 +43,7 @@ _tap_result() {
 }
 
 pass() { _tap_result 1 "$1"; }
-fail() { _tap_result 0 "$1"; shift; [[ $# -gt 0 ]] && diag "$@"; return 0; }
+fail() { _tap_result 0 "$1"; shift; [[ $# -gt 0 ]] && diag "$@" >&2; return 0; }
 skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N # SKIP $*"; }
 
 # ok DESC CMD...: passes if CMD succeeds.
