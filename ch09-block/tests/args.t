@@ -30,6 +30,8 @@ bad_args "$io" -D "$shm" -s 1T                    # too little free space
 like "$ERR" "free" "too little free space is named"
 bad_args "$io" --engine psync --iodepth 8         # no silent cap
 like "$ERR" "io_uring" "psync with a deep queue points to io_uring"
+bad_args "$io" --batch-submit                     # psync has nothing to batch
+like "$ERR" "batch-submit" "--batch-submit without io_uring is named"
 bad_args "$io" --bs abc
 bad_args "$io" --bs 4K7
 bad_args "$io" --bs -4K
@@ -155,6 +157,10 @@ else
 	is "$RC" 0 "io_uring at QD8 runs"
 	like "$(awk -F'\t' '!/^#/ && $1 == "all" { print $20 }' <<<"$OUT")" "^[5-8]\." "QD8 keeps about 8 in flight"
 	like "$OUT" "# engine: io_uring" "the depth chose io_uring"
+	like "$OUT" "# submit: each I/O at once" "one submit per I/O by default"
+	run_exit 0 "io_uring with --batch-submit runs" "$io" -s 8M --rw randread --direct --iodepth 8 --batch-submit --runtime 0.3
+	like "$(awk -F'\t' '!/^#/ && $1 == "all" { print $20 }' <<<"$OUT")" "^[4-8]\." "batched QD8 keeps 4-8 in flight"
+	like "$OUT" "# submit: batch" "the batched mode is recorded"
 fi
 is "$(scratch_left)" "" "quick runs leave no scratch file"
 
