@@ -31,6 +31,7 @@ SK_EXP_DIR=""      # staging dir of the experiment being run
 SK_LOG=/dev/null
 SK_OWN_RUN=0       # 1 if this driver created the run dir (and finishes it)
 SK_FAILS=0
+SK_LS_FAILED=""    # ids of --load-sensitive checks that FAILed in this experiment
 SK_JUDGE_RUN=""   # -J RUNDIR: re-judge saved data, measure nothing (lab-check)
 # shellcheck disable=SC2034 # read by the drivers (their -q sets it)
 SK_QUICK=0
@@ -464,7 +465,9 @@ sk_is_number() { [[ $1 =~ ^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?
 #   A missing, empty or non-numeric value is FAIL "no value for NAME", or SKIP
 #   with REASON when --absent says the value may legitimately be missing.
 #   --load-sensitive: a FAIL while the last sk_quietly saw its CPUs busy with
-#   other work (SK_OTHERS_PCT > SK_QUIET_PCT) is a SKIP naming that load.
+#   other work (SK_OTHERS_PCT > SK_QUIET_PCT) is a SKIP naming that load. Any
+#   other FAIL of such a check makes sk_run_experiments measure the whole
+#   experiment once more (load the guest cannot see: the host's other VMs).
 sk_check() {
 	(($# >= 3)) || sk_die "internal: sk_check ID CHECK CONDITION [NAME=VALUE...]"
 	local id=$1 check=$2 cond=$3 observed="" note="" absent="" name value missing="" vals="" loadsens=0
@@ -507,6 +510,7 @@ sk_check() {
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" SKIP "$busy${note:+; $note}"
 		else
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" FAIL "$note"
+			((!loadsens)) || SK_LS_FAILED+="${SK_LS_FAILED:+ }$id"
 		fi
 		;;
 	*) sk_die "internal: sk_check $id: awk cannot evaluate '$cond'" ;;
@@ -694,19 +698,50 @@ sk_run_experiments() {
 	for i in "${!SK_EXP_NAMES[@]}"; do
 		printf '%s\t%s\n' "${SK_EXP_NAMES[i]}" "${SK_EXP_DESCS[i]}"
 	done | sk_atomic_write "$SK_CH_DIR/experiments.tsv"
+	local try first sk__remeasure_log=""
 	for i in "${!SK_EXP_NAMES[@]}"; do
 		name=${SK_EXP_NAMES[i]}
 		((${#SK_SELECTED[@]} == 0)) || [[ " ${SK_SELECTED[*]} " == *" $name "* ]] || continue
-		sk_exp_begin "$name"
-		# shellcheck disable=SC2086 # NEEDS is a word list
-		why=$(sk_exp_missing_need ${SK_EXP_NEEDS[i]})
-		if [[ -n $why ]]; then
-			sk_skip_exp "$why"
-		else
-			"${SK_EXP_FUNCS[i]}"
-		fi
+		first=""
+		for try in 1 2; do
+			SK_LS_FAILED=""
+			sk_exp_begin "$name"
+			# shellcheck disable=SC2086 # NEEDS is a word list
+			why=$(sk_exp_missing_need ${SK_EXP_NEEDS[i]})
+			if [[ -n $why ]]; then
+				sk_skip_exp "$why"
+			else
+				"${SK_EXP_FUNCS[i]}"
+			fi
+			[[ -n $SK_LS_FAILED && $try == 1 && ${SHIKUMI_REMEASURE:-1} != 0 ]] || break
+			sk__remeasure_begin
+		done
+		[[ -z $first ]] || sk__remeasure_end
 		sk_exp_end
 	done
+}
+
+# A comparison between two costs measured side by side (--load-sensitive) can
+# still fail on a VM whose host runs other guests on the same core: the guest
+# sees no load (no steal time here), only its own work running slower, and not
+# evenly. Such a FAIL is confirmed by measuring the experiment once more; the
+# second measurement is the result, the first try's verdicts are kept beside it
+# (verdict-first-try.tsv) and each check that failed says so in its note. A
+# phenomenon that is not there fails twice. SHIKUMI_REMEASURE=0 turns it off.
+# (Helpers of sk_run_experiments: they use its locals first and try.)
+sk__remeasure_begin() {
+	first=$(cat "$SK_EXP_DIR/verdict.tsv")
+	SK_FAILS=$((SK_FAILS - $(awk -F'\t' 'NR > 1 && $4 == "FAIL"' "$SK_EXP_DIR/verdict.tsv" | wc -l)))
+	sk_warn "$name: $SK_LS_FAILED failed: measuring $name once more to confirm (the host may have been busy)"
+	sk__remeasure_log=$(cat "$SK_LOG")
+}
+sk__remeasure_end() {
+	printf '%s\n' "$first" | sk_atomic_write "$SK_EXP_DIR/verdict-first-try.tsv"
+	printf '%s\n' "$sk__remeasure_log" >"$SK_EXP_DIR/log-first-try.txt"
+	local f=$SK_EXP_DIR/verdict.tsv
+	awk -F'\t' -v OFS='\t' 'NR == FNR { if (FNR > 1 && $4 == "FAIL") o[$6] = $3; next }
+		FNR > 1 && ($6 in o) { $5 = "measured twice: the first try failed (" o[$6] ")" ($5 != "" ? "; " $5 : "") }
+		{ print }' <(printf '%s\n' "$first") "$f" >"$f.new" && mv "$f.new" "$f"
 }
 
 # -J RUNDIR: judge again what a run saved, with the driver's own verdict code.

@@ -123,4 +123,46 @@ ok "-e: the named experiment ran" test -f "$TAP_TMP/r2/ch00-test/second/verdict.
 ok "-e: the others did not" test ! -e "$TAP_TMP/r2/ch00-test/first"
 like "$(cat "$TAP_TMP/r2/ch00-test/needy/verdict.tsv")" "SKIP	no-such-tool-here is not installed" "a missing need is a SKIP with the reason"
 is "$(cut -f1 "$TAP_TMP/r2/ch00-test/experiments.tsv" | tr '\n' ' ')" "first second needy " "experiments.tsv keeps the declared order"
+
+# A --load-sensitive FAIL is confirmed by measuring the experiment once more.
+# flaky: slow on the first try only; absent: never fast; plain: not load-sensitive.
+cat >"$TAP_TMP/drv2" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+SK_PROG=drv2
+source "$TAP_TOP/scripts/lib.sh"
+count() { local n; n=\$((\$(cat "$TAP_TMP/\$1" 2>/dev/null || echo 0) + 1)); echo "\$n" >"$TAP_TMP/\$1"; echo "\$n"; }
+flaky() { local n; n=\$(count tries); echo "try \$n" >"\$SK_EXP_DIR/data.tsv"
+	sk_check fast "fast enough" "t < 10" t=\$((n == 1 ? 50 : 5)) --load-sensitive; }
+absent() { sk_check fast "fast enough" "t < 10" t=50 --load-sensitive; }
+plain() { count ptries >/dev/null; sk_check fast "fast enough" "t < 10" t=50; }
+sk_experiment flaky flaky "slow once"
+sk_experiment absent absent "never fast"
+sk_experiment plain plain "not load-sensitive"
+usage() { echo "Usage: drv2"; sk_std_usage; }
+while getopts ":qc:o:he:" opt; do sk_std_opt "\$opt"; done
+shift \$((OPTIND - 1)); sk_no_operands "\$@"
+sk_run_init ch00-test "\$SK_RUNDIR"
+SK_CHAPTER=ch00-test
+sk_run_experiments
+sk_run_finish
+EOF
+chmod +x "$TAP_TMP/drv2"
+SHIKUMI_NO_REPORT=1 run_exit 0 "drv2" "$TAP_TMP/drv2" -o "$TAP_TMP/r3"
+v3() { awk -F'\t' '$6 == "fast"' "$TAP_TMP/r3/ch00-test/$1/verdict.tsv"; }
+is "$(v3 flaky | cut -f4)" PASS "re-measure: a load-sensitive FAIL measured again and passing is PASS"
+like "$(v3 flaky | cut -f5)" "^measured twice: the first try failed \(t = 50\)" "  ... its note says the first try failed, with what"
+is "$(cat "$TAP_TMP/r3/ch00-test/flaky/data.tsv")" "try 2" "  ... its data are the second measurement's"
+like "$(cat "$TAP_TMP/r3/ch00-test/flaky/verdict-first-try.tsv")" "FAIL" "  ... the first try's verdicts are kept beside them"
+is "$(v3 absent | cut -f4)" FAIL "re-measure: a phenomenon that is not there fails twice"
+is "$(v3 plain | cut -f4)" FAIL "re-measure: a check without --load-sensitive is not measured again"
+is "$(cat "$TAP_TMP/ptries")" 1 "  ... (it ran once)"
+is "$(cat "$TAP_TMP/r3/status")" complete-with-failures "the run status counts the final FAILs"
+ok "the re-measured experiment was published once, nothing partial left" test ! -e "$TAP_TMP/r3/ch00-test/.flaky.partial"
+rm -f "$TAP_TMP/tries"
+SHIKUMI_NO_REPORT=1 run_exit 0 "drv2 -e flaky" "$TAP_TMP/drv2" -e flaky -o "$TAP_TMP/r5"
+is "$(cat "$TAP_TMP/r5/status")" complete "a FAIL that the second measurement overturned is not counted"
+rm -f "$TAP_TMP/tries"
+SHIKUMI_REMEASURE=0 SHIKUMI_NO_REPORT=1 run_exit 0 "drv2 -e flaky, SHIKUMI_REMEASURE=0" "$TAP_TMP/drv2" -e flaky -o "$TAP_TMP/r4"
+is "$(awk -F'\t' '$6 == "fast"' "$TAP_TMP/r4/ch00-test/flaky/verdict.tsv" | cut -f4)" FAIL "SHIKUMI_REMEASURE=0: no second measurement"
 done_testing
