@@ -431,10 +431,14 @@ run_ctxsw() {
 	kproc=$(sk_tsv_get "$k" kind process median)
 	kthr=$(sk_tsv_get "$k" kind thread median)
 	kuser=$(sk_tsv_get "$k" kind user median)
+	# user: swapcontext minus its one rt_sigprocmask, timed alone (ctxsw-cost):
+	# a small difference of two larger numbers, so it may come out near 0.
+	local kraw
+	kraw=$(sk_summarize -b placement -v ns_per_switch "$d/data.tsv" | sk_tsv_get - placement user median)
 	sk_check a-user-level-switch-costs-a-fraction-of-a-kernel-one "a user-level switch costs a fraction of a kernel one" \
-		'user > 0 && user <= 0.5 * thread' --load-sensitive user="$kuser" thread="$kthr" \
-		--observed "swapcontext $kuser ns, thread switch $kthr ns ($(sk_calc "$kuser / $kthr" %.2f)x)" \
-		--note "expected user <= 0.5 x thread; swapcontext still makes one system call (rt_sigprocmask); CPU $cpu"
+		'thread > 0 && user <= 0.5 * thread' --load-sensitive user="$kuser" thread="$kthr" \
+		--observed "swapcontext $kraw ns, $kuser ns without its system call; thread switch $kthr ns (user/thread $(sk_calc "$kuser / $kthr" %.2f))" \
+		--note "expected user <= 0.5 x thread; swapcontext makes one system call (rt_sigprocmask), timed alone and subtracted; CPU $cpu"
 	sk_check a-thread-switch-costs-no-more-than-a-process-switch "a thread switch costs no more than a process switch" \
 		'thread > 0 && process > 0 && thread <= 1.3 * process' --load-sensitive thread="$kthr" process="$kproc" \
 		--observed "thread $kthr ns, process $kproc ns per switch (thread/process $(sk_calc "$kthr / $kproc" %.2f))" \
@@ -444,7 +448,7 @@ run_ctxsw() {
 	sk_summary <<EOF
 ## The cost of a context switch
 
-Two processes pass a word back and forth over two pipes (perf bench sched pipe's method). Pinned to the same CPU, every round trip is two context switches plus two pipe writes and two reads: $same ns. The same pipe traffic inside one process costs $self ns, so one switch costs about $sw ns. With the processes on two different CPUs ($cpu and ${other:-none}) nobody switches, but each message must wake a sleeping CPU: $cross ns per round trip. On a virtual machine an idle vCPU has to be woken by the hypervisor, which makes the cross-CPU case slower, not faster; on bare metal with shallow idle states it can be faster than switching. By kind (second graph): a switch between two threads of one process skips the address-space switch, yet costs about the same as between two processes ($kthr against $kproc ns): with PCID the kernel changes CR3 without flushing the TLB, and most of the cost is the scheduler and the wake-up path, which both pay. A user-level switch (swapcontext: save and load registers, plus one rt_sigprocmask system call) never enters the scheduler: $kuser ns. Medians of $(sk_meta "$d/data.tsv" reps) repetitions, the placements taking turns in each; see bench.sh for the comparison with perf.
+Two processes pass a word back and forth over two pipes (perf bench sched pipe's method). Pinned to the same CPU, every round trip is two context switches plus two pipe writes and two reads: $same ns. The same pipe traffic inside one process costs $self ns, so one switch costs about $sw ns. With the processes on two different CPUs ($cpu and ${other:-none}) nobody switches, but each message must wake a sleeping CPU: $cross ns per round trip. On a virtual machine an idle vCPU has to be woken by the hypervisor, which makes the cross-CPU case slower, not faster; on bare metal with shallow idle states it can be faster than switching. By kind (second graph): a switch between two threads of one process skips the address-space switch, yet costs about the same as between two processes ($kthr against $kproc ns): with PCID the kernel changes CR3 without flushing the TLB, and most of the cost is the scheduler and the wake-up path, which both pay. A user-level switch (swapcontext: save and load registers, plus one rt_sigprocmask system call) never enters the scheduler: $kraw ns, of which all but $kuser ns is that system call (timed alone in the same repetitions and subtracted). Medians of $(sk_meta "$d/data.tsv" reps) repetitions, the placements taking turns in each; see bench.sh for the comparison with perf.
 
 - one switch on CPU $cpu, pipe cost subtracted: process $kproc ns, thread $kthr ns ($(sk_calc "$kthr / $kproc" %.2f)x), user-level (swapcontext) $kuser ns
 - one process (no switch): $self ns per round trip
@@ -539,10 +543,14 @@ run_oversleep() {
 		--observed "median overshoot of 1..100 us sleeps: ${small_def:-?} us with the default slack of $defus us" \
 		--note "expected >= half the slack: the timer may fire anywhere up to expiry + slack, and does so at the end unless another interrupt comes first" \
 		${absent:+--absent "$absent"}
-	sk_check a-1-ns-slack-wakes-sooner "a 1 ns slack wakes sooner" \
-		'tight_us <= 0.5 * def_us' --load-sensitive tight_us="$small_tight" def_us="$small_def" \
+	# Judged by the difference: what a 1 ns slack removes is the slack itself;
+	# what remains (interrupt, wake-up, switch) is the same in both and is not
+	# small everywhere (about 40 us in a PVM guest, where 1..100 us sleeps
+	# overshot by 43 us with 1 ns of slack and by 94 us with 50 us).
+	sk_check a-1-ns-slack-wakes-sooner "a 1 ns slack wakes sooner, by about the slack" \
+		'def_us - tight_us >= 0.5 * slack_us' --load-sensitive tight_us="$small_tight" def_us="$small_def" slack_us="$defus" \
 		--observed "median overshoot of 1..100 us sleeps: $small_tight us with slack 1 ns, ${small_def:-?} us with $defus us" \
-		--note "expected <= half; what remains is the interrupt, the wake-up and the switch (on a VM also waking the idle vCPU)" \
+		--note "expected the 1 ns slack to overshoot less by at least half the default slack; what remains is the interrupt, the wake-up and the switch (on a VM also waking the idle vCPU)" \
 		${absent:+--absent "$absent"}
 	sk_plot "$HERE/oversleep.gp" summary.tsv oversleep "$def"
 	sk_summary <<EOF
