@@ -510,12 +510,17 @@ sk_check() {
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" SKIP "$busy${note:+; $note}"
 		else
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" FAIL "$note"
-			((!loadsens)) || SK_LS_FAILED+="${SK_LS_FAILED:+ }$id"
+			((!loadsens)) || sk_remeasure_on_fail "$id"
 		fi
 		;;
 	*) sk_die "internal: sk_check $id: awk cannot evaluate '$cond'" ;;
 	esac
 }
+
+# sk_remeasure_on_fail ID: a load-sensitive verdict written without sk_check
+# (sk_verdict after sk_busy_reason) FAILed: sk_run_experiments measures the
+# experiment once more (see sk__remeasure_begin).
+sk_remeasure_on_fail() { SK_LS_FAILED+="${SK_LS_FAILED:+ }$1"; }
 
 # sk_verdict_if CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the awk condition
 # holds. Older form of sk_check: the values are pasted into CONDITION, so a bare
@@ -692,31 +697,32 @@ sk_exp_missing_need() {
 }
 
 sk_run_experiments() {
-	local i name why
+	# sk__ names: an experiment function may assign i, name, try... without
+	# `local`, and bash's dynamic scoping would let it overwrite ours.
+	local sk__i sk__name sk__why sk__try sk__first sk__remeasure_log=""
 	((${#SK_EXP_NAMES[@]})) || sk_die "internal: no experiment declared (sk_experiment)"
 	if [[ -n $SK_JUDGE_RUN ]]; then sk__judge_experiments; return; fi
-	for i in "${!SK_EXP_NAMES[@]}"; do
-		printf '%s\t%s\n' "${SK_EXP_NAMES[i]}" "${SK_EXP_DESCS[i]}"
+	for sk__i in "${!SK_EXP_NAMES[@]}"; do
+		printf '%s\t%s\n' "${SK_EXP_NAMES[sk__i]}" "${SK_EXP_DESCS[sk__i]}"
 	done | sk_atomic_write "$SK_CH_DIR/experiments.tsv"
-	local try first sk__remeasure_log=""
-	for i in "${!SK_EXP_NAMES[@]}"; do
-		name=${SK_EXP_NAMES[i]}
-		((${#SK_SELECTED[@]} == 0)) || [[ " ${SK_SELECTED[*]} " == *" $name "* ]] || continue
-		first=""
-		for try in 1 2; do
+	for sk__i in "${!SK_EXP_NAMES[@]}"; do
+		sk__name=${SK_EXP_NAMES[sk__i]}
+		((${#SK_SELECTED[@]} == 0)) || [[ " ${SK_SELECTED[*]} " == *" $sk__name "* ]] || continue
+		sk__first=""
+		for sk__try in 1 2; do
 			SK_LS_FAILED=""
-			sk_exp_begin "$name"
+			sk_exp_begin "$sk__name"
 			# shellcheck disable=SC2086 # NEEDS is a word list
-			why=$(sk_exp_missing_need ${SK_EXP_NEEDS[i]})
-			if [[ -n $why ]]; then
-				sk_skip_exp "$why"
+			sk__why=$(sk_exp_missing_need ${SK_EXP_NEEDS[sk__i]})
+			if [[ -n $sk__why ]]; then
+				sk_skip_exp "$sk__why"
 			else
-				"${SK_EXP_FUNCS[i]}"
+				"${SK_EXP_FUNCS[sk__i]}"
 			fi
-			[[ -n $SK_LS_FAILED && $try == 1 && ${SHIKUMI_REMEASURE:-1} != 0 ]] || break
+			[[ -n $SK_LS_FAILED && $sk__try == 1 && ${SHIKUMI_REMEASURE:-1} != 0 ]] || break
 			sk__remeasure_begin
 		done
-		[[ -z $first ]] || sk__remeasure_end
+		[[ -z $sk__first ]] || sk__remeasure_end
 		sk_exp_end
 	done
 }
@@ -728,20 +734,20 @@ sk_run_experiments() {
 # second measurement is the result, the first try's verdicts are kept beside it
 # (verdict-first-try.tsv) and each check that failed says so in its note. A
 # phenomenon that is not there fails twice. SHIKUMI_REMEASURE=0 turns it off.
-# (Helpers of sk_run_experiments: they use its locals first and try.)
+# (Helpers of sk_run_experiments: they use its locals sk__first, sk__remeasure_log.)
 sk__remeasure_begin() {
-	first=$(cat "$SK_EXP_DIR/verdict.tsv")
+	sk__first=$(cat "$SK_EXP_DIR/verdict.tsv")
 	SK_FAILS=$((SK_FAILS - $(awk -F'\t' 'NR > 1 && $4 == "FAIL"' "$SK_EXP_DIR/verdict.tsv" | wc -l)))
-	sk_warn "$name: $SK_LS_FAILED failed: measuring $name once more to confirm (the host may have been busy)"
+	sk_warn "$SK_EXP_NAME: $SK_LS_FAILED failed: measuring $SK_EXP_NAME once more to confirm (the host may have been busy)"
 	sk__remeasure_log=$(cat "$SK_LOG")
 }
 sk__remeasure_end() {
-	printf '%s\n' "$first" | sk_atomic_write "$SK_EXP_DIR/verdict-first-try.tsv"
+	printf '%s\n' "$sk__first" | sk_atomic_write "$SK_EXP_DIR/verdict-first-try.tsv"
 	printf '%s\n' "$sk__remeasure_log" >"$SK_EXP_DIR/log-first-try.txt"
 	local f=$SK_EXP_DIR/verdict.tsv
 	awk -F'\t' -v OFS='\t' 'NR == FNR { if (FNR > 1 && $4 == "FAIL") o[$6] = $3; next }
 		FNR > 1 && ($6 in o) { $5 = "measured twice: the first try failed (" o[$6] ")" ($5 != "" ? "; " $5 : "") }
-		{ print }' <(printf '%s\n' "$first") "$f" >"$f.new" && mv "$f.new" "$f"
+		{ print }' <(printf '%s\n' "$sk__first") "$f" >"$f.new" && mv "$f.new" "$f"
 }
 
 # -J RUNDIR: judge again what a run saved, with the driver's own verdict code.

@@ -132,7 +132,8 @@ set -euo pipefail
 SK_PROG=drv2
 source "$TAP_TOP/scripts/lib.sh"
 count() { local n; n=\$((\$(cat "$TAP_TMP/\$1" 2>/dev/null || echo 0) + 1)); echo "\$n" >"$TAP_TMP/\$1"; echo "\$n"; }
-flaky() { local n; n=\$(count tries); echo "try \$n" >"\$SK_EXP_DIR/data.tsv"
+# (flaky also assigns the names a driver's loop might use, without local.)
+flaky() { local n; n=\$(count tries); echo "try \$n" >"\$SK_EXP_DIR/data.tsv"; name=clobbered i=2 try=1 first=""
 	sk_check fast "fast enough" "t < 10" t=\$((n == 1 ? 50 : 5)) --load-sensitive; }
 absent() { sk_check fast "fast enough" "t < 10" t=50 --load-sensitive; }
 plain() { count ptries >/dev/null; sk_check fast "fast enough" "t < 10" t=50; }
@@ -159,6 +160,7 @@ is "$(v3 plain | cut -f4)" FAIL "re-measure: a check without --load-sensitive is
 is "$(cat "$TAP_TMP/ptries")" 1 "  ... (it ran once)"
 is "$(cat "$TAP_TMP/r3/status")" complete-with-failures "the run status counts the final FAILs"
 ok "the re-measured experiment was published once, nothing partial left" test ! -e "$TAP_TMP/r3/ch00-test/.flaky.partial"
+is "$(cd "$TAP_TMP/r3/ch00-test" && ls -A | tr '\n' ' ')" "absent experiments.tsv flaky plain " "  ... under its own name, even when it assigned name, i, try"
 rm -f "$TAP_TMP/tries"
 SHIKUMI_NO_REPORT=1 run_exit 0 "drv2 -e flaky" "$TAP_TMP/drv2" -e flaky -o "$TAP_TMP/r5"
 is "$(cat "$TAP_TMP/r5/status")" complete "a FAIL that the second measurement overturned is not counted"
