@@ -131,7 +131,7 @@ sum_cols() {
 
 # judge CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the sk_cmp condition
 # holds; a failure while other processes were busy (sk_busy_reason) is a SKIP
-# with that reason.
+# with that reason; any other failure is measured once more (sk_remeasure_on_fail).
 judge() {
 	local cond=$1 check=$2 expected=$3 observed=$4 note=${5:-} why
 	if sk_cmp "$cond"; then
@@ -140,6 +140,7 @@ judge() {
 		sk_verdict "$check" "$expected" "$observed" SKIP "$why"
 	else
 		sk_verdict "$check" "$expected" "$observed" FAIL "$note"
+		sk_remeasure_on_fail "$(sk_slug "$check")"
 	fi
 }
 
