@@ -45,7 +45,7 @@ fi
 verdicts_ok "$d/cow-cost/verdict.tsv" each-pass-measured-what-it-claims-faults-per-page a-cow-fault-costs-more-than-a-demand-zero-fault a-fault-costs-far-more-than-a-plain-write
 verdicts_ok "$d/shared-mem/verdict.tsv" private-memory-each-process-sees-only-its-own-updates shared-memory-the-parent-sees-the-child-s-updates
 verdicts_ok "$d/lock/verdict.tsv" without-a-lock-processes-lose-updates a-check-then-create-lockfile-still-loses-updates threads-with-plain-lose-updates excl-lock-is-exact flock-is-exact fcntl-is-exact thread-atomic-is-exact thread-mutex-is-exact
-verdicts_ok "$d/ipc/verdict.tsv" shm-futex-round-trip-beats-the-slowest-copying-channel tcp-loopback-costs-more-per-message-than-a-unix-socket \
+verdicts_ok "$d/ipc/verdict.tsv" shm-futex-round-trip-beats-the-slowest-copying-channel tcp-loopback-costs-more-than-a-unix-socket \
 	bandwidth-rises-with-message-size-until-copy-bound shm-bandwidth-beats-pipe-and-unix-for-large-messages \
 	on-one-cpu-spinning-only-wastes-time on-two-cpus-spinning-avoids-the-cross-cpu-wake-up
 verdicts_ok "$d/threads/verdict.tsv" threads-share-one-process-id-each-has-its-own-thread-id proc-self-task-lists-every-thread \
