@@ -460,12 +460,17 @@ run_spawn_cost() {
 	sk_check fork-cost-grows-with-the-parent-s-memory "fork cost grows with the parent's memory" 'fb >= 3 * fs' \
 		fb="$bfb" fs="$bfs" --observed "fork: $bfs us at $hs, $bfb us at $hb ($(sk_calc "$bfb / $bfs")x; $fastest)" \
 		--note "expected >= 3x from $hs to $hb; page tables are copied, then torn down at exit" --load-sensitive
+	# Flat: under 2x, or growing by under a quarter of what fork grows by. The
+	# second half is for machines where an exec alone jumps between two speeds
+	# (a PVM guest: posix_spawn's fastest 490-685 us in most runs, 1,250-1,420
+	# us in some, at either size), while fork grew by 3,700-5,700 us there.
 	for m in vfork:"$bvs":"$bvb" posix_spawn:"$bps":"$bpb" pthread:"$bts":"$btb"; do
 		IFS=: read -r name lo hi <<<"$m"
 		r=$(sk_calc "$hi / $lo")
-		sk_check "$(sk_slug "$name")-cost-stays-flat" "$name cost stays flat" 'hi < 2 * lo' \
-			hi="$hi" lo="$lo" --observed "$name: $lo us at $hs, $hi us at $hb (${r}x; $fastest)" \
-			--note "expected < 2x from $hs to $hb; nothing is copied" --load-sensitive
+		sk_check "$(sk_slug "$name")-cost-stays-flat" "$name cost stays flat" 'hi < 2 * lo || hi - lo < 0.25 * (fb - fs)' \
+			hi="$hi" lo="$lo" fb="$bfb" fs="$bfs" \
+			--observed "$name: $lo us at $hs, $hi us at $hb (${r}x; $fastest); fork grew by $(sk_calc "$bfb - $bfs" %.0f) us" \
+			--note "expected < 2x from $hs to $hb, or growth under a quarter of fork's; nothing is copied" --load-sensitive
 	done
 	local hbig="" bhbig
 	if ((have_thp)); then
