@@ -234,6 +234,7 @@ sk__on_exit() {
 	trap '' INT TERM
 	set +e
 	sk_kill_descendants
+	rm -f "${TMPDIR:-/tmp}/shikumi-quiet.$$"   # sk_quietly's, when a measurement ended the driver
 	for ((i = ${#SK_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${SK_CLEANUPS[i]}" || sk_warn "cleanup failed: ${SK_CLEANUPS[i]}"
 	done
