@@ -104,6 +104,7 @@ struct job_result {
 	uint64_t measure_start, measure_end;   /* CLOCK_MONOTONIC ns */
 	uint64_t issued_bytes[NOPS];           /* including the ramp: what the device saw */
 	uint64_t fsyncs;
+	int buf_pieces;                        /* job 0: physically contiguous pieces of a buffer (0: unknown) */
 	int failed, interrupted, finished;
 	char error[200];
 };
@@ -114,11 +115,14 @@ enum rw { RW_READ, RW_WRITE, RW_RANDREAD, RW_RANDWRITE, RW_RANDRW };
 static const char *const rw_names[] = {"read", "write", "randread", "randwrite", "randrw", NULL};
 enum engine { ENG_PSYNC, ENG_IO_URING };
 static const char *const engine_names[] = {"psync", "io_uring", NULL};
+enum mem { MEM_MALLOC, MEM_THP, MEM_HUGETLB };
+static const char *const mem_names[] = {"malloc", "thp", "hugetlb", NULL};
 
 static struct {
 	const char *filename, *dir, *out, *hist_out, *json_out;
 	enum rw rw;
 	int rwmixread, numjobs, iodepth, invalidate, engine;   /* engine -1: by depth */
+	enum mem mem;
 	uint64_t bs, size, io_size, seed, fsync_every;
 	double runtime_s, ramp_s;
 	const char *size_arg, *bs_arg;
@@ -772,6 +776,96 @@ static int open_flags(void)
 	return (does_write() ? O_RDWR : O_RDONLY) | (opt.direct ? O_DIRECT : 0) | O_CLOEXEC;
 }
 
+/* Bytes per huge page: the PMD size for THP, Hugepagesize for hugetlb (2 MiB
+ * on x86-64 either way). */
+static size_t hugepage_bytes(void)
+{
+	char buf[16384];
+	long long kb = 0;
+	if (opt.mem == MEM_THP) {
+		if (sk_read_file("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf, sizeof(buf)) > 0 &&
+		    sscanf(buf, "%lld", &kb) == 1 && kb > 0)
+			return (size_t)kb;
+	} else if (sk_read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
+		const char *h = strstr(buf, "Hugepagesize:");
+		if (h && sscanf(h, "Hugepagesize: %lld", &kb) == 1 && kb > 0)
+			return (size_t)kb * 1024;
+	}
+	return 2 * SK_MIB;
+}
+
+/* Into how many physically contiguous pieces is [buf, buf+len) cut? From
+ * /proc/self/pagemap, whose frame numbers only CAP_SYS_ADMIN sees (others
+ * read 0): then 0, unknown. The pages must be touched first. */
+static int phys_pieces(const char *buf, size_t len)
+{
+	size_t page = (size_t)sk_page_size();
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int pieces = 0;
+	uint64_t prev = 0;
+	for (size_t off = 0; off < len; off += page) {
+		uint64_t e, vpn = ((uintptr_t)buf + off) / page;
+		if (pread(fd, &e, sizeof(e), (off_t)(vpn * sizeof(e))) != (ssize_t)sizeof(e)) {
+			pieces = 0;
+			break;
+		}
+		uint64_t pfn = e & ((UINT64_C(1) << 55) - 1);
+		if (!(e >> 63) || !pfn) {   /* not present, or the frame number is hidden */
+			pieces = 0;
+			break;
+		}
+		if (!off || pfn != prev + 1)
+			pieces++;
+		prev = pfn;
+	}
+	close(fd);
+	return pieces;
+}
+
+/* The I/O buffers. malloc: each its own posix_memalign, as fio's default
+ * mem=malloc. thp and hugetlb: one region of huge pages (2 MiB aligned,
+ * madvise(MADV_HUGEPAGE) or MAP_HUGETLB) cut into the buffers. Why it matters:
+ * a direct I/O reaches the device as one segment per physically contiguous
+ * piece of its buffer, and a virtual disk may pay per segment. Returns the
+ * region's length to munmap, 0 for malloc. */
+static size_t alloc_buffers(struct job *j, int nbufs)
+{
+	size_t page = (size_t)sk_page_size();
+	size_t align = page > tgt.mem_align ? page : tgt.mem_align;
+	size_t stride = ((size_t)opt.bs + align - 1) / align * align;
+	j->bufs = calloc((size_t)nbufs, sizeof(char *));
+	if (!j->bufs)
+		job_fail(j, "out of memory");
+	if (opt.mem == MEM_MALLOC) {
+		for (int i = 0; i < nbufs; i++)
+			if (posix_memalign((void **)&j->bufs[i], align, opt.bs))
+				job_fail(j, "out of memory for %d buffers of %llu bytes", nbufs, (unsigned long long)opt.bs);
+		return 0;
+	}
+	size_t huge = hugepage_bytes();
+	size_t len = (stride * (size_t)nbufs + huge - 1) / huge * huge;
+	char *base;
+	if (opt.mem == MEM_HUGETLB) {
+		base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (base == MAP_FAILED)
+			job_fail(j, "--mem hugetlb: mmap of %zu bytes of huge pages: %s", len, sk_errno_name(errno));
+	} else {   /* thp: over-allocate to align to the huge page, give back the ends */
+		char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (raw == MAP_FAILED)
+			job_fail(j, "--mem thp: mmap of %zu bytes: %s", len + huge, sk_errno_name(errno));
+		base = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+		if (base > raw)
+			munmap(raw, (size_t)(base - raw));
+		munmap(base + len, (size_t)(raw + huge - base));
+		madvise(base, len, MADV_HUGEPAGE);   /* a hint: THP "never" ignores it; phys_pieces tells */
+	}
+	for (int i = 0; i < nbufs; i++)
+		j->bufs[i] = base + (size_t)i * stride;
+	return len;
+}
+
 SK_NORETURN static void job_main(int id, struct job_result *r, int gate)
 {
 	struct job j = {.id = id, .r = r};
@@ -784,15 +878,11 @@ SK_NORETURN static void job_main(int id, struct job_result *r, int gate)
 	if (j.fd < 0)
 		job_fail(&j, "open %s: %s", tgt.path, sk_errno_name(errno));
 	int nbufs = opt.iodepth;
-	j.bufs = calloc((size_t)nbufs, sizeof(char *));
-	if (!j.bufs)
-		job_fail(&j, "out of memory");
-	for (int i = 0; i < nbufs; i++) {
-		size_t align = (size_t)sk_page_size() > tgt.mem_align ? (size_t)sk_page_size() : tgt.mem_align;
-		if (posix_memalign((void **)&j.bufs[i], align, opt.bs))
-			job_fail(&j, "out of memory for %d buffers of %llu bytes", nbufs, (unsigned long long)opt.bs);
+	size_t region = alloc_buffers(&j, nbufs);
+	for (int i = 0; i < nbufs; i++)
 		fill_pattern(j.bufs[i], opt.bs, opt.seed + (uint64_t)i + 1);
-	}
+	if (id == 0)
+		r->buf_pieces = phys_pieces(j.bufs[0], opt.bs);
 	char c;
 	while (read(gate, &c, 1) < 0 && errno == EINTR && !g_stop)
 		;   /* the parent closes the gate: every job starts at once */
@@ -812,8 +902,11 @@ SK_NORETURN static void job_main(int id, struct job_result *r, int gate)
 	r->interrupted = g_stop != 0;
 	r->finished = 1;
 	close(j.fd);
-	for (int i = 0; i < nbufs; i++)
-		free(j.bufs[i]);
+	if (region)
+		munmap(j.bufs[0], region);
+	else
+		for (int i = 0; i < nbufs; i++)
+			free(j.bufs[i]);
 	free(j.bufs);
 	_exit(0);
 }
@@ -1085,6 +1178,11 @@ static void tsv_meta_all(struct sk_tsv *t)
 	sk_tsv_meta(t, "direct", "%d", opt.direct);
 	sk_tsv_meta(t, "dio_align_bytes", "%u", tgt.dio_align);
 	sk_tsv_meta(t, "invalidate", "%d", opt.invalidate);
+	sk_tsv_meta(t, "mem", "%s", mem_names[opt.mem]);
+	if (results[0].buf_pieces)
+		sk_tsv_meta(t, "buffer_pieces", "%d", results[0].buf_pieces);
+	else
+		sk_tsv_meta(t, "buffer_pieces", "unknown (pagemap frame numbers need CAP_SYS_ADMIN)");
 	sk_tsv_meta(t, "region_per_job", "%s", sk_fmt_size(tgt.size / opt.bs / (uint64_t)opt.numjobs * opt.bs, sz, sizeof(sz)));
 	sk_tsv_meta(t, "randommap", "%d", is_random() && !opt.norandommap);
 	sk_tsv_meta(t, "seed", "%llu", (unsigned long long)opt.seed);
@@ -1216,12 +1314,12 @@ static void write_json(void)
 	fprintf(f, ",\n  \"status\": \"%s\",\n", interrupted() ? "interrupted" : "complete");
 	fprintf(f, "  \"params\": {\"rw\": \"%s\", \"bs_bytes\": %llu, \"engine\": \"%s\", \"iodepth\": %d, "
 		"\"batch_submit\": %s, \"numjobs\": %d, \"direct\": %s, \"runtime_s\": %g, \"io_size_bytes\": %llu, \"ramp_s\": %g, "
-		"\"seed\": %llu, \"randommap\": %s, \"fsync_every\": %llu},\n",
+		"\"seed\": %llu, \"randommap\": %s, \"fsync_every\": %llu, \"mem\": \"%s\", \"buffer_pieces\": %d},\n",
 		rw_names[opt.rw], (unsigned long long)opt.bs, engine_name(), opt.iodepth,
 		opt.batch_submit ? "true" : "false", opt.numjobs,
 		opt.direct ? "true" : "false", opt.runtime_s, (unsigned long long)opt.io_size,
 		opt.ramp_s, (unsigned long long)opt.seed, is_random() && !opt.norandommap ? "true" : "false",
-		(unsigned long long)opt.fsync_every);
+		(unsigned long long)opt.fsync_every, mem_names[opt.mem], results[0].buf_pieces);
 	fprintf(f, "  \"target\": {\"path\": ");
 	json_str(f, tgt.path);
 	fprintf(f, ", \"bytes\": %llu, \"block_device\": %s, \"scratch\": %s, \"dio_align_bytes\": %u},\n",
@@ -1331,6 +1429,11 @@ static void summary_to_stderr(void)
 			sk_note("check %s", inv_dev[op]);
 	}
 	sk_note("check Little's law: %s", inv_little);
+	if (opt.direct && results[0].buf_pieces > 1)
+		sk_note("buffer (--mem %s): each %s buffer lies in %d physically contiguous pieces, so a "
+			"direct I/O reaches the device as up to %d segments (--mem hugetlb or thp: fewer)",
+			mem_names[opt.mem], sk_fmt_size(opt.bs, sz, sizeof(sz)), results[0].buf_pieces,
+			results[0].buf_pieces);
 	if (inv_queue[0])
 		sk_note("check %s", inv_queue);
 	if (interrupted())
@@ -1528,7 +1631,7 @@ static void invalidate_cache(void)
 enum {
 	OPT_FILENAME = 1, OPT_RW, OPT_RWMIX, OPT_RUNTIME, OPT_IOSIZE, OPT_RAMP, OPT_DIRECT, OPT_INVALIDATE,
 	OPT_FSYNC, OPT_SEED, OPT_NORANDOMMAP, OPT_ENGINE, OPT_IODEPTH, OPT_HIST, OPT_JSON, OPT_CONFIRM, OPT_QUIET,
-	OPT_BATCH
+	OPT_BATCH, OPT_MEM
 };
 static const struct sk_opt target_opts[] = {
 	{SK_LONG(OPT_FILENAME), "filename", "PATH", "an existing file or block device (default: a scratch file"
@@ -1562,6 +1665,10 @@ static const struct sk_opt workload_opts[] = {
 	{SK_LONG(OPT_IODEPTH), "iodepth", "N", "I/Os in flight per job, 1.." SK_STR(MAX_IODEPTH) " (io_uring only; default 1)"},
 	{SK_LONG(OPT_BATCH), "batch-submit", NULL, "io_uring: submit all free slots in one call (default: each"
 	 MORE "I/O as soon as its slot is free, as fio does)"},
+	{SK_LONG(OPT_MEM), "mem", "KIND", "the I/O buffers: malloc (default, as fio's), thp (madvised"
+	 MORE "transparent huge pages) or hugetlb (MAP_HUGETLB: needs"
+	 MORE "vm.nr_hugepages); a direct I/O reaches the device as one"
+	 MORE "segment per physically contiguous piece of its buffer"},
 	{0}};
 static const struct sk_opt output_opts[] = {
 	{SK_LONG(OPT_HIST), "hist", "FILE", "the latency histograms as TSV"},
@@ -1640,6 +1747,7 @@ static void parse_args(int argc, char **argv)
 		case SK_LONG(OPT_CONFIRM): opt.confirm = true; break;
 		case SK_LONG(OPT_QUIET): opt.quiet = true; break;
 		case SK_LONG(OPT_BATCH): opt.batch_submit = true; break;
+		case SK_LONG(OPT_MEM): opt.mem = (enum mem)sk_parse_choice(optarg, "--mem", mem_names); break;
 		default: sk_usage_hint();
 		}
 	}
@@ -1670,6 +1778,28 @@ static void parse_args(int argc, char **argv)
 	probe_output("--output", opt.out);
 	probe_output("--hist", opt.hist_out);
 	probe_output("--json", opt.json_out);
+}
+
+/* --mem hugetlb: are there enough free huge pages for every job? If not, a
+ * SKIP with what is missing (reserving them is the administrator's choice). */
+static void check_hugetlb(void)
+{
+	char buf[16384];
+	long long nfree = -1;
+	if (sk_read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
+		const char *h = strstr(buf, "HugePages_Free:");
+		if (h)
+			sscanf(h, "HugePages_Free: %lld", &nfree);
+	}
+	size_t page = (size_t)sk_page_size(), huge = hugepage_bytes();
+	size_t align = page > tgt.mem_align ? page : tgt.mem_align;
+	size_t stride = ((size_t)opt.bs + align - 1) / align * align;
+	long long per_job = (long long)((stride * (size_t)opt.iodepth + huge - 1) / huge);
+	long long need = per_job * opt.numjobs;
+	if (nfree < need)
+		sk_skip("--mem hugetlb needs %lld huge page%s of %zu KiB, and HugePages_Free is %lld "
+			"(as root: sysctl vm.nr_hugepages=%lld)", need, need > 1 ? "s" : "", huge / 1024,
+			nfree, need);
 }
 
 int main(int argc, char **argv)
@@ -1709,6 +1839,8 @@ int main(int argc, char **argv)
 			 align_source);
 		sk_bad_arg("--bs", opt.bs_arg, why);
 	}
+	if (opt.mem == MEM_HUGETLB)
+		check_hugetlb();
 	/* Every argument is good: from here on we may write. */
 	if (tgt.scratch)
 		fill_scratch();

@@ -162,6 +162,23 @@ else
 	like "$(awk -F'\t' '!/^#/ && $1 == "all" { print $20 }' <<<"$OUT")" "^[4-8]\." "batched QD8 keeps 4-8 in flight"
 	like "$OUT" "# submit: batch" "the batched mode is recorded"
 fi
+# --mem: where the buffers live, and how many physical pieces one has.
+bad_args "$io" --mem huge
+like "$ERR" "--mem" "an unknown --mem is named"
+run_exit 0 "--mem thp runs" "$io" -s 8M --rw read -b 1M --direct --mem thp --runtime 0.3
+like "$OUT" "# mem: thp" "the buffer kind is recorded"
+if ((EUID == 0)); then
+	like "$OUT" $'# buffer_pieces: [0-9]+\n' "root: the pieces of a buffer are counted (pagemap)"
+else
+	like "$OUT" "# buffer_pieces: unknown" "not root: the pieces are unknown, not made up"
+fi
+if (($(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo) == 0)); then
+	run_exit 4 "--mem hugetlb without free huge pages: SKIP" "$io" -s 8M -b 1M --direct --mem hugetlb --runtime 0.3
+	like "$ERR" "nr_hugepages" "the SKIP says which knob would give huge pages"
+else
+	skip "huge pages are reserved on this machine: the SKIP path is not reached"
+	skip "huge pages are reserved on this machine"
+fi
 is "$(scratch_left)" "" "quick runs leave no scratch file"
 
 # Ctrl-C: the jobs stop, the partial results are printed and marked, the
