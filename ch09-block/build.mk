@@ -7,3 +7,9 @@ ifeq ($(CH09_HAVE_LIBURING),yes)
 ch09-block/io build/asan/ch09-block/io: PROG_CFLAGS += -DHAVE_LIBURING
 ch09-block/io build/asan/ch09-block/io: PROG_LDLIBS += -luring
 endif
+# io is rebuilt when liburing comes or goes (a first `make` before
+# scripts/install-deps built it without the engine, and nothing else changed).
+CH09_URING_STAMP := build/ch09-liburing.$(if $(CH09_HAVE_LIBURING),yes,no)
+$(CH09_URING_STAMP):
+	@mkdir -p $(@D) && rm -f build/ch09-liburing.* && touch $@
+ch09-block/io build/asan/ch09-block/io: $(CH09_URING_STAMP)
