@@ -29,11 +29,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s -c CPU [-c CPU...] [-i INTERVAL_MS] [-d DURATION_MS] [-o FILE]\n"
-	       "Sample per-CPU time shares from /proc/stat (like sar -P CPU); TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("-c CPU [-c CPU...] [-i INTERVAL_MS] [-d DURATION_MS] [-o FILE]", opts, STD_OPTS,
+		      "Sample per-CPU time shares from /proc/stat (like sar -P CPU); TSV to stdout.");
 	printf("\nOutput columns: t_ms cpu user_pct nice_pct system_pct idle_pct iowait_pct irq_pct\n"
 	       "                softirq_pct steal_pct\n"
 	       "Example: %s -c 1 -i 250 -d 3000\n", sk_prog);

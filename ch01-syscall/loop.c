@@ -15,10 +15,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-d DURATION_MS]\n"
-	       "Spin in user mode (no system calls) until killed or for DURATION_MS.\n\n", sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, 0);
+	sk_usage_head("[-d DURATION_MS]", opts, 0,
+		      "Spin in user mode (no system calls) until killed or for DURATION_MS.");
 	printf("\nPrints iterations per second to stderr at the end.\n"
 	       "Example: taskset -c 1 %s -d 3000\n", sk_prog);
 }

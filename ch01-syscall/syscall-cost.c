@@ -110,17 +110,14 @@ static const struct op ops[] = {
 #define STD_OPTS (SK_STD_Q | SK_STD_O | SK_STD_R | SK_STD_T)
 static const struct sk_opt opts[] = {
 	{SK_LONG(1), "op", "NAME", "only this op (repeatable); one of the list below"},
-	{'f', "file", "PATH", "file for open_close (default /usr/include/linux/types.h, else"},
+	{'f', "file", "PATH", "file for open_close (default /usr/include/linux/types.h, else"
+	 SK_USAGE_MORE "/etc/passwd: a real path lookup, as lmbench does)"},
 	{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Time system calls against a plain function call and the vDSO; TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	printf("%29s/etc/passwd: a real path lookup, as lmbench does)\n", "");
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Time system calls against a plain function call and the vDSO; TSV to stdout.");
 	printf("\nDefaults: %d reps of %d ms; quick: %d reps of %d ms.\nOps:\n",
 	       DEFAULT_REPS, DEFAULT_TARGET_MS, QUICK_REPS, QUICK_TARGET_MS);
 	for (size_t i = 0; i < SK_ARRAY_LEN(ops); i++)

@@ -204,13 +204,10 @@ static const struct sk_opt all_opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-n RUNS] [--no-randomize] [-o FILE]\n"
-	       "Run this program RUNS times (fresh exec each time) and report where its code,\n"
-	       "data, heap, stack, mmap, libc and vDSO land, with the ELF entry point and\n"
-	       "sections read from its own header (TSV). Build aslr-nopie to compare.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[-n RUNS] [--no-randomize] [-o FILE]", opts, STD_OPTS,
+		      "Run this program RUNS times (fresh exec each time) and report where its code,\n"
+		      "data, heap, stack, mmap, libc and vDSO land, with the ELF entry point and\n"
+		      "sections read from its own header (TSV). Build aslr-nopie to compare.");
 	printf("\nOutput columns: run  build  elf_type  no_randomize  region  address  perms  from\n"
 	       "Examples:\n"
 	       "  %s -n 3 | column -t -s $'\\t'\n"

@@ -24,10 +24,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-x PROGRAM] [-o FILE]\n"
-	       "fork, then execve pidinfo in the child: the same pid runs another program (TSV).\n\n", sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[-x PROGRAM] [-o FILE]", opts, STD_OPTS,
+		      "fork, then execve pidinfo in the child: the same pid runs another program (TSV).");
 	printf("\nOutput columns: route  stage  pid  ppid  pgrp  session  exe  comm\n"
 	       "  stage parent: this process; fork_returned: the pid fork returned;\n"
 	       "  child_before_exec: the child, still running this program; after_exec: pidinfo\n"

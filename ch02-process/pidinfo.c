@@ -11,16 +11,14 @@
 
 #define STD_OPTS SK_STD_O
 static const struct sk_opt opts[] = {
-	{SK_LONG(1), "stage", "STAGE", "text for the stage column (default after_exec; letters,"},
+	{SK_LONG(1), "stage", "STAGE", "text for the stage column (default after_exec; letters,"
+	 SK_USAGE_MORE "digits, _ and -, at most 32)"},
 	{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [--stage STAGE] [-o FILE]\n"
-	       "Print this process's pid, ppid, pgrp, session, exe and comm as TSV.\n\n", sk_prog);
-	sk_opts_usage(stdout, opts);
-	printf("%29sdigits, _ and -, at most 32)\n", "");
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[--stage STAGE] [-o FILE]", opts, STD_OPTS,
+		      "Print this process's pid, ppid, pgrp, session, exe and comm as TSV.");
 	printf("\nOutput columns: stage  pid  ppid  pgrp  session  exe  comm\n"
 	       "Example:\n  %s --stage by_hand\n",
 	       sk_prog);

@@ -108,11 +108,9 @@ static const struct sk_opt opts[] = {{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "A child ignores SIGINT, catches SIGTERM and tries to catch SIGKILL and SIGSTOP;\n"
-	       "the parent reads SigIgn/SigCgt from /proc/PID/status and sends each signal (TSV).\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[-o FILE]", NULL, STD_OPTS,
+		      "A child ignores SIGINT, catches SIGTERM and tries to catch SIGKILL and SIGSTOP;\n"
+		      "the parent reads SigIgn/SigCgt from /proc/PID/status and sends each signal (TSV).");
 	printf("\nOutput columns: step  signal  expected  observed  match\n"
 	       "Exit status 1 if any outcome differs from the expected one.\n"
 	       "Example:\n  %s | column -t -s $'\\t'\n",

@@ -175,12 +175,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Time process creation (fork, vfork, fork+exec, posix_spawn, pthread_create)\n"
-	       "while the parent holds 1 MiB .. MAX_SIZE of touched memory; TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Time process creation (fork, vfork, fork+exec, posix_spawn, pthread_create)\n"
+		      "while the parent holds 1 MiB .. MAX_SIZE of touched memory; TSV to stdout.");
 	printf("\n-s: at most half of MemAvailable (default 1G, clamped to that limit).\n"
 	       "-x: default spawn-tiny-static next to this program, else spawn-tiny.\n"
 	       "-H: MADV_HUGEPAGE, start aligned to the huge-page size (default\n"

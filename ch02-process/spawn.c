@@ -23,10 +23,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-x PROGRAM] [-o FILE]\n"
-	       "posix_spawn pidinfo and print what it reports (TSV, same shape as fork-exec).\n\n", sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[-x PROGRAM] [-o FILE]", opts, STD_OPTS,
+		      "posix_spawn pidinfo and print what it reports (TSV, same shape as fork-exec).");
 	printf("\nOutput columns: route  stage  pid  ppid  pgrp  session  exe  comm\n"
 	       "  stage parent: this process; spawn_returned: the pid posix_spawn returned;\n"
 	       "  after_exec: what pidinfo says about itself\n"

@@ -237,10 +237,9 @@ static const struct sk_opt opts[] = {{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "Put children in the states R, S, D, T, Z, make an orphan, a daemon and a new\n"
-	       "process group, and read each from /proc/PID/stat (TSV).\n\n", sk_prog);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[-o FILE]", NULL, STD_OPTS,
+		      "Put children in the states R, S, D, T, Z, make an orphan, a daemon and a new\n"
+		      "process group, and read each from /proc/PID/stat (TSV).");
 	printf("\nOutput columns: what  pid  ppid  pgrp  session  tty_nr  state  expected  note\n"
 	       "  expected: the state letter, or for orphans and daemons where the parent should\n"
 	       "  be (init_or_subreaper, self); note: the process name or what was observed\n"

@@ -132,12 +132,10 @@ static const struct sk_opt opts[] = {{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "Create children that exit, are killed, dump core, stop and continue; decode\n"
-	       "each waitpid status with WIFEXITED/WEXITSTATUS/WIFSIGNALED/WTERMSIG/WCOREDUMP/\n"
-	       "WIFSTOPPED/WSTOPSIG/WIFCONTINUED and compare with what was caused (TSV).\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[-o FILE]", NULL, STD_OPTS,
+		      "Create children that exit, are killed, dump core, stop and continue; decode\n"
+		      "each waitpid status with WIFEXITED/WEXITSTATUS/WIFSIGNALED/WTERMSIG/WCOREDUMP/\n"
+		      "WIFSTOPPED/WSTOPSIG/WIFCONTINUED and compare with what was caused (TSV).");
 	printf("\nOutput columns: case  event  status_hex  exited  exit_code  signaled  term_signal\n"
 	       "  core_dumped  stopped  stop_signal  continued  decoded  expected  match\n"
 	       "Exit status 1 if any decoded status differs from the expected one.\n"

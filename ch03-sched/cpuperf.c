@@ -39,12 +39,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Turnaround and throughput of N identical CPU-bound processes, N = 1..MAX_N,\n"
-	       "all pinned to one CPU and/or free on every allowed CPU. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Turnaround and throughput of N identical CPU-bound processes, N = 1..MAX_N,\n"
+		      "all pinned to one CPU and/or free on every allowed CPU. TSV to stdout.");
 	printf("\nDefaults: %d ms of work per process, %d reps; quick: %d ms, %d reps.\n"
 	       "Output columns: mode  nproc  rep  avg_turnaround_ms  max_turnaround_ms\n"
 	       "                batch_wall_ms  throughput_per_s  cpu_ms\n"

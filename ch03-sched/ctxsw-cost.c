@@ -64,11 +64,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Round-trip time of a word ping-ponged between two processes over pipes. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Round-trip time of a word ping-ponged between two processes over pipes. TSV to stdout.");
 	printf("\n-t: round trips per repetition are counted from a warm-up. Cross is skipped with a\n"
 	       "note when only one CPU is allowed.\n"
 	       "Defaults: %d reps of %d ms; quick: %d reps of %d ms.\n"

@@ -36,11 +36,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "nanosleep overshoot for requests of 1 us .. 10 ms, default timer slack vs 1 ns. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "nanosleep overshoot for requests of 1 us .. 10 ms, default timer slack vs 1 ns. TSV to stdout.");
 	printf("\nOutput columns: slack_ns  request_ns  i  slept_ns  overshoot_ns\n"
 	       "  (one row per sleep; slack_ns is the thread's timer slack while it slept)\n"
 	       "Preamble: default_slack_ns (what the process was started with), policy.\n"

@@ -46,11 +46,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Response time of fixed-length jobs with Poisson arrivals, one server, vs load. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Response time of fixed-length jobs with Poisson arrivals, one server, vs load. TSV to stdout.");
 	printf("\nQuick loads: 10 30 50 70 80 90 95 %%. Run it pinned (taskset): one CPU is the server.\n\n"
 	       "Output columns (one row per load):\n"
 	       "  load_pct  jobs  rho  service_mean_us  service_p99_us\n"

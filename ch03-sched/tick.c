@@ -41,11 +41,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Local timer interrupts and idle-state residency of one CPU, busy vs idle. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Local timer interrupts and idle-state residency of one CPU, busy vs idle. TSV to stdout.");
 	printf("\nEach repetition is an idle window (nothing of ours on CPU) and a busy window (a\n"
 	       "spinning child pinned there); the program itself sits on another allowed CPU.\n"
 	       "Defaults: %d reps of %d ms windows; quick: %d reps of %d ms.\n\n"

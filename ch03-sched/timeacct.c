@@ -35,12 +35,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "real vs user vs sys time of a busy, a sleeping, a syscall-heavy process and two busy\n"
-	       "processes on two CPUs (from wait4's rusage). TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "real vs user vs sys time of a busy, a sleeping, a syscall-heavy process and two busy\n"
+		      "processes on two CPUs (from wait4's rusage). TSV to stdout.");
 	printf("\nDefaults: %d ms per child, %d reps; quick: %d ms, %d reps.\n"
 	       "Output columns: kind  rep  real_ms  user_ms  sys_ms  cpu_pct\n"
 	       "Examples:\n"

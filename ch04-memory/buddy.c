@@ -48,12 +48,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-q] [-s SIZE] [--thp-size SIZE] [--settle MS] [-o FILE]\n"
-	       "/proc/buddyinfo before and after freeing every other page of SIZE; THP\n"
-	       "fault successes and fallbacks (/proc/vmstat) around a MADV_HUGEPAGE touch.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[-q] [-s SIZE] [--thp-size SIZE] [--settle MS] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "/proc/buddyinfo before and after freeing every other page of SIZE; THP\n"
+		      "fault successes and fallbacks (/proc/vmstat) around a MADV_HUGEPAGE touch.");
 	printf("\nOutput columns: stage zone order free_blocks free_kib\n"
 	       "  (zone pcp: the per-CPU lists' pages, shown as order 0)\n"
 	       "  (stage: before populated fragmented released; preamble: pcp_kib_STAGE,\n"

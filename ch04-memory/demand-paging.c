@@ -61,11 +61,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Map SIZE of anonymous memory, touch it STEP at a time, sample VSZ/RSS/faults per step.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Map SIZE of anonymous memory, touch it STEP at a time, sample VSZ/RSS/faults per step.");
 	printf("\n--interactive needs a terminal on stdin; otherwise timed steps, with a note.\n"
 	       "Defaults: SIZE %llu MiB, STEP %llu MiB, interval %d ms (quick %d ms).\n"
 	       "Output columns: t_ms phase touched_kib vsz_kib rss_kib minflt majflt vm_pte_kib\n"

@@ -41,11 +41,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "ns per first-touch page fault (4 KiB and THP) vs re-touch, zero page, MAP_POPULATE.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "ns per first-touch page fault (4 KiB and THP) vs re-touch, zero page, MAP_POPULATE.");
 	printf("\nDefaults: SIZE %llu MiB, %d reps; quick: %llu MiB, %d reps.\nModes (-m):\n",
 	       (unsigned long long)(DEFAULT_SIZE >> 20), DEFAULT_REPS,
 	       (unsigned long long)(QUICK_SIZE >> 20), QUICK_REPS);

@@ -55,10 +55,8 @@ static const struct sk_opt opts[] = {{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Write a file through a MAP_SHARED mapping and read() it back; SIGBUS beyond EOF.\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", NULL, STD_OPTS,
+		      "Write a file through a MAP_SHARED mapping and read() it back; SIGBUS beyond EOF.");
 	printf("\n-q is the same as the default (one page, microseconds).\n"
 	       "The scratch file lives in a new directory under $TMPDIR (else /var/tmp), removed at exit.\n"
 	       "Output columns: check expected observed ok\n"

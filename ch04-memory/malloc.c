@@ -69,11 +69,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Where glibc's malloc takes memory from: brk heap vs mmap, per request size.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Where glibc's malloc takes memory from: brk heap vs mmap, per request size.");
 	printf("\n--alloc: at most MemAvailable/2 in total. -q is the same as the default.\n"
 	       "Output columns: size_bytes count where brk_delta_bytes address\n"
 	       "  (where: heap = inside [heap], grown with brk; mmap = an anonymous mapping)\n"

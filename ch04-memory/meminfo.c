@@ -30,12 +30,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "A free(1)-like snapshot from /proc/meminfo at each stage: before, after touching\n"
-	       "SIZE of anonymous memory, after writing a SIZE file, after freeing, after deleting.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "A free(1)-like snapshot from /proc/meminfo at each stage: before, after touching\n"
+		      "SIZE of anonymous memory, after writing a SIZE file, after freeing, after deleting.");
 	printf("\nDefaults: SIZE %llu MiB; quick: %llu MiB.\n"
 	       "The file goes to a fresh directory under $TMPDIR (else /var/tmp), removed at exit.\n"
 	       "Output columns (KiB, as free -k): stage total_kib used_kib free_kib shared_kib\n"

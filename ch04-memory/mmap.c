@@ -69,12 +69,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Own /proc/self/maps before and after an anonymous mmap of SIZE (new region marked),\n"
-	       "and VSZ/RSS before, after the mmap, and after touching every page.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Own /proc/self/maps before and after an anonymous mmap of SIZE (new region marked),\n"
+		      "and VSZ/RSS before, after the mmap, and after touching every page.");
 	printf("\nDefaults: SIZE %llu MiB; quick: %llu MiB.\n"
 	       "Output columns: phase start end perms size_kib new name (one row per region);\n"
 	       "the preamble holds vsz_kib/rss_kib for the phases before, mapped, touched.\n"

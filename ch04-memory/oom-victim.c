@@ -37,12 +37,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [--limit SIZE] [--adj N] [-q] [-o FILE]\n"
-	       "Three children of different sizes in a memory-limited cgroup: their oom_score,\n"
-	       "the predicted OOM victim, and the one the kernel killed when the group ran out.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[--limit SIZE] [--adj N] [-q] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "Three children of different sizes in a memory-limited cgroup: their oom_score,\n"
+		      "the predicted OOM victim, and the one the kernel killed when the group ran out.");
 	printf("\nNeeds root (a memory cgroup); otherwise exits 4 (SKIP). -q changes nothing (it is quick).\n"
 	       "Output columns: round child size_bytes oom_score_adj rss_kib oom_score badness_pages predicted killed\n"
 	       "  (round: size, adj; preamble: limit_bytes, oom_kill_ROUND, outcome_ROUND, ...)\n"

@@ -59,12 +59,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Reserve far more address space than there is memory (MAP_NORESERVE and not), touch a\n"
-	       "little of it, and show VSZ, RSS, Committed_AS; report vm.overcommit_memory.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Reserve far more address space than there is memory (MAP_NORESERVE and not), touch a\n"
+		      "little of it, and show VSZ, RSS, Committed_AS; report vm.overcommit_memory.");
 	printf("\nDefaults: reserve %d x MemTotal, touch %llu MiB (quick %llu MiB).\n"
 	       "Output columns: step ok errno reserved_kib touched_kib vsz_kib rss_kib\n"
 	       "  committed_as_kib commit_limit_kib mem_available_kib\n"

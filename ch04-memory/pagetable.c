@@ -27,12 +27,10 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Page-table size (VmPTE, meminfo PageTables) vs memory mapped and touched, for sizes\n"
-	       "doubling from %llu MiB to the largest size.\n\n",
-	       sk_prog, (unsigned long long)(MIN_SIZE >> 20));
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Page-table size (VmPTE, meminfo PageTables) vs memory mapped and touched, for sizes\n"
+		      "doubling from %llu MiB to the largest size.",
+		      (unsigned long long)(MIN_SIZE >> 20));
 	printf("\nDefaults: largest size %llu MiB; quick: %llu MiB.\n"
 	       "Output columns: size_mib state touched_mib vm_pte_kib vm_pte_delta_kib\n"
 	       "  page_tables_kib page_tables_delta_kib   (state: mapped or touched; deltas from\n"

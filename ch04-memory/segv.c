@@ -147,17 +147,14 @@ static uintptr_t prepare(int c)
 
 #define STD_OPTS (SK_STD_Q | SK_STD_O)
 static const struct sk_opt opts[] = {
-	{SK_LONG(1), "case", "NAME", "only this case (repeatable); one of:"},
+	{SK_LONG(1), "case", "NAME", "only this case (repeatable); one of:"
+	 SK_USAGE_MORE "null_read unmapped_write readonly_write exec_noexec no_handler"},
 	{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Invalid accesses caught with SA_SIGINFO in child processes: si_addr and si_code.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	printf("%29snull_read unmapped_write readonly_write exec_noexec no_handler\n", "");
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Invalid accesses caught with SA_SIGINFO in child processes: si_addr and si_code.");
 	printf("\n-q is the same as the default (every case takes microseconds).\n"
 	       "Output columns: case expected_code si_code target_addr si_addr addr_match exit\n"
 	       "  (exit: how the child ended: handled, SIGSEGV, no_fault, ...)\n"

@@ -49,12 +49,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-q] [-n FILES] [-D DIR] [--settle MS] [--drop-caches] [-o FILE]\n"
-	       "Slab objects of the dentry and inode caches while N empty files are created,\n"
-	       "deleted, and their directory removed.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[-q] [-n FILES] [-D DIR] [--settle MS] [--drop-caches] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "Slab objects of the dentry and inode caches while N empty files are created,\n"
+		      "deleted, and their directory removed.");
 	printf("\nOutput columns: stage dentry_objects inode_objects nr_dentry nr_negative nr_inodes\n"
 	       "  sreclaimable_kib elapsed_ms (objects: slab counts; nr_*: dentry-state, inode-nr)\n"
 	       "  (stage: before created unlinked removed [dropped]; -1 = not readable here;\n"

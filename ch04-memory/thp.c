@@ -26,12 +26,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "First touch of SIZE with MADV_NOHUGEPAGE vs MADV_HUGEPAGE: faults, ns per MiB,\n"
-	       "AnonHugePages, VmPTE. Exit 4 (SKIP) if THP is never/unavailable.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "First touch of SIZE with MADV_NOHUGEPAGE vs MADV_HUGEPAGE: faults, ns per MiB,\n"
+		      "AnonHugePages, VmPTE. Exit 4 (SKIP) if THP is never/unavailable.");
 	printf("\nDefaults: SIZE %llu MiB, %d reps; quick: %llu MiB, %d reps.\n"
 	       "Output columns: mode rep size_kib faults ns_per_mib anon_huge_kib vm_pte_kib\n"
 	       "  (mode: nohugepage or hugepage; vm_pte_kib is the growth of VmPTE)\n"

@@ -27,10 +27,8 @@ static const struct sk_opt opts[] = {{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [-o FILE]\n"
-	       "Reserve the whole user address space with PROT_NONE mappings; TSV to stdout.\n\n",
-	       sk_prog);
-	sk_std_usage(stdout, SK_STD_O);
+	sk_usage_head("[-o FILE]", NULL, SK_STD_O,
+		      "Reserve the whole user address space with PROT_NONE mappings; TSV to stdout.");
 	printf("\nOutput columns: chunk_bytes  chunks  reserved_bytes\n"
 	       "Preamble: reserved_total_bytes, mapped_before_bytes, highest_address, va_bits\n"
 	       "Example:\n  %s | column -t\n", sk_prog);

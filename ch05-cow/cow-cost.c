@@ -52,12 +52,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "ns per page for a CoW fault, a demand-zero fault, a read (and a second read) of a\n"
-	       "CoW-shared page and a write to an already-private page; TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "ns per page for a CoW fault, a demand-zero fault, a read (and a second read) of a\n"
+		      "CoW-shared page and a write to an already-private page; TSV to stdout.");
 	printf("\nDefaults: SIZE 64M, %d reps; quick: 16M, %d reps. %d x SIZE must fit in half of\n"
 	       "MemAvailable. Each repetition maps afresh.\n"
 	       "Output columns: op rep pages elapsed_ns minflt ns_per_page faults_per_page\n"

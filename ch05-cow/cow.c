@@ -49,11 +49,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Copy-on-write after fork: memory and faults of parent and child at four stages; TSV.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Copy-on-write after fork: memory and faults of parent and child at four stages; TSV.");
 	printf("\nDefaults: SIZE 100M (at most half of MemAvailable), 4 KiB pages (the book's\n"
 	       "picture), %d repetitions of the whole sequence.\n"
 	       "Output: one row per stage and repetition; columns\n"

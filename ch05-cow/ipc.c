@@ -98,12 +98,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Round-trip latency and stream bandwidth between two processes over pipes, FIFOs,\n"
-	       "Unix and TCP sockets, POSIX message queues and shared memory. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Round-trip latency and stream bandwidth between two processes over pipes, FIFOs,\n"
+		      "Unix and TCP sockets, POSIX message queues and shared memory. TSV to stdout.");
 	printf("\nKinds (default all):\n");
 	for (int i = 0; i < NKIND; i++)
 		printf("  %-9s %s\n", kind_names[i], kind_what[i]);

@@ -351,12 +351,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "WORKERS processes or threads add 1 to a counter TOTAL times in all, with and without\n"
-	       "locks; how many updates were lost. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "WORKERS processes or threads add 1 to a counter TOTAL times in all, with and without\n"
+		      "locks; how many updates were lost. TSV to stdout.");
 	printf("\nDefaults: %d reps per mode (quick %d), window %d ns.\nModes (-m):\n",
 	       DEFAULT_REPS, QUICK_REPS, DEFAULT_WINDOW_NS);
 	for (int i = 0; i < NMODES; i++)

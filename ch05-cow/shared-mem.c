@@ -30,18 +30,15 @@ static volatile long global_counter;
 
 #define STD_OPTS (SK_STD_Q | SK_STD_O)
 static const struct sk_opt opts[] = {
-	{SK_LONG(1), "start", "N", "initial value; the child adds N, the parent adds 1,"},
+	{SK_LONG(1), "start", "N", "initial value; the child adds N, the parent adds 1,"
+	 SK_USAGE_MORE "1..1000000000 (default " SK_STR(DEFAULT_START) ")"},
 	{0}};
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "A counter in a global variable, a MAP_PRIVATE and a MAP_SHARED mapping; parent and\n"
-	       "child both update it; who sees what. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	printf("%29s1..1000000000 (default %d)\n", "", DEFAULT_START);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "A counter in a global variable, a MAP_PRIVATE and a MAP_SHARED mapping; parent and\n"
+		      "child both update it; who sees what. TSV to stdout.");
 	printf("\n-q is accepted for symmetry with the other programs (it is quick).\n"
 	       "Output columns: mapping step process value expected\n"
 	       "  steps: before_fork (parent), parent_added_1 (parent), child_added_start (child),\n"

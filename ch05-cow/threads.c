@@ -53,14 +53,11 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Threads share one address space (TGID vs TID, /proc/self/task, who sees a write);\n"
-	       "fork in a multi-threaded process copies only the calling thread (and a mutex held by\n"
-	       "another thread stays locked forever in the child, unless pthread_atfork); creation\n"
-	       "cost of a thread and of a process. TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Threads share one address space (TGID vs TID, /proc/self/task, who sees a write);\n"
+		      "fork in a multi-threaded process copies only the calling thread (and a mutex held by\n"
+		      "another thread stays locked forever in the child, unless pthread_atfork); creation\n"
+		      "cost of a thread and of a process. TSV to stdout.");
 	printf("\nDefaults for cost: %d reps of %d ms; quick: %d reps of %d ms.\n"
 	       "Output columns: part  subject  metric  value  note\n"
 	       "  parts: ids, tasks, memory, fork, mutex, cost (see the source's header)\n"

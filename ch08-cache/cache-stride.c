@@ -297,12 +297,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Access time per element against buffer size (seq writes and/or a random\n"
-	       "pointer chase); TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Access time per element against buffer size (seq writes and/or a random\n"
+		      "pointer chase); TSV to stdout.");
 	printf("\n--max: default %d x LLC, at most 512M (quick 64M), never more than MemAvailable/4.\n"
 	       "--stride: at least the pointer size (default: the cache line size from sysfs).\n"
 	       "-H: default MADV_NOHUGEPAGE (4 KiB pages, as the book).\n"

@@ -241,12 +241,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Sequential read/write/copy bandwidth against buffer size, one thread and one\n"
-	       "thread per allowed CPU (pinned); TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Sequential read/write/copy bandwidth against buffer size, one thread and one\n"
+		      "thread per allowed CPU (pinned); TSV to stdout.");
 	printf("\n--max: default 256M, quick 64M; all buffers together at most MemAvailable/4.\n"
 	       "--vector: default the widest this CPU has.\n"
 	       "Defaults: %d reps of %d ms; quick: %d reps of %d ms.\n"

@@ -117,12 +117,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Read a file cold (evicted from the page cache) and warm; MB/s and page-cache\n"
-	       "residency (mincore) before and after; TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Read a file cold (evicted from the page cache) and warm; MB/s and page-cache\n"
+		      "residency (mincore) before and after; TSV to stdout.");
 	printf("\n-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"
 	       "-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
 	       "-r: cold+warm pairs (default %d, quick %d).\n"

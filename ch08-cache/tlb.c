@@ -144,12 +144,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Latency of one load per page against the number of pages: 4 KiB pages, THP,\n"
-	       "and the same lines packed into few pages (the control); TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Latency of one load per page against the number of pages: 4 KiB pages, THP,\n"
+		      "and the same lines packed into few pages (the control); TSV to stdout.");
 	printf("\n--max-pages: default %d, quick %d; the buffer, N x page size, may use at most\n"
 	       "MemAvailable/4.\n"
 	       "Defaults: %d points per octave, %d reps of %d ms; quick: %d, %d reps of %d ms.\n"

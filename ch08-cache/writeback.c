@@ -154,12 +154,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [options]\n"
-	       "Buffered vs O_SYNC vs O_DIRECT writes (MB/s), and Dirty/Writeback over time\n"
-	       "while the kernel writes a buffered file back; TSV to stdout.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, STD_OPTS);
+	sk_usage_head("[options]", opts, STD_OPTS,
+		      "Buffered vs O_SYNC vs O_DIRECT writes (MB/s), and Dirty/Writeback over time\n"
+		      "while the kernel writes a buffered file back; TSV to stdout.");
 	printf("\n-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"
 	       "-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
 	       "--trace FILE columns: t_ms dirty_kib writeback_kib phase.\n"

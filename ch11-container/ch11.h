@@ -280,17 +280,11 @@ struct ch11_demo {
 /* A demo's help: synopsis, description, its options and the standard ones,
  * then the examples, a printf format of the program's name ("Example:\n
  * sudo %s\n"; "%1$s" where it is named more than once). */
-#define ch11_usage(synopsis, what, opts, examples)          \
-	do {                                                 \
-		ch11_usage_head(synopsis, what, opts);       \
-		printf("\n" examples, sk_prog);              \
+#define ch11_usage(synopsis, what, opts, examples)                              \
+	do {                                                                     \
+		sk_usage_head(synopsis, opts, SK_STD_Q | SK_STD_O, "%s", what);  \
+		printf("\n" examples, sk_prog);                                  \
 	} while (0)
-static inline void ch11_usage_head(const char *synopsis, const char *what, const struct sk_opt *opts)
-{
-	printf("Usage: %s %s\n%s\n\n", sk_prog, synopsis, what);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
-}
 
 /* sk_getopt with the demos' standard options (-q, -o); no operands. */
 static inline int ch11_getopt(struct ch11_demo *d, int argc, char **argv, const struct sk_opt *opts,

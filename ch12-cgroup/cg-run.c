@@ -26,11 +26,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [--cpu-max PCT] [--memory-max SIZE] [--pids-max N] [--io-max 'MAJ:MIN KEY=V']... -- COMMAND [ARG...]\n"
-	       "Run COMMAND in a new cgroup (beneath this process's) with these limits; report its usage.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, 0);
+	sk_usage_head("[--cpu-max PCT] [--memory-max SIZE] [--pids-max N] [--io-max 'MAJ:MIN KEY=V']... -- COMMAND [ARG...]", opts, 0,
+		      "Run COMMAND in a new cgroup (beneath this process's) with these limits; report its usage.");
 	printf("\nNeeds root (or a delegated cgroup subtree); otherwise exits 4 (SKIP).\n"
 	       "Example: %s --cpu-max 20 --memory-max 64M -- sh -c 'yes >/dev/null'\n", sk_prog);
 }

@@ -23,11 +23,8 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [--probe CTRL[,CTRL...]] [-o FILE]\n"
-	       "Where each cgroup controller lives (v1 or v2), and the caller's group; TSV.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_O);
+	sk_usage_head("[--probe CTRL[,CTRL...]] [-o FILE]", opts, SK_STD_O,
+		      "Where each cgroup controller lives (v1 or v2), and the caller's group; TSV.");
 	printf("\nOutput columns: controller version mount caller_group\n"
 	       "Example: %s --probe cpu,memory\n",
 	       sk_prog);

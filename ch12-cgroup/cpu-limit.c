@@ -37,12 +37,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [--quota PCT[,PCT...]] [--period US] [-d DURATION_MS] [-q] [-o FILE]\n"
-	       "Busy workers in a cgroup with a CPU quota: the share they get, measured from\n"
-	       "their rusage and from the group's usage, with the group's throttling counters.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[--quota PCT[,PCT...]] [--period US] [-d DURATION_MS] [-q] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "Busy workers in a cgroup with a CPU quota: the share they get, measured from\n"
+		      "their rusage and from the group's usage, with the group's throttling counters.");
 	printf("\nNeeds root (or a delegated cgroup subtree); otherwise exits 4 (SKIP).\n"
 	       "A quota must be > 0 and at most 100 x the CPUs this process may use.\n"
 	       "Output columns: quota_pct period_us quota_us workers wall_ms worker_cpu_ms group_cpu_ms\n"

@@ -26,12 +26,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [--weights WA:WB[,...]] [-c CPU] [-d DURATION_MS] [-q] [-o FILE]\n"
-	       "Two groups with CPU weights WA and WB, one busy worker each, on one CPU: the\n"
-	       "share each gets vs WA/(WA+WB).\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[--weights WA:WB[,...]] [-c CPU] [-d DURATION_MS] [-q] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "Two groups with CPU weights WA and WB, one busy worker each, on one CPU: the\n"
+		      "share each gets vs WA/(WA+WB).");
 	printf("\nNeeds root (or a delegated cgroup subtree); otherwise exits 4 (SKIP).\n"
 	       "Output columns: pair group weight v1_shares wall_ms cpu_ms group_cpu_ms share_pct\n"
 	       "  expected_pct cgroup_version\n"

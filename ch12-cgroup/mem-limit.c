@@ -50,12 +50,9 @@ static const struct sk_opt opts[] = {
 
 static void usage(void)
 {
-	printf("Usage: %s [-m oom|high|cache|charge] [--limit SIZE] [-s SIZE] [-D DIR] [-q] [-o FILE]\n"
-	       "A child in a memory-limited cgroup touches memory step by step; the group's\n"
-	       "charge after each step, and how the limit was kept (OOM kill, throttling, reclaim).\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[-m oom|high|cache|charge] [--limit SIZE] [-s SIZE] [-D DIR] [-q] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "A child in a memory-limited cgroup touches memory step by step; the group's\n"
+		      "charge after each step, and how the limit was kept (OOM kill, throttling, reclaim).");
 	printf("\nNeeds root (or a delegated cgroup subtree); otherwise exits 4 (SKIP). high needs cgroup v2.\n"
 	       "Output columns: mode step touched_bytes elapsed_ms charge_bytes\n"
 	       "  (preamble: limit, outcome, oom_kill, max_events, high_events, peak, ...)\n"

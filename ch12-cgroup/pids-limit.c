@@ -22,11 +22,8 @@ static const struct sk_opt opts[] = {{'n', "max", "MAX", "pids.max of the group,
 
 static void usage(void)
 {
-	printf("Usage: %s [-n MAX] [-q] [-o FILE]\n"
-	       "Fork inside a group with pids.max = MAX until fork fails (EAGAIN), then reap all.\n\n",
-	       sk_prog);
-	sk_opts_usage(stdout, opts);
-	sk_std_usage(stdout, SK_STD_Q | SK_STD_O);
+	sk_usage_head("[-n MAX] [-q] [-o FILE]", opts, SK_STD_Q | SK_STD_O,
+		      "Fork inside a group with pids.max = MAX until fork fails (EAGAIN), then reap all.");
 	printf("\nNeeds root (or a delegated cgroup subtree); otherwise exits 4 (SKIP).\n"
 	       "Output columns: pids_max forked fork_errno pids_current_at_limit max_events reaped\n"
 	       "  pids_current_after cgroup_version\n"

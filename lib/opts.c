@@ -128,6 +128,18 @@ void sk_std_usage(FILE *f, unsigned flags)
 	print_line(f, &(struct sk_opt){'h', "help", NULL, "this help"});
 }
 
+void sk_usage_head(const char *synopsis, const struct sk_opt *opts, unsigned flags, const char *what, ...)
+{
+	printf("Usage: %s %s\n", sk_prog, synopsis);
+	va_list ap;
+	va_start(ap, what);
+	vprintf(what, ap);
+	va_end(ap);
+	printf("\n\n");
+	sk_opts_usage(stdout, opts);
+	sk_std_usage(stdout, flags);
+}
+
 int sk_std_reps(const struct sk_std *s, int normal, int quick)
 {
 	if (s->reps)

@@ -5,6 +5,8 @@
  *   sk_init ........ program name, C numeric locale, line-buffered stderr
  *   errors ......... sk_die / sk_die_errno (exit 1), sk_usage_error (exit 2),
  *                    sk_skip (exit 4); errno *names* ("EPERM"), not only text
+ *   options ........ sk_getopt: the program's option table plus the standard
+ *                    -h -q -o -r -t; sk_usage_head prints the head of every -h
  *   parsing ........ strict integers, sizes (4K, 64M, 1G), doubles, CPU numbers:
  *                    junk, overflow, out of range -> "prog: bad VALUE for --name: why", exit 2
  *   clock .......... sk_now_ns (CLOCK_MONOTONIC, vDSO)
@@ -93,8 +95,9 @@ void sk_no_operands(int argc, char **argv);
  *   while ((c = sk_getopt(argc, argv, opts, SK_STD_Q | SK_STD_O, &std, usage)) != -1)
  *       switch (c) { case 's': ...; break; case SK_LONG(1): ...; break; }
  *   sk_no_operands(argc, argv);
- * usage() prints its own lines with sk_opts_usage(stdout, opts) and the
- * standard ones with sk_std_usage(stdout, flags). -h exits 0 after usage();
+ * usage() starts with sk_usage_head("[options]", opts, flags, "What it shows.")
+ * (or prints its own lines with sk_opts_usage(stdout, opts) and the standard
+ * ones with sk_std_usage(stdout, flags)), then its notes. -h exits 0 after usage();
  * unknown options and missing values exit 2 (sk_usage_hint). */
 #define SK_STR_(x) #x
 #define SK_STR(x) SK_STR_(x)
@@ -122,8 +125,17 @@ int sk_getopt(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
  * the whole loop, then no operands allowed. */
 void sk_getopt_all(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
 		   struct sk_std *std, void (*usage)(void));
+/* Continues an option's help on a line of its own, under the first:
+ * "file to read (default X, else" SK_USAGE_MORE "Y)". */
+#define SK_USAGE_MORE "\n                             "
 void sk_opts_usage(FILE *f, const struct sk_opt *opts);
 void sk_std_usage(FILE *f, unsigned flags);
+/* The head of every program's help, to stdout: "Usage: PROG SYNOPSIS", the
+ * description WHAT (a printf format, without the final newline), a blank
+ * line, then the lines of opts (may be NULL) and of the standard options of
+ * flags. usage() prints its notes and examples after it. */
+void sk_usage_head(const char *synopsis, const struct sk_opt *opts, unsigned flags, const char *what, ...)
+	SK_PRINTF(4, 5);
 /* The value given, else the quick or normal default (reps never below 5). */
 int sk_std_reps(const struct sk_std *s, int normal, int quick);
 int sk_std_target_ms(const struct sk_std *s, int normal, int quick);
