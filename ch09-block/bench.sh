@@ -15,9 +15,12 @@
 #       scattered its buffer happens to be: 1.5-2.9 GB/s by luck, 5.6 GB/s in
 #       huge pages, on the same machine.)
 #     randwrite 4 KiB direct, 2 jobs (psync) -> IOPS      target >= 0.95 (not pinned)
-#   Prints each run, then the medians, the ratios, CPU time per I/O (user+sys
-#   from the shell's rusage of each process, start-up included) and, at QD1,
-#   the latency percentiles side by side (target: within 5 %).
+#   Prints each run, then the medians and their ratio, the ratio round by
+#   round (median, and min-max over the rounds; the target is judged on it:
+#   the two runs of a round are seconds apart, so the host's slow spells
+#   cancel), CPU time per I/O (user+sys from the shell's rusage of each
+#   process, start-up included) and, at QD1, the latency percentiles side by
+#   side (target: within 5 %).
 #   With SHIKUMI_LOCK set, the whole benchmark holds that lock.
 # REQUIREMENTS: fio and jq; liburing for the QD32 case (else it is skipped).
 # eg,  SHIKUMI_LOCK=/tmp/shikumi.lock ./bench.sh -n 5 -d 5
@@ -153,12 +156,22 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 done
 
-# median TOOL CASE COLUMN(1-based in results.tsv)
+# median TOOL CASE COLUMN(1-based in results.tsv): NaN when there is none
 median() {
-	awk -F'\t' -v t="$1" -v c="$2" -v k="$3" '$1 == t && $2 == c && $k != "n/a" { a[++n] = $k + 0 }
-		END { if (!n) { print "NaN"; exit }
-		      for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
-		      print (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }' "$res"
+	sk_awk '$1 == t && $2 == c && is_num($k) { a[++n] = $k } END { print n ? median(a, n) : "NaN" }' \
+		-F'\t' -v t="$1" -v c="$2" -v k="$3" "$res"
+}
+
+# paired CASE COLUMN: "median min max" of the ratios io/fio within each round.
+# The two runs of a round are seconds apart, so a host that is slower for a
+# while slows both: the ratio within a round cancels that drift.
+paired() {
+	sk_awk '$2 == c && is_num($k) { v[$1 SUBSEP $3] = $k; r[$3] = 1 }
+		END { for (x in r) if (("io" SUBSEP x) in v && ("fio" SUBSEP x) in v && v["fio" SUBSEP x] > 0)
+			      a[++n] = v["io" SUBSEP x] / v["fio" SUBSEP x]
+		      if (!n) { print "NaN NaN NaN"; exit }
+		      m = median(a, n); isort(a, n); printf "%.3f %.3f %.3f\n", m, a[1], a[n] }' \
+		-F'\t' -v c="$1" -v k="$2" "$res"
 }
 
 cpu_per_io() {
@@ -167,21 +180,24 @@ cpu_per_io() {
 
 echo
 echo "medians of $rounds rounds, ${secs} s per run, $size_mib MiB file on $(df -P "$file" | awk 'NR == 2 { print $1 }'), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-printf '%-11s %-5s %14s %14s %7s %9s  %s\n' case metric io fio ratio target "CPU us/IO io vs fio"
+printf '%-11s %-5s %12s %12s %7s %-21s %-12s %s\n' case metric io fio ratio "round by round" target \
+	"CPU us/IO io vs fio"
 for c in "${cases[@]}"; do
 	[[ $c == qd32 ]] && ((!uring)) && continue
 	m=${metric[$c]} k=4
 	[[ $m == bw ]] && k=5
 	o=$(median io "$c" "$k") f=$(median fio "$c" "$k")
 	ratio=$(sk_calc "$o / $f" %.3f)
-	verdict=$(sk_cmp "$ratio >= 0.95" && echo ok || echo BELOW)
+	read -r pm plo phi < <(paired "$c" "$k")
+	verdict=$(sk_cmp "$pm >= 0.95" && echo ok || echo BELOW)
 	# CPU per I/O: each run's CPU seconds (start-up and ramp included) over the
 	# I/Os it counted, averaged over the rounds.
 	cio=$(cpu_per_io io "$c") cfio=$(cpu_per_io fio "$c")
-	fmt="%14.0f"
-	[[ $m == bw ]] && { o=$(sk_calc "$o / 1048576" %.1f); f=$(sk_calc "$f / 1048576" %.1f); m="MiB/s"; fmt="%14.1f"; }
+	fmt="%12.0f"
+	[[ $m == bw ]] && { o=$(sk_calc "$o / 1048576" %.1f); f=$(sk_calc "$f / 1048576" %.1f); m="MiB/s"; fmt="%12.1f"; }
 	# shellcheck disable=SC2059 # fmt is ours
-	printf "%-11s %-5s $fmt $fmt %7s %9s  %s vs %s\n" "$c" "$m" "$o" "$f" "$ratio" ">=0.95 $verdict" "$cio" "$cfio"
+	printf "%-11s %-5s $fmt $fmt %7s %-21s %-12s %s vs %s\n" "$c" "$m" "$o" "$f" "$ratio" \
+		"$pm ($plo-$phi)" ">=0.95 $verdict" "$cio" "$cfio"
 	pin_note=", taskset -c $cpu"
 	((${pinned[$c]})) || pin_note=""
 	if [[ $m == iops ]]; then

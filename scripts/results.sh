@@ -100,11 +100,11 @@ rs_is_run() {
 	[[ -f $1/status ]] && compgen -G "$1/ch[0-9][0-9]-*/" >/dev/null
 }
 
+RS_TSV_AWK=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tsv.awk   # median (the one statistics vocabulary)
 RS_SUMMARY_AWK='
-function median(c, k, n,    i, j, t, a) {
+function group_median(c, k, n,    i, a) {
 	for (i = 1; i <= n; i++) a[i] = V[c, k, i]
-	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	return median(a, n)
 }
 function close_enough(a, b) { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a); if ((b < 0 ? -b : b) > m) m = (b < 0 ? -b : b); return d <= 1e-4 * m + 1e-9 }
 BEGIN { FS = "\t" }
@@ -128,7 +128,7 @@ END {
 		good = 1; seen = 0
 		# groups of summary.tsv that data.tsv does not have came from another file
 		for (i = 1; i <= ns && good; i++) { k = S[i]; if (!((c, k) in N)) continue; seen++
-			if (N[c, k] != SN[k] || !close_enough(median(c, k, N[c, k]), SM[k])) good = 0 }
+			if (N[c, k] != SN[k] || !close_enough(group_median(c, k, N[c, k]), SM[k])) good = 0 }
 		if (good && seen) { print "yes " cand[c]; exit }
 		if (seen) any = 1
 	}
@@ -136,7 +136,7 @@ END {
 }'
 rs_summary_check() {
 	if [[ -f $1/summary.tsv && -f $1/data.tsv ]]; then
-		awk "$RS_SUMMARY_AWK" "$1/summary.tsv" "$1/data.tsv" 2>/dev/null || echo "n/a"
+		awk -f "$RS_TSV_AWK" -f <(printf '%s\n' "$RS_SUMMARY_AWK") "$1/summary.tsv" "$1/data.tsv" 2>/dev/null || echo "n/a"
 	else
 		echo "n/a"
 	fi
