@@ -17,23 +17,16 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch01-syscall"
 PERF_LOOPS=3000000    # ~0.5 s per perf run at ~170 ns per call
 
-cpu="" rounds=5
-while getopts ":c:n:h" opt; do
-	case $opt in
-	c) sk_check_cpulist -c "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU"; cpu=$OPTARG ;;
-	n) sk_check_int -n "$OPTARG" 1 100; rounds=$OPTARG ;;
-	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+rounds=5
+own_option() {
+	case $1 in
+	n) sk_check_int -n "$OPTARG" 1 100; rounds=$((10#$OPTARG)) ;;
 	esac
-done
-shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-cpu=${cpu:-$(sk_default_cpu)}
+}
+sk_options ":c:n:h" own_option "$@"
+cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $HERE/syscall-cost ]] || sk_die "syscall-cost is not built: run make"
-if [[ -n ${SHIKUMI_LOCK:-} && -z ${CH01_BENCH_LOCKED:-} ]]; then
-	CH01_BENCH_LOCKED=1 exec flock "$SHIKUMI_LOCK" "$0" "$@"
-fi
+sk_lock_script "$@"
 have_perf=0
 if sk_have perf && perf bench syscall basic -l 1000 >/dev/null 2>&1; then have_perf=1; else
 	sk_warn "perf bench syscall basic unavailable (install linux-perf): our number only"
@@ -53,11 +46,10 @@ for ((i = 1; i <= rounds; i++)); do
 	fi
 	printf 'round %d: ours %s ns, perf bench syscall basic %s ns\n' "$i" "$o" "$t"
 done
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-mo=$(med "${ours[@]}")
+mo=$(sk_median "${ours[@]}")
 echo "getppid on CPU $cpu, median of $rounds rounds: ours $mo ns"
 if ((have_perf)); then
-	mt=$(med "${theirs[@]}")
+	mt=$(sk_median "${theirs[@]}")
 	ratio=$(sk_calc "$mo / $mt" %.3f)
 	verdict=$(sk_cmp "$ratio >= 0.9 && $ratio <= 1.1" && echo "within 0.9-1.1" || echo "OUTSIDE 0.9-1.1")
 	echo "perf bench syscall basic: $mt ns; ratio ours/perf = $ratio ($verdict)"

@@ -45,14 +45,12 @@ EOF
 }
 
 duration=""
-while getopts ":qc:o:he:J:d:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:he:J:d:" own_option "$@"
 duration=${duration:-$( ((SK_QUICK)) && echo 2 || echo 5)}
 sk_driver_ready "$CHAPTER"
 cpu=$SK_CPU

@@ -21,16 +21,13 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch02-process"
 
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 runs=2000
-while getopts ":c:r:h" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	r) sk_check_int -r "$OPTARG" 100 100000; runs=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":c:r:h" own_option "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 for p in spawn-cost spawn-tiny; do
 	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"

@@ -45,15 +45,13 @@ EOF
 }
 
 max_size="" runs=""
-while getopts ":qc:o:he:s:n:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	s) max_size=$OPTARG ;;
 	n) sk_check_int -n "$OPTARG" 2 100; runs=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:he:s:n:" own_option "$@"
 runs=${runs:-$( ((SK_QUICK)) && echo 4 || echo 8)}
 size_args=()
 if [[ -n $max_size ]]; then

@@ -24,17 +24,14 @@ HERE="$SK_TOP/ch03-sched"
 LOOPS_1CPU=300000     # ~1 s at ~3 us per round trip
 LOOPS_2CPU=30000      # ~1 s at ~30 us per round trip (idle vCPU wake-ups)
 
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 cpu2="" rounds=5
-while getopts ":c:C:n:h" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	C) sk_check_cpulist -C "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -C: '$OPTARG': one CPU, not a list"; cpu2=$((10#$OPTARG)) ;;
 	n) sk_check_int -n "$OPTARG" 1 100; rounds=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":c:C:n:h" own_option "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 cpu2=${cpu2:-$(sk_other_cpu "$cpu")}
 [[ $cpu2 != "$cpu" ]] || sk_usage_error "bad VALUE for -C: '$cpu2': must differ from -c"
@@ -43,8 +40,6 @@ have_perf=0
 if sk_have perf && perf bench sched pipe -l 100 >/dev/null 2>&1; then have_perf=1; else
 	sk_warn "perf bench sched pipe unavailable (install linux-perf): our numbers only"
 fi
-
-med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 # bench_placement LABEL CPULIST LOOPS
 bench_placement() {
@@ -67,9 +62,9 @@ bench_placement() {
 		printf '%s round %d: ours %s us, perf bench sched pipe %s us per round trip\n' "$label" "$i" "$o" "$t"
 	done
 	local mo mt ratio verdict
-	mo=$(med "${ours[@]}")
+	mo=$(sk_median "${ours[@]}")
 	if ((have_perf)); then
-		mt=$(med "${theirs[@]}")
+		mt=$(sk_median "${theirs[@]}")
 		ratio=$(sk_calc "$mo / $mt" %.2f)
 		verdict=$(sk_cmp "$ratio >= 0.85 && $ratio <= 1.15" && echo "within 0.85-1.15" || echo "OUTSIDE 0.85-1.15")
 		printf '%s (taskset -c %s, %d round trips, median of %d): ours %s us, perf %s us; ratio ours/perf = %s (%s)\n' \
@@ -77,7 +72,7 @@ bench_placement() {
 		sk_fidelity "pipe round trip, $label [us]" "$mo" "perf bench sched pipe (taskset -c $cpus)" "$mt"
 		if [[ $cpus != *,* ]]; then
 			local ms
-			ms=$(med "${selfs[@]}")
+			ms=$(sk_median "${selfs[@]}")
 			printf '%s per switch: raw (round trip / 2) ours %s us, perf %s us; without the pipe (self %s us subtracted) ours %s us, perf %s us\n' \
 				"$label" "$(sk_calc "$mo / 2" %.3f)" "$(sk_calc "$mt / 2" %.3f)" "$ms" \
 				"$(sk_calc "($mo - $ms) / 2" %.3f)" "$(sk_calc "($mt - $ms) / 2" %.3f)"

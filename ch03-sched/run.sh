@@ -52,16 +52,14 @@ EOF
 }
 
 maxn=4 total="" nicek=5
-while getopts ":qc:o:he:n:t:k:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	n) sk_check_int -n "$OPTARG" 2 8; maxn=$((10#$OPTARG)) ;;
 	t) sk_check_int -t "$OPTARG" 10 10000; total=$((10#$OPTARG)) ;;
 	k) sk_check_int -k "$OPTARG" 1 19; nicek=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:he:n:t:k:" own_option "$@"
 total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
 sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct tick oversleep queue
 cpu=$SK_CPU

@@ -39,15 +39,13 @@ EOF
 }
 
 size_mib=256 reps=11
-while getopts ":c:s:r:h" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	s) sk_check_int -s "$OPTARG" 32 8192; size_mib=$((10#$OPTARG)) ;;
 	r) sk_check_int -r "$OPTARG" 5 100; reps=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":c:s:r:h" own_option "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $HERE/fault-cost ]] || sk_die "$HERE/fault-cost is not built: run make"
 small_mib=$((size_mib / 8))

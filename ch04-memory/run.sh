@@ -54,14 +54,12 @@ EOF
 }
 
 size_mib=""
-while getopts ":qc:o:s:he:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	s) sk_check_int -s "$OPTARG" 16 65536; size_mib=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:s:he:" own_option "$@"
 size_mib=${size_mib:-$( ((SK_QUICK)) && echo 128 || echo 256)}
 avail_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
 ((size_mib <= avail_mib / 2)) ||

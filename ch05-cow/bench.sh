@@ -31,19 +31,16 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch05-cow"
 
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 size=64M reps=9 mode=all
-while getopts ":c:s:r:m:h" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	s) size=$OPTARG ;;
 	m) case $OPTARG in cow | ipc) mode=$OPTARG ;; *) sk_usage_error "bad VALUE for -m: '$OPTARG': cow or ipc" ;; esac ;;
 	r) sk_check_int -r "$OPTARG" 3 1000; reps=$((10#$OPTARG)) ;;
-	*) sk_std_opt "$opt" ;;   # -c CPU, -h; no -q/-o here (no run directory)
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":c:s:r:m:h" own_option "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 sk_have perf || { sk_note "perf not installed (Debian: apt-get install linux-perf): nothing to compare"; exit 0; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shikumi-bench.XXXXXX")

@@ -48,14 +48,12 @@ EOF
 }
 
 size=""
-while getopts ":qc:o:s:he:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	s) size=$OPTARG ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:s:he:" own_option "$@"
 size=${size:-100M}
 # Let cow itself judge SIZE (strict parsing, MemAvailable bound) before anything runs.
 if [[ -x $HERE/cow ]] && ! err=$("$HERE/cow" -s "$size" --check 2>&1 >/dev/null); then

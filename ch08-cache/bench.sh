@@ -40,18 +40,15 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch08-cache"
 theirs="" keep=""
 [[ ${1:-} == --help ]] && set -- -h
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 # -c and -h are the drivers' common options (sk_std_opt); no run directory is
 # made: the data go to a temporary directory, or to -k DIR.
-while getopts ":c:hr:k:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	r) [[ -r $OPTARG ]] || sk_usage_error "bad VALUE for -r: '$OPTARG': not readable"; theirs=$OPTARG ;;
 	k) mkdir -p "$OPTARG" || sk_usage_error "bad VALUE for -k: '$OPTARG': cannot create it"; keep=$OPTARG ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":c:hr:k:" own_option "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 for p in cache-stride membw; do [[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"; done
 sk_have taskset || sk_die "taskset not found (install util-linux)"

@@ -43,15 +43,13 @@ EOF
 }
 
 dir=""
-while getopts ":qc:o:he:d:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	d) [[ -d $OPTARG && -w $OPTARG ]] || sk_usage_error "bad VALUE for -d: '$OPTARG': not a writable directory"
 	   dir=$OPTARG ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:he:d:" own_option "$@"
 dirarg=()
 [[ -n $dir ]] && dirarg=(-D "$dir")
 sk_driver_ready "$CHAPTER" cache-stride tlb membw pagecache writeback

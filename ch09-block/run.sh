@@ -58,16 +58,14 @@ EOF
 }
 
 size_mib="" secs="" reps=""
-while getopts ":qc:o:he:s:d:r:" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	s) sk_check_int -s "$OPTARG" 64 4096; size_mib=$OPTARG ;;
 	d) sk_check_int -d "$OPTARG" 1 60; secs=$OPTARG ;;
 	r) sk_check_int -r "$OPTARG" 1 20; reps=$OPTARG ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":qc:o:he:s:d:r:" own_option "$@"
 size_mib=${size_mib:-$( ((SK_QUICK)) && echo 256 || echo 512)}
 secs=${secs:-$( ((SK_QUICK)) && echo 0.25 || echo 2)}
 ramp=$( ((SK_QUICK)) && echo 0 || echo 0.5)

@@ -20,17 +20,14 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/ch11-container/rootfs.sh"
 HERE="$SK_TOP/ch11-container"
 
-usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 runs=""
 # -c, -q and -h are the drivers' common options (sk_std_opt).
-while getopts ":c:n:qh" opt; do
-	case $opt in
+own_option() {
+	case $1 in
 	n) sk_check_int -n "$OPTARG" 5 10000; runs=$OPTARG ;;
-	*) sk_std_opt "$opt" ;;
 	esac
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+}
+sk_options ":c:n:qh" own_option "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 ((SK_QUICK)) && runs=${runs:-20}
 runs=${runs:-100}

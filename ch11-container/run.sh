@@ -67,11 +67,7 @@ Examples:
 EOF
 }
 
-while getopts ":qc:o:he:" opt; do
-	sk_std_opt "$opt"
-done
-shift $((OPTIND - 1))
-sk_no_operands "$@"
+sk_options ":qc:o:he:" sk_std_opt "$@"
 sk_driver_ready "$CHAPTER"
 cpu=$SK_CPU
 

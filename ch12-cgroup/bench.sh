@@ -22,17 +22,13 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch12-cgroup"
 
 duration=5000 rounds=3
-while getopts ":d:n:h" opt; do
-	case $opt in
-	d) sk_check_int -d "$OPTARG" 200 60000; duration=$OPTARG ;;
-	n) sk_check_int -n "$OPTARG" 1 20; rounds=$OPTARG ;;
-	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
+own_option() {
+	case $1 in
+	d) sk_check_int -d "$OPTARG" 200 60000; duration=$((10#$OPTARG)) ;;
+	n) sk_check_int -n "$OPTARG" 1 20; rounds=$((10#$OPTARG)) ;;
 	esac
-done
-shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
+}
+sk_options ":d:n:h" own_option "$@"
 for p in cpu-limit mem-limit; do [[ -x $HERE/$p ]] || sk_die "$p is not built: run make"; done
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/shikumi-bench12.XXXXXX")
 sk_cleanup_push "rm -rf '$tmp'"
@@ -46,7 +42,7 @@ bench_cpu() {
 	if ((rc == 4)); then echo "cpu-limit: SKIP: $(sed -n 's/^cpu-limit: SKIP: //p' "$tmp/log" | tail -1)"; return 0; fi
 	((rc == 0)) || sk_die "cpu-limit failed (exit $rc): $(tail -3 "$tmp/log")"
 	echo "cpu-limit: $rounds round(s) of $duration ms per quota, $(sk_meta "$tmp/cpu-1.tsv" cgroup_mode) ($(sk_meta "$tmp/cpu-1.tsv" cpu_files)); CPU: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-	cat "$tmp"/cpu-*.tsv | awk -F'\t' -v OFS='\t' -v fid="$tmp/fid.tsv" '
+	cat "$tmp"/cpu-*.tsv | sk_awk '
 		/^#/ { next }
 		$1 == "quota_pct" { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		{ q = $c["quota_pct"]; n[q]++; k = n[q]
@@ -54,10 +50,9 @@ bench_cpu() {
 		  b[q, k] = ($c["group_cpu_ms"] - $c["model_cpu_ms"]) / (($c["group_cpu_ms"] + $c["model_cpu_ms"]) / 100)
 		  t[q, k] = $c["nr_periods"] > 0 ? $c["nr_throttled"] / $c["nr_periods"] : 0
 		  if (!(q in seen)) { seen[q] = 1; order[++nq] = q } }
-		function med(arr, q, m,   i, j, x, a) {
+		function med(arr, q, m,   i, a) {   # median (scripts/tsv.awk) of the rounds of quota q
 			for (i = 1; i <= m; i++) a[i] = arr[q, i]
-			for (i = 2; i <= m; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-			return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+			return median(a, m)
 		}
 		END {
 			printf "%-9s %12s %14s %13s %15s %11s %s\n", "quota_%", "group_%", "rusage_%", "error_pts", "band_%(<=10)", "throttled", "verdict"
@@ -70,7 +65,7 @@ bench_cpu() {
 				printf "%-9g %12.2f %14.2f %+13.2f %15.2f %11.2f %s\n", q, gm, wm, e, bm, tm, v
 				printf "%g\t%.2f\n", q, gm >fid
 			}
-		}'
+		}' -F'\t' -v OFS='\t' -v fid="$tmp/fid.tsv"
 	local q gm
 	while IFS=$'\t' read -r q gm; do
 		sk_fidelity "cpu.max quota $q % of a CPU: the group's share, median of $rounds x $duration ms [%]" "$gm" \

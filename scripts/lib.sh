@@ -811,14 +811,47 @@ sk_std_opt() {
 		SK_JUDGE_RUN=$(cd "$OPTARG" && pwd)
 		;;
 	e) sk_select_experiment "$OPTARG" ;;
-	h) usage; exit 0 ;;
+	h)
+		if declare -F usage >/dev/null; then usage; else sk_header_usage; fi
+		exit 0
+		;;
 	:) sk_usage_error "option -$OPTARG needs a value" ;;
 	*) sk_usage_error "unknown option -$OPTARG" ;;
 	esac
 }
 
+# sk_header_usage: the script's header comment (line 2 up to `set -e`) as its
+# -h text, for the scripts whose header is their manual (bench.sh).
+sk_header_usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
 # sk_no_operands "$@": the driver takes no operands.
 sk_no_operands() { (($# == 0)) || sk_usage_error "unexpected argument '$1'"; }
+
+# sk_options OPTSTRING HANDLER "$@": the command line of a driver or bench.sh,
+# parsed with getopts. The common options (-q -c -o -e -J -h) and errors go to
+# sk_std_opt, the script's own letters to HANDLER LETTER (with OPTARG set);
+# operands are refused. A script with no options of its own passes sk_std_opt.
+sk_options() {
+	local optstring=$1 handler=$2 opt OPTIND=1
+	shift 2
+	while getopts "$optstring" opt; do
+		case $opt in
+		[qcoeJh:?]) sk_std_opt "$opt" ;;
+		*) "$handler" "$opt" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	sk_no_operands "$@"
+}
+
+# sk_lock_script "$@": with SHIKUMI_LOCK set, run the whole script again
+# holding that lock (flock), so that nothing else measures meanwhile; a script
+# (or its children) already under the lock goes on.
+sk_lock_script() {
+	if [[ -n ${SHIKUMI_LOCK:-} && -z ${SK__LOCKED:-} ]]; then
+		SK__LOCKED=1 exec flock "$SHIKUMI_LOCK" "$0" "$@"
+	fi
+}
 
 # sk_driver_ready CHAPTER PROG...: after option parsing: the default CPU, the
 # programs built, taskset present, SK_QOPT=(-q) in quick mode, then the run
@@ -875,6 +908,9 @@ sk_median_of() {
 		tsv_row() && tsv_get(kc) == key && is_num(tsv_get(vc)) { a[++n] = tsv_get(vc) }
 		END { if (!n) exit 1; print median(a, n) }' -F'\t' -v kc="$2" -v key="$3" -v vc="$4" "$1"
 }
+
+# sk_median NUMBER...: the median of the numbers given (bench.sh rounds).
+sk_median() { printf '%s\n' "$@" | sk_awk '{ a[NR] = $1 } END { print median(a, NR) }'; }
 
 # sk_std_usage: the lines every driver's -h shows for the common options.
 sk_std_usage() {
