@@ -153,7 +153,7 @@ static void thp_touch(struct sk_tsv *t, uint64_t size)
 	char mode[32];
 	sk_thp_mode(mode, sizeof(mode));
 	sk_tsv_meta(t, "thp_mode", "%s", mode);
-	if (!size || !strcmp(mode, "never") || !strcmp(mode, "unavailable")) {
+	if (!size || !sk_thp_possible(mode)) {
 		sk_tsv_meta(t, "thp_skipped", "%s", size ? "THP is never/unavailable" : "--thp-size 0");
 		return;
 	}

@@ -57,6 +57,13 @@ static inline uint64_t ch04_default_size(uint64_t want)
 	return cap;
 }
 
+/* The size of the run: the one given with --size (not 0), else the quick or
+ * normal default, shrunk by ch04_default_size on a small machine. */
+static inline uint64_t ch04_run_size(uint64_t given, bool quick, uint64_t normal, uint64_t quick_size)
+{
+	return given ? given : ch04_default_size(quick ? quick_size : normal);
+}
+
 /* Round up to a multiple of the page size. */
 static inline size_t ch04_page_round(uint64_t bytes)
 {

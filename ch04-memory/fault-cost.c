@@ -112,14 +112,14 @@ static void one_pass(enum mode m, size_t len, long long *faults, uint64_t *ns)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	uint64_t size = DEFAULT_SIZE;
-	bool size_given = false, selected[NMODES] = {false};
+	uint64_t size = 0;   /* 0: not given */
+	bool selected[NMODES] = {false};
 	int nselected = 0;
 	struct sk_std std = {0};
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); break;
 		case 'm': {
 			int i = sk_parse_choice(optarg, "--mode", mode_names);
 			nselected += !selected[i];
@@ -129,15 +129,12 @@ int main(int argc, char **argv)
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (std.quick && !size_given)
-		size = QUICK_SIZE;
+	size = ch04_run_size(size, std.quick, DEFAULT_SIZE, QUICK_SIZE);
 	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
-	if (!size_given)
-		size = ch04_default_size(size);
 	size_t len = ch04_page_round(size), pages = len / (size_t)sk_page_size();
 	char thp[32];
 	sk_thp_mode(thp, sizeof(thp));
-	bool thp_ok = strcmp(thp, "never") && strcmp(thp, "unavailable");
+	bool thp_ok = sk_thp_possible(thp);
 
 	struct sk_tsv tsv;
 	sk_tsv_open(&tsv, std.out);

@@ -85,20 +85,16 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	uint64_t size = DEFAULT_SIZE;
-	bool size_given = false;
+	uint64_t size = 0;   /* 0: not given */
 	struct sk_std std = {0};
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (std.quick && !size_given)
-		size = QUICK_SIZE;
-	if (!size_given)
-		size = ch04_default_size(size);
+	size = ch04_run_size(size, std.quick, DEFAULT_SIZE, QUICK_SIZE);
 	size_t len = ch04_page_round(size);
 
 	/* Everything that allocates (TSV buffers, region arrays) happens before

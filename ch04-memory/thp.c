@@ -70,25 +70,21 @@ static void one_rep(struct sk_tsv *t, int huge, int rep, size_t len)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	uint64_t size = DEFAULT_SIZE;
-	bool size_given = false;
+	uint64_t size = 0;   /* 0: not given */
 	struct sk_std std = {0};
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case 's': size = ch04_parse_mem_size(optarg, "--size"); size_given = true; break;
+		case 's': size = ch04_parse_mem_size(optarg, "--size"); break;
 		}
 	}
 	sk_no_operands(argc, argv);
-	if (std.quick && !size_given)
-		size = QUICK_SIZE;
+	size = ch04_run_size(size, std.quick, DEFAULT_SIZE, QUICK_SIZE);
 	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
-	if (!size_given)
-		size = ch04_default_size(size);
 
 	char mode[32];
 	sk_thp_mode(mode, sizeof(mode));
-	if (!strcmp(mode, "never") || !strcmp(mode, "unavailable"))
+	if (!sk_thp_possible(mode))
 		sk_skip("transparent huge pages are '%s' (/sys/kernel/mm/transparent_hugepage/enabled)", mode);
 	/* "always defer defer+madvise [madvise] never": keep the bracketed word. */
 	char raw[128] = "", defrag[64] = "unknown";

@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 	size = (size + page - 1) / page * page;
 	char thp_mode[32];
 	sk_thp_mode(thp_mode, sizeof(thp_mode));
-	if (thp && (!strcmp(thp_mode, "never") || !strcmp(thp_mode, "unavailable")))
+	if (thp && !sk_thp_possible(thp_mode))
 		sk_skip("--thp: transparent huge pages are '%s' on this system", thp_mode);
 
 	struct sk_tsv tsv;

@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 
 	char tb[32];
 	const char *thp_sys = sk_thp_mode(tb, sizeof(tb));
-	bool thp_possible = strcmp(thp_sys, "never") && strcmp(thp_sys, "unavailable");
+	bool thp_possible = sk_thp_possible(thp_sys);
 	size_t len = (size_t)max_pages * page;
 	struct region reg[NCURVES] = {{0}};
 	if (use[B_THP] && !thp_possible) {

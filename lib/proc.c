@@ -403,3 +403,8 @@ const char *sk_thp_mode(char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(b - a - 1), a + 1);
 	return buf;
 }
+
+bool sk_thp_possible(const char *mode)
+{
+	return strcmp(mode, "never") && strcmp(mode, "unavailable");
+}

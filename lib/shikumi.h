@@ -325,12 +325,21 @@ int sk_read_caches(int cpu, struct sk_cache *out, int max);
 uint64_t sk_cache_size(int level);
 /* "always", "madvise", "never" or "unavailable". */
 const char *sk_thp_mode(char *buf, size_t len);
+/* Can MADV_HUGEPAGE get huge pages in this mode ("always", "madvise")? */
+bool sk_thp_possible(const char *mode);
 
 /* ---- CPUs ------------------------------------------------------------------- */
 
 int sk_allowed_cpus(cpu_set_t *set);      /* sched_getaffinity(0); returns count */
 int sk_first_allowed_cpu(void);
 int sk_nth_allowed_cpu(int n);            /* -1 if fewer */
+int sk_other_allowed_cpu(int cpu);        /* the first allowed CPU but cpu; -1 if none */
+/* The two CPUs of a same-CPU vs cross-CPU comparison (-c CPU, --cpu2 CPU; < 0
+ * = not given): cpu defaults to the first allowed CPU, cpu2 to the first other
+ * one. When *cross (the cross-CPU case is wanted): exit 2 if they are the same;
+ * if only one CPU is allowed, warn "WHAT skipped: only one CPU allowed" and
+ * clear *cross. Returns the preamble's word on it: "run" or "skipped: ...". */
+const char *sk_cpu_pair(int *cpu, int *cpu2, bool *cross, const char *what);
 int sk_online_cpus(void);
 int sk_pin_self(int cpu);                 /* -1 with errno */
 /* Remember the CPU we are on now (cheap); sk_tsv_close writes the set seen
