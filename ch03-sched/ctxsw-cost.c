@@ -284,19 +284,7 @@ int main(int argc, char **argv)
 	int target_ms = sk_std_target_ms(&std, DEFAULT_TARGET_MS, QUICK_TARGET_MS);
 	if (!any)
 		want[P_SELF] = want[P_SAME] = want[P_THREAD] = want[P_USER] = want[P_CROSS] = true;
-	if (cpu < 0)
-		cpu = sk_first_allowed_cpu();
-	if (cpu2 < 0)
-		for (int i = 0; (cpu2 = sk_nth_allowed_cpu(i)) >= 0 && cpu2 == cpu; i++)
-			;
-	if (want[P_CROSS] && cpu2 == cpu)
-		sk_usage_error("--cpu2 must differ from --cpu");
-	const char *cross_note = "run";
-	if (want[P_CROSS] && cpu2 < 0) {
-		cross_note = "skipped: only one CPU allowed";
-		sk_warn("cross placement skipped: only one CPU allowed");
-		want[P_CROSS] = false;
-	}
+	const char *cross_note = sk_cpu_pair(&cpu, &cpu2, &want[P_CROSS], "cross placement");
 
 	struct sk_tsv t;
 	sk_tsv_open(&t, std.out);

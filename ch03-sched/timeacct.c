@@ -121,9 +121,7 @@ int main(int argc, char **argv)
 	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	if (cpu < 0)
 		cpu = sk_first_allowed_cpu();
-	int cpu2 = -1;
-	for (int i = 0; (cpu2 = sk_nth_allowed_cpu(i)) >= 0 && cpu2 == cpu; i++)
-		;
+	int cpu2 = sk_other_allowed_cpu(cpu);
 
 	struct sk_tsv t;
 	sk_tsv_open(&t, std.out);

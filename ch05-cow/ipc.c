@@ -838,21 +838,9 @@ int main(int argc, char **argv)
 	qsort(po.bw_bytes, (size_t)po.n_bw, sizeof(size_t), cmp_size);
 	size_t buf_max = max_bytes > MAX_RTT_BYTES ? max_bytes : MAX_RTT_BYTES;
 
-	if (cpu < 0)
-		cpu = sk_first_allowed_cpu();
-	if (cpu2 < 0)
-		for (int i = 0; (cpu2 = sk_nth_allowed_cpu(i)) >= 0 && cpu2 == cpu; i++)
-			;
-	if (want_place[P_CROSS] && cpu2 == cpu)
-		sk_usage_error("--cpu2 must differ from --cpu");
-	const char *cross_note = "run";
-	if (want_place[P_CROSS] && cpu2 < 0) {
-		cross_note = "skipped: only one CPU allowed";
-		sk_warn("cross-cpu placement skipped: only one CPU allowed");
-		want_place[P_CROSS] = false;
-		if (!want_place[P_SAME])
-			sk_skip("cross-cpu asked for, but only one CPU is allowed");
-	}
+	const char *cross_note = sk_cpu_pair(&cpu, &cpu2, &want_place[P_CROSS], "cross-cpu placement");
+	if (!want_place[P_SAME] && !want_place[P_CROSS])   /* only cross was asked for */
+		sk_skip("cross-cpu asked for, but only one CPU is allowed");
 
 	sk_bench_defaults(&po.bench);
 	po.reps = reps;

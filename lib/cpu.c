@@ -26,6 +26,30 @@ int sk_first_allowed_cpu(void)
 	return sk_nth_allowed_cpu(0);
 }
 
+int sk_other_allowed_cpu(int cpu)
+{
+	int c;
+	for (int i = 0; (c = sk_nth_allowed_cpu(i)) >= 0 && c == cpu; i++)
+		;
+	return c;
+}
+
+const char *sk_cpu_pair(int *cpu, int *cpu2, bool *cross, const char *what)
+{
+	if (*cpu < 0)
+		*cpu = sk_first_allowed_cpu();
+	if (*cpu2 < 0)
+		*cpu2 = sk_other_allowed_cpu(*cpu);
+	if (*cross && *cpu2 == *cpu)
+		sk_usage_error("--cpu2 must differ from --cpu");
+	if (*cross && *cpu2 < 0) {
+		sk_warn("%s skipped: only one CPU allowed", what);
+		*cross = false;
+		return "skipped: only one CPU allowed";
+	}
+	return "run";
+}
+
 int sk_online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
