@@ -215,6 +215,22 @@ SK_NORETURN static void peer_gone(const struct end *e)
 	_exit(SK_EXIT_FAIL);
 }
 
+/* A send or receive failed: the child leaves quietly (its parent reports the
+ * peer gone), the parent dies naming what failed. */
+SK_NORETURN SK_PRINTF(2, 3) static void end_die_errno(const struct end *e, const char *fmt, ...)
+{
+	int err = errno;
+	if (!e->is_parent)
+		_exit(SK_EXIT_FAIL);
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	errno = err;
+	sk_die_errno("%s", what);
+}
+
 /* Wait until *word != seen, sleeping in the kernel (after spinning up to
  * spin_ns). waiting is the flag that tells the other side to wake us. */
 static void ring_wait(const struct end *e, _Atomic uint32_t *word, uint32_t seen, _Atomic uint32_t *waiting)
@@ -301,9 +317,7 @@ static void send_msg(const struct end *e, const void *buf, size_t n)
 				if (!peer_alive(e))
 					peer_gone(e);
 			} else if (errno != EINTR) {
-				if (!e->is_parent)
-					_exit(SK_EXIT_FAIL);
-				sk_die_errno("mq_send %zu bytes", part);
+				end_die_errno(e, "mq_send %zu bytes", part);
 			}
 		}
 		return;
@@ -313,9 +327,7 @@ static void send_msg(const struct end *e, const void *buf, size_t n)
 			if (w > 0)
 				off += (size_t)w;
 			else if (w < 0 && errno != EINTR) {
-				if (!e->is_parent)
-					_exit(SK_EXIT_FAIL);
-				sk_die_errno("%s: write %zu bytes", kind_names[e->kind], n - off);
+				end_die_errno(e, "%s: write %zu bytes", kind_names[e->kind], n - off);
 			}
 		}
 	}
@@ -347,9 +359,7 @@ static void recv_msg(const struct end *e, void *buf, size_t n)
 				if (!peer_alive(e))
 					peer_gone(e);
 			} else if (errno != EINTR) {
-				if (!e->is_parent)
-					_exit(SK_EXIT_FAIL);
-				sk_die_errno("mq_receive");
+				end_die_errno(e, "mq_receive");
 			}
 		}
 		return;
@@ -361,9 +371,7 @@ static void recv_msg(const struct end *e, void *buf, size_t n)
 			else if (r == 0)
 				peer_gone(e);
 			else if (errno != EINTR) {
-				if (!e->is_parent)
-					_exit(SK_EXIT_FAIL);
-				sk_die_errno("%s: read", kind_names[e->kind]);
+				end_die_errno(e, "%s: read", kind_names[e->kind]);
 			}
 		}
 	}
