@@ -102,12 +102,17 @@ const char *sk_parse_double_r(const char *s, double min, double max, double *out
 	return NULL;
 }
 
+/* The plain forms: the reason an *_r form gave, if any, exits 2. */
+static void bad_arg_if(const char *why, const char *name, const char *s)
+{
+	if (why)
+		sk_bad_arg(name, s, why);
+}
+
 long long sk_parse_ll(const char *s, const char *name, long long min, long long max)
 {
 	long long v;
-	const char *why = sk_parse_ll_r(s, min, max, &v);
-	if (why)
-		sk_bad_arg(name, s, why);
+	bad_arg_if(sk_parse_ll_r(s, min, max, &v), name, s);
 	return v;
 }
 
@@ -119,18 +124,14 @@ int sk_parse_int(const char *s, const char *name, int min, int max)
 uint64_t sk_parse_size(const char *s, const char *name, uint64_t min, uint64_t max)
 {
 	uint64_t v;
-	const char *why = sk_parse_size_r(s, min, max, &v);
-	if (why)
-		sk_bad_arg(name, s, why);
+	bad_arg_if(sk_parse_size_r(s, min, max, &v), name, s);
 	return v;
 }
 
 double sk_parse_double(const char *s, const char *name, double min, double max)
 {
 	double v;
-	const char *why = sk_parse_double_r(s, min, max, &v);
-	if (why)
-		sk_bad_arg(name, s, why);
+	bad_arg_if(sk_parse_double_r(s, min, max, &v), name, s);
 	return v;
 }
 

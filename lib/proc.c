@@ -204,12 +204,15 @@ void sk_check_mem_bound(uint64_t bytes, const char *name, const char *value)
 	}
 }
 
-static void proc_path(char *buf, size_t len, pid_t pid, const char *file)
+/* /proc/PID/FILE (pid 0: /proc/self/FILE) into buf, as sk_read_file. */
+static ssize_t proc_read(pid_t pid, const char *file, char *buf, size_t len)
 {
+	char path[64];
 	if (pid == 0)
-		snprintf(buf, len, "/proc/self/%s", file);
+		snprintf(path, sizeof(path), "/proc/self/%s", file);
 	else
-		snprintf(buf, len, "/proc/%d/%s", (int)pid, file);
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	return sk_read_file(path, buf, len);
 }
 
 static uint64_t hex_field(const char *buf, const char *key)
@@ -224,9 +227,7 @@ static uint64_t hex_field(const char *buf, const char *key)
 int sk_read_status(pid_t pid, struct sk_procstatus *s)
 {
 	static __thread char buf[16384];
-	char path[64];
-	proc_path(path, sizeof(path), pid, "status");
-	if (sk_read_file(path, buf, sizeof(buf)) < 0)
+	if (proc_read(pid, "status", buf, sizeof(buf)) < 0)
 		return -1;
 	const char *st = strstr(buf, "\nState:");
 	s->state = '?';
@@ -253,9 +254,8 @@ int sk_read_status(pid_t pid, struct sk_procstatus *s)
 
 int sk_read_pidstat(pid_t pid, struct sk_pidstat *s)
 {
-	char buf[4096], path[64];
-	proc_path(path, sizeof(path), pid, "stat");
-	if (sk_read_file(path, buf, sizeof(buf)) < 0)
+	char buf[4096];
+	if (proc_read(pid, "stat", buf, sizeof(buf)) < 0)
 		return -1;
 	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
 	char *p = strrchr(buf, ')');
@@ -298,9 +298,7 @@ int sk_read_pidstat(pid_t pid, struct sk_pidstat *s)
 int sk_read_smaps_rollup(pid_t pid, struct sk_smaps *s)
 {
 	static __thread char buf[8192];
-	char path[64];
-	proc_path(path, sizeof(path), pid, "smaps_rollup");
-	if (sk_read_file(path, buf, sizeof(buf)) < 0)
+	if (proc_read(pid, "smaps_rollup", buf, sizeof(buf)) < 0)
 		return -1;
 	s->rss = kv_or(buf, "Rss");
 	s->pss = kv_or(buf, "Pss");
