@@ -89,12 +89,8 @@ int main(int argc, char **argv)
 	sk_tsv_header(&tsv, "role\tpid\tppid\tfork_returned");
 
 	int fds[2];
-	if (pipe(fds))
-		sk_die_errno("pipe");
 	pid_t parent = getpid();
-	pid_t pid = sk_fork();
-	if (pid < 0)
-		sk_die_errno("fork");
+	pid_t pid = sk_fork_pipe(fds);
 	if (pid == 0) {
 		char line[128];
 		close(fds[0]);

@@ -168,11 +168,7 @@ static void end_foreign(pid_t pid, int pidfd, bool our_child)
 static pid_t make_orphan(bool daemonize)
 {
 	int rep[2];
-	if (pipe(rep))
-		sk_die_errno("pipe");
-	pid_t c = sk_fork();
-	if (c < 0)
-		sk_die_errno("fork");
+	pid_t c = sk_fork_pipe(rep);
 	if (c == 0) {
 		close(rep[0]);
 		close(lifeline[1]);

@@ -161,11 +161,7 @@ static void ids_tasks_fork(struct sk_tsv *t, int nthreads)
 
 	/* fork while the threads wait at the second barrier */
 	int p[2];
-	if (pipe(p))
-		sk_die_errno("pipe");
-	pid_t pid = sk_fork();
-	if (pid < 0)
-		sk_die_errno("fork");
+	pid_t pid = sk_fork_pipe(p);
 	if (pid == 0) {
 		close(p[0]);
 		child_report(p[1], count_tasks(), (long)(my_tid() == getpid()));
@@ -209,11 +205,7 @@ static void memory(struct sk_tsv *t)
 
 	g_value = 1;
 	int p[2];
-	if (pipe(p))
-		sk_die_errno("pipe");
-	pid_t pid = sk_fork();
-	if (pid < 0)
-		sk_die_errno("fork");
+	pid_t pid = sk_fork_pipe(p);
 	if (pid == 0) {
 		close(p[0]);
 		g_value = 3;
