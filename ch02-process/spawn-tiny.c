@@ -18,6 +18,15 @@
  * argc == 1 -> exit_group(0), two instructions more than nothing. With any:
  * "-h"/"--help" -> usage on stdout, exit 0; anything else -> one line on
  * stderr, exit 2 (the suite's contract, in a few bytes). */
+/* The data of both architectures' versions: the words -h and --help, the usage, the complaint. */
+#define TINY_STRINGS \
+	"tiny_h: .asciz \"-h\"\n" \
+	"tiny_help: .asciz \"--help\"\n" \
+	"tiny_usage_msg: .ascii \"" "Usage: spawn-tiny-static [-h]\\n" \
+	"Exit 0 at once, without any C library: the program spawn-cost starts.\\n" "\"\n" \
+	".equ tiny_usage_len, . - tiny_usage_msg\n" \
+	"tiny_bad: .ascii \"spawn-tiny-static: takes no arguments (try 'spawn-tiny-static --help')\\n\"\n" \
+	".equ tiny_bad_len, . - tiny_bad\n"
 #if defined(__x86_64__)
 __asm__(".globl _start\n"
 	"_start:\n"
@@ -60,13 +69,7 @@ __asm__(".globl _start\n"
 	"\ttest %al, %al\n"
 	"\tjnz 2b\n"
 	"3:\tret\n"
-	"tiny_h: .asciz \"-h\"\n"
-	"tiny_help: .asciz \"--help\"\n"
-	"tiny_usage_msg: .ascii \"" "Usage: spawn-tiny-static [-h]\\n"
-	"Exit 0 at once, without any C library: the program spawn-cost starts.\\n" "\"\n"
-	".equ tiny_usage_len, . - tiny_usage_msg\n"
-	"tiny_bad: .ascii \"spawn-tiny-static: takes no arguments (try 'spawn-tiny-static --help')\\n\"\n"
-	".equ tiny_bad_len, . - tiny_bad\n");
+	TINY_STRINGS);
 #elif defined(__aarch64__)
 __asm__(".globl _start\n"
 	"_start:\n"
@@ -109,13 +112,7 @@ __asm__(".globl _start\n"
 	"\tcbnz w5, 2b\n"
 	"\tcmp w5, w5\n"
 	"3:\tret\n"
-	"tiny_h: .asciz \"-h\"\n"
-	"tiny_help: .asciz \"--help\"\n"
-	"tiny_usage_msg: .ascii \"" "Usage: spawn-tiny-static [-h]\\n"
-	"Exit 0 at once, without any C library: the program spawn-cost starts.\\n" "\"\n"
-	".equ tiny_usage_len, . - tiny_usage_msg\n"
-	"tiny_bad: .ascii \"spawn-tiny-static: takes no arguments (try 'spawn-tiny-static --help')\\n\"\n"
-	".equ tiny_bad_len, . - tiny_bad\n"
+	TINY_STRINGS
 	".balign 4\n");
 #else
 #error "spawn-tiny-static: only x86_64 and aarch64"
