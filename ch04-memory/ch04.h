@@ -1,7 +1,8 @@
 /*
  * ch04.h - small helpers shared by the ch04-memory programs: a cheap
  * snapshot of this process's memory (VSZ, RSS, page-table size, faults), a
- * size option bounded by MemAvailable, and whether this is an ASan build.
+ * size option bounded by MemAvailable and the run's size, a fault caught in
+ * a child (siginfo into shared memory), and whether this is an ASan build.
  * (Scratch directories, THP-aligned mappings, the huge-page size and the
  * minor-fault counter come from lib/: sk_scratch_dir, sk_map_anon,
  * sk_hugepage_size, sk_minflt.)
@@ -11,6 +12,7 @@
 
 #include "shikumi.h"
 
+#include <signal.h>
 #include <sys/mman.h>      /* every ch04 program maps memory */
 #include <sys/resource.h>
 
@@ -62,6 +64,41 @@ static inline uint64_t ch04_default_size(uint64_t want)
 static inline uint64_t ch04_run_size(uint64_t given, bool quick, uint64_t normal, uint64_t quick_size)
 {
 	return given ? given : ch04_default_size(quick ? quick_size : normal);
+}
+
+/* A fault caught in a child (filemap, segv): the child's handler records
+ * what siginfo said in shared memory and exits 0; the parent reads it after
+ * waiting. ch04_fault_shared (before forking) makes the record; the child
+ * calls ch04_fault_catch(SIGSEGV) etc. (-1 with errno on failure). */
+struct ch04_fault {
+	volatile int got, signo, code;
+	volatile uintptr_t addr;
+};
+static struct ch04_fault *ch04_fault_seen;
+
+static inline void ch04_fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	ch04_fault_seen->signo = sig;
+	ch04_fault_seen->code = si->si_code;
+	ch04_fault_seen->addr = (uintptr_t)si->si_addr;
+	ch04_fault_seen->got = 1;
+	_exit(0);
+}
+
+static inline struct ch04_fault *ch04_fault_shared(void)
+{
+	return ch04_fault_seen = sk_shared_alloc(sizeof(*ch04_fault_seen));
+}
+
+static inline int ch04_fault_catch(int sig)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = ch04_fault_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
 }
 
 /* Round up to a multiple of the page size. */

@@ -25,22 +25,6 @@
 #define THROUGH_MAP "CHANGED through a MAP_SHARED mapping"
 #define THROUGH_PRIVATE "changed through a MAP_PRIVATE mapping"
 
-struct report {
-	volatile int got, signo, code;
-	volatile uintptr_t addr;
-};
-static struct report *rep;
-
-static void on_bus(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	rep->signo = sig;
-	rep->code = si->si_code;
-	rep->addr = (uintptr_t)si->si_addr;
-	rep->got = 1;
-	_exit(0);
-}
-
 static void read_back(int fd, char *buf, size_t len)
 {
 	memset(buf, 0, len);
@@ -126,19 +110,14 @@ int main(int argc, char **argv)
 	char *two = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (two == MAP_FAILED)
 		sk_die_errno("mmap 2 pages of %s", path);
-	rep = sk_shared_alloc(sizeof(*rep));
+	struct ch04_fault *rep = ch04_fault_shared();
 	uintptr_t target = (uintptr_t)two + ps + 8;
 	pid_t pid = sk_fork();
 	if (pid < 0)
 		sk_die_errno("fork");
 	if (pid == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = on_bus;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGBUS, &sa, NULL);
-		sigaction(SIGSEGV, &sa, NULL);
+		ch04_fault_catch(SIGBUS);
+		ch04_fault_catch(SIGSEGV);
 		*(volatile char *)target = 1;
 		_exit(2);
 	}

@@ -28,11 +28,6 @@ static const char *const case_names[] = {"null_read", "unmapped_write", "readonl
 					 "exec_noexec", "no_handler", NULL};
 static const int case_expect[] = {SEGV_MAPERR, SEGV_MAPERR, SEGV_ACCERR, SEGV_ACCERR, 0};
 
-struct report {
-	volatile int got, signo, code;
-	volatile uintptr_t addr;
-};
-static struct report *rep;
 
 static const char *code_name(int code)
 {
@@ -46,16 +41,6 @@ static const char *code_name(int code)
 	case 0: return "-";
 	default: return "other";
 	}
-}
-
-static void on_segv(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	rep->signo = sig;
-	rep->code = si->si_code;
-	rep->addr = (uintptr_t)si->si_addr;
-	rep->got = 1;
-	_exit(0);
 }
 
 /* The bad accesses. noinline + volatile: the compiler must emit them as is.
@@ -80,12 +65,7 @@ __attribute__((noinline)) CH04_NO_UBSAN static void do_write(volatile char *p)
 static void run_case(int c, uintptr_t target)
 {
 	if (c != NO_HANDLER) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = on_segv;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGSEGV, &sa, NULL))
+		if (ch04_fault_catch(SIGSEGV))
 			_exit(3);
 	} else {
 		signal(SIGSEGV, SIG_DFL);
@@ -185,7 +165,7 @@ int main(int argc, char **argv)
 	if (CH04_ASAN)
 		sk_note("built with AddressSanitizer: each child replaces ASan's SIGSEGV handler with its own "
 			"(allowed by default; ASAN_OPTIONS=allow_user_segv_handler=0 would forbid it)");
-	rep = sk_shared_alloc(sizeof(*rep));
+	struct ch04_fault *rep = ch04_fault_shared();
 	sk_children_guard();
 	struct sk_tsv tsv;
 	sk_tsv_open(&tsv, std.out);
