@@ -10,25 +10,29 @@
  * ch12-cgroup/tests/v2-kernel.t on a pure v2 kernel.
  */
 #include "shikumi.h"
+#include "tap.h"
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static int n_test, n_fail;
 static char top[1024];
 
-SK_PRINTF(2, 3) static void ok(int cond, const char *fmt, ...)
+static void write_file(const char *path, const char *content)
 {
-	va_list ap;
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		n_fail++;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		sk_die_errno("fopen %s", path);
+	fputs(content, f);
+	fclose(f);
+}
+
+/* The file's text, or "<missing>" if it cannot be read. */
+static char *read_file(const char *path, char *buf, size_t len)
+{
+	if (sk_read_file(path, buf, len) < 0)
+		snprintf(buf, len, "<missing>");
+	return buf;
 }
 
 SK_PRINTF(2, 3) static void put(const char *content, const char *fmt, ...)
@@ -45,13 +49,9 @@ SK_PRINTF(2, 3) static void put(const char *content, const char *fmt, ...)
 		mkdir(p, 0755);
 		*s = '/';
 	}
-	if (content) {
-		FILE *f = fopen(p, "w");
-		if (!f)
-			sk_die_errno("fopen %s", p);
-		fputs(content, f);
-		fclose(f);
-	} else {
+	if (content)
+		write_file(p, content);
+	else {
 		mkdir(p, 0755);
 	}
 }
@@ -64,9 +64,22 @@ SK_PRINTF(3, 4) static char *get(char *buf, size_t len, const char *fmt, ...)
 	vsnprintf(rel, sizeof(rel), fmt, ap);
 	va_end(ap);
 	snprintf(p, sizeof(p), "%s/%s", top, rel);
-	if (sk_read_file(p, buf, len) < 0)
-		snprintf(buf, len, "<missing>");
-	return buf;
+	return read_file(p, buf, len);
+}
+
+/* A file in group g's directory of controller c. */
+static char *gread(const struct sk_cg *g, enum sk_cg_ctrl c, const char *file, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", sk_cg_dir(g, c), file);
+	return read_file(p, buf, len);
+}
+
+static void gwrite(const struct sk_cg *g, enum sk_cg_ctrl c, const char *file, const char *content)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", sk_cg_dir(g, c), file);
+	write_file(p, content);
 }
 
 static bool exists(const char *path)
@@ -143,49 +156,35 @@ static void test_v2(void)
 	ok(sk_cg_dir(g, SK_CG_IO) == NULL, "v2: io not in the setup mask -> no directory");
 
 	ok(sk_cg_set_cpu_max(g, 25000, 100000) == 0, "v2: set cpu.max");
-	snprintf(p, sizeof(p), "%s/cpu.max", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.max", buf, sizeof(buf));
 	ok(!strcmp(buf, "25000 100000\n"), "v2: cpu.max holds \"25000 100000\"");
 	sk_cg_set_cpu_max(g, -1, 100000);
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.max", buf, sizeof(buf));
 	ok(!strcmp(buf, "max 100000\n"), "v2: no quota is \"max 100000\"");
 	ok(sk_cg_set_cpu_weight(g, 400) == 0, "v2: set cpu.weight");
-	snprintf(p, sizeof(p), "%s/cpu.weight", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.weight", buf, sizeof(buf));
 	ok(!strcmp(buf, "400\n"), "v2: cpu.weight is 400 (not converted)");
 	ok(sk_cg_set_memory_max(g, 32 * SK_MIB) == 0, "v2: set memory.max");
-	snprintf(p, sizeof(p), "%s/memory.max", sk_cg_dir(g, SK_CG_MEMORY));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_MEMORY, "memory.max", buf, sizeof(buf));
 	ok(!strcmp(buf, "33554432\n"), "v2: memory.max in bytes");
-	snprintf(p, sizeof(p), "%s/memory.swap.max", sk_cg_dir(g, SK_CG_MEMORY));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_MEMORY, "memory.swap.max", buf, sizeof(buf));
 	ok(!strcmp(buf, "0\n"), "v2: swap off for the group (memory.swap.max 0)");
 	ok(sk_cg_set_memory_high(g, 24 * SK_MIB) == 0, "v2: memory.high can be set");
 	ok(sk_cg_set_pids_max(g, 32) == 0, "v2: set pids.max");
-	snprintf(p, sizeof(p), "%s/pids.max", sk_cg_dir(g, SK_CG_PIDS));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_PIDS, "pids.max", buf, sizeof(buf));
 	ok(!strcmp(buf, "32\n"), "v2: pids.max is 32");
 
 	/* statistics from files the "kernel" wrote */
-	FILE *f;
-	snprintf(p, sizeof(p), "%s/cpu.stat", sk_cg_dir(g, SK_CG_CPU));
-	f = fopen(p, "w");
-	fputs("usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\nnr_periods 10\nnr_throttled 9\nthrottled_usec 777\n", f);
-	fclose(f);
+	gwrite(g, SK_CG_CPU, "cpu.stat",
+	       "usage_usec 123456\nuser_usec 100000\nsystem_usec 23456\nnr_periods 10\nnr_throttled 9\nthrottled_usec 777\n");
 	struct sk_cg_cpu_stat cs;
 	r = sk_cg_cpu_stat(g, &cs);
 	ok(r == 0 && cs.usage_usec == 123456 && cs.nr_periods == 10 && cs.nr_throttled == 9 &&
 		   cs.throttled_usec == 777,
 	   "v2: cpu.stat parsed (usage %lld, periods %lld, throttled %lld, %lld us)", cs.usage_usec, cs.nr_periods,
 	   cs.nr_throttled, cs.throttled_usec);
-	snprintf(p, sizeof(p), "%s/memory.events", sk_cg_dir(g, SK_CG_MEMORY));
-	f = fopen(p, "w");
-	fputs("low 0\nhigh 5\nmax 17\noom 1\noom_kill 1\noom_group_kill 0\n", f);
-	fclose(f);
-	snprintf(p, sizeof(p), "%s/memory.current", sk_cg_dir(g, SK_CG_MEMORY));
-	f = fopen(p, "w");
-	fputs("33550336\n", f);
-	fclose(f);
+	gwrite(g, SK_CG_MEMORY, "memory.events", "low 0\nhigh 5\nmax 17\noom 1\noom_kill 1\noom_group_kill 0\n");
+	gwrite(g, SK_CG_MEMORY, "memory.current", "33550336\n");
 	struct sk_cg_mem_stat ms;
 	ok(sk_cg_mem_stat(g, &ms) == 0 && ms.current == 33550336 && ms.oom_kill == 1 && ms.high_events == 5 &&
 		   ms.max_events == 17,
@@ -207,8 +206,7 @@ static void test_v2(void)
 		_exit(0);
 	}
 	ok(pid > 0, "v2: sk_cg_fork starts a child (%d)", (int)pid);
-	snprintf(p, sizeof(p), "%s/cgroup.procs", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cgroup.procs", buf, sizeof(buf));
 	ok(atoi(buf) == pid, "v2: the child's pid written to the group's cgroup.procs");
 	char dir[SK_CG_PATH];
 	snprintf(dir, sizeof(dir), "%s", sk_cg_dir(g, SK_CG_CPU));
@@ -313,37 +311,25 @@ static void test_v1(bool hybrid)
 	snprintf(p, sizeof(p), "%s/cg/memory/x/shikumi-v1-", top);
 	ok(!strncmp(sk_cg_dir(g, SK_CG_MEMORY), p, strlen(p)), "%s: memory group beneath /x", m);
 	sk_cg_set_cpu_max(g, 50000, 100000);
-	snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.cfs_quota_us", buf, sizeof(buf));
 	ok(!strcmp(buf, "50000\n"), "%s: cpu.cfs_quota_us 50000", m);
-	snprintf(p, sizeof(p), "%s/cpu.cfs_period_us", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.cfs_period_us", buf, sizeof(buf));
 	ok(!strcmp(buf, "100000\n"), "%s: cpu.cfs_period_us 100000", m);
 	sk_cg_set_cpu_max(g, -1, 100000);
-	snprintf(p, sizeof(p), "%s/cpu.cfs_quota_us", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.cfs_quota_us", buf, sizeof(buf));
 	ok(!strcmp(buf, "-1\n"), "%s: no quota is -1", m);
 	sk_cg_set_cpu_weight(g, 200);
-	snprintf(p, sizeof(p), "%s/cpu.shares", sk_cg_dir(g, SK_CG_CPU));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_CPU, "cpu.shares", buf, sizeof(buf));
 	ok(!strcmp(buf, "2048\n"), "%s: weight 200 -> cpu.shares 2048", m);
 	sk_cg_set_memory_max(g, 64 * SK_MIB);
-	snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", sk_cg_dir(g, SK_CG_MEMORY));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_MEMORY, "memory.limit_in_bytes", buf, sizeof(buf));
 	ok(!strcmp(buf, "67108864\n"), "%s: memory.limit_in_bytes", m);
 	ok(sk_cg_set_memory_high(g, 32 * SK_MIB) == -1 && errno == ENOTSUP, "%s: memory.high refused on v1", m);
 	sk_cg_set_io_max(g, 7, 3, "rbps", 1048576);
-	snprintf(p, sizeof(p), "%s/blkio.throttle.read_bps_device", sk_cg_dir(g, SK_CG_IO));
-	sk_read_file(p, buf, sizeof(buf));
+	gread(g, SK_CG_IO, "blkio.throttle.read_bps_device", buf, sizeof(buf));
 	ok(!strcmp(buf, "7:3 1048576\n"), "%s: blkio.throttle.read_bps_device", m);
-	snprintf(p, sizeof(p), "%s/cpuacct.usage", sk_cg_dir(g, SK_CG_CPUACCT));
-	FILE *f = fopen(p, "w");
-	fputs("2500000000\n", f);
-	fclose(f);
-	snprintf(p, sizeof(p), "%s/cpu.stat", sk_cg_dir(g, SK_CG_CPU));
-	f = fopen(p, "w");
-	fputs("nr_periods 20\nnr_throttled 19\nthrottled_time 1500000000\n", f);
-	fclose(f);
+	gwrite(g, SK_CG_CPUACCT, "cpuacct.usage", "2500000000\n");
+	gwrite(g, SK_CG_CPU, "cpu.stat", "nr_periods 20\nnr_throttled 19\nthrottled_time 1500000000\n");
 	struct sk_cg_cpu_stat cs;
 	ok(sk_cg_cpu_stat(g, &cs) == 0 && cs.usage_usec == 2500000 && cs.throttled_usec == 1500000 &&
 		   cs.nr_throttled == 19,
@@ -397,6 +383,5 @@ int main(int argc, char **argv)
 	test_v1(true);
 	test_v1(false);
 	test_none_and_misc();
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

@@ -3,6 +3,7 @@
  * Run by lib/tests/lib.t (normal and ASan+UBSan builds).
  */
 #include "shikumi.h"
+#include "tap.h"
 
 #include <math.h>
 #include <signal.h>
@@ -13,20 +14,6 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-
-static int n_test, n_fail;
-
-SK_PRINTF(2, 3) static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		n_fail++;
-}
 
 static void test_parse_ll(void)
 {
@@ -131,7 +118,7 @@ static void test_proc(void)
 	if (sk_read_smaps_rollup(0, &sm) == 0)
 		ok(sm.rss > 0 && sm.pss > 0 && sm.pss <= sm.rss, "smaps_rollup rss/pss");
 	else
-		printf("ok %d # SKIP smaps_rollup unavailable\n", ++n_test);
+		skip("smaps_rollup unavailable");
 
 	/* Touching memory shows in RSS and minor faults. */
 	size_t len = 8 * SK_MIB;
@@ -343,7 +330,7 @@ static void test_publish(void)
 		ok(rc == 0 && n > 0 && strstr(buf, "# program: ") && S_ISCHR(lmode(q)),
 		   "publish: character device %s written in place, still a device", q);
 	} else {
-		printf("ok %d # SKIP no pseudo-terminal\n", ++n_test);
+		skip("no pseudo-terminal");
 	}
 	if (m >= 0)
 		close(m);
@@ -362,7 +349,7 @@ static void test_publish(void)
 		ok(rc == 0 && n > 0 && strstr(buf, "\na\t1\n") && S_ISLNK(lmode("/dev/stdout")),   /* private-dev */
 		   "publish: -o stdout (a pipe) by its /dev name: data on the pipe (exit %d)", rc);
 	} else {
-		printf("ok %d # SKIP -o stdout by its /dev name: only in a private /dev (root)\n", ++n_test);
+		skip("-o stdout by its /dev name: only in a private /dev (root)");
 	}
 
 	/* refused with exit 2 and the argument named: a directory, a socket, a block device */
@@ -386,7 +373,7 @@ static void test_publish(void)
 		   "publish: a block device is refused, exit 2 (%d)", rc);
 		unlink(p);
 	} else {
-		printf("ok %d # SKIP block device node: mknod: %s (not root)\n", ++n_test, strerror(errno));
+		skip("block device node: mknod: %s (not root)", strerror(errno));
 	}
 	snprintf(p, sizeof(p), "%s/chr", dir);
 	if (mknod(p, S_IFCHR | 0666, makedev(1, 3)) == 0) {   /* our own null device */
@@ -394,7 +381,7 @@ static void test_publish(void)
 		ok(rc == 0 && S_ISCHR(lmode(p)), "publish: a null device node of our own stays a device (%d)", rc);
 		unlink(p);
 	} else {
-		printf("ok %d # SKIP null device node: mknod: %s (not root)\n", ++n_test, strerror(errno));
+		skip("null device node: mknod: %s (not root)", strerror(errno));
 	}
 
 	/* a symlink planted at the temporary name is not followed */
@@ -601,6 +588,5 @@ int main(int argc, char **argv)
 	test_busy();
 	test_getopt();
 	test_tlb();
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }
