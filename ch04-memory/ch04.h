@@ -66,6 +66,21 @@ static inline uint64_t ch04_run_size(uint64_t given, bool quick, uint64_t normal
 	return given ? given : ch04_default_size(quick ? quick_size : normal);
 }
 
+/* The whole option loop of a program whose only own option is -s SIZE,
+ * no operands; returns the run's size (ch04_run_size). */
+static inline uint64_t ch04_size_options(int argc, char **argv, const struct sk_opt *opts, unsigned flags,
+					 struct sk_std *std, void (*usage)(void), uint64_t normal,
+					 uint64_t quick_size)
+{
+	uint64_t size = 0;
+	int c;
+	while ((c = sk_getopt(argc, argv, opts, flags, std, usage)) != -1)
+		if (c == 's')
+			size = ch04_parse_mem_size(optarg, "--size");
+	sk_no_operands(argc, argv);
+	return ch04_run_size(size, std->quick, normal, quick_size);
+}
+
 /* A fault caught in a child (filemap, segv): the child's handler records
  * what siginfo said in shared memory and exits 0; the parent reads it after
  * waiting. ch04_fault_shared (before forking) makes the record; the child

@@ -70,16 +70,8 @@ static void one_rep(struct sk_tsv *t, int huge, int rep, size_t len)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	uint64_t size = 0;   /* 0: not given */
 	struct sk_std std = {0};
-	int c;
-	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
-		switch (c) {
-		case 's': size = ch04_parse_mem_size(optarg, "--size"); break;
-		}
-	}
-	sk_no_operands(argc, argv);
-	size = ch04_run_size(size, std.quick, DEFAULT_SIZE, QUICK_SIZE);
+	uint64_t size = ch04_size_options(argc, argv, opts, STD_OPTS, &std, usage, DEFAULT_SIZE, QUICK_SIZE);
 	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 
 	char mode[32];

@@ -35,14 +35,21 @@ static char *read_file(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/* TOP/REL, REL a printf format. */
+SK_PRINTF(3, 0) static void tree_path(char *p, size_t len, const char *fmt, va_list ap)
+{
+	char rel[1024];
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	snprintf(p, len, "%s/%s", top, rel);
+}
+
 SK_PRINTF(2, 3) static void put(const char *content, const char *fmt, ...)
 {
-	char p[PATH_MAX], rel[1024];
+	char p[PATH_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
+	tree_path(p, sizeof(p), fmt, ap);
 	va_end(ap);
-	snprintf(p, sizeof(p), "%s/%s", top, rel);
 	/* mkdir -p of the parent */
 	for (char *s = p + strlen(top) + 1; (s = strchr(s, '/')); s++) {
 		*s = '\0';
@@ -51,19 +58,17 @@ SK_PRINTF(2, 3) static void put(const char *content, const char *fmt, ...)
 	}
 	if (content)
 		write_file(p, content);
-	else {
+	else
 		mkdir(p, 0755);
-	}
 }
 
 SK_PRINTF(3, 4) static char *get(char *buf, size_t len, const char *fmt, ...)
 {
-	char p[PATH_MAX], rel[1024];
+	char p[PATH_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(rel, sizeof(rel), fmt, ap);
+	tree_path(p, sizeof(p), fmt, ap);
 	va_end(ap);
-	snprintf(p, sizeof(p), "%s/%s", top, rel);
 	return read_file(p, buf, len);
 }
 
