@@ -153,13 +153,7 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case SK_LONG(1): {
-			int i = sk_parse_choice(optarg, "--op", names);
-			if (!selected[i])
-				nselected++;
-			selected[i] = true;
-			break;
-		}
+		case SK_LONG(1): sk_parse_pick(optarg, "--op", names, selected, &nselected); break;
 		case 'f':
 			if (access(optarg, R_OK))
 				sk_bad_arg("--file", optarg, "not a readable file");

@@ -232,13 +232,7 @@ int main(int argc, char **argv)
 			max_given = true;
 			break;
 		case SK_LONG(1): step = sk_parse_int(optarg, "--sizes-step", 2, 64); step_given = true; break;
-		case 'm': {
-			int i = sk_parse_choice(optarg, "--method", names);
-			if (!selected[i])
-				nselected++;
-			selected[i] = true;
-			break;
-		}
+		case 'm': sk_parse_pick(optarg, "--method", names, selected, &nselected); break;
 		case 'x':
 			if (access(optarg, X_OK))
 				sk_bad_arg("--exec", optarg, "not an executable file");

@@ -120,12 +120,7 @@ int main(int argc, char **argv)
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
 		case 's': size = ch04_parse_mem_size(optarg, "--size"); break;
-		case 'm': {
-			int i = sk_parse_choice(optarg, "--mode", mode_names);
-			nselected += !selected[i];
-			selected[i] = true;
-			break;
-		}
+		case 'm': sk_parse_pick(optarg, "--mode", mode_names, selected, &nselected); break;
 		}
 	}
 	sk_no_operands(argc, argv);

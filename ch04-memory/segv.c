@@ -153,12 +153,7 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
 		switch (c) {
-		case SK_LONG(1): {
-			int i = sk_parse_choice(optarg, "--case", case_names);
-			nselected += !selected[i];
-			selected[i] = true;
-			break;
-		}
+		case SK_LONG(1): sk_parse_pick(optarg, "--case", case_names, selected, &nselected); break;
 		}
 	}
 	sk_no_operands(argc, argv);

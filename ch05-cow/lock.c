@@ -381,13 +381,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n': workers = sk_parse_int(optarg, "--workers", 2, MAX_WORKERS); break;
 		case SK_LONG(1): total = (long)sk_parse_ll(optarg, "--total", 1, 100000000); break;
-		case 'm': {
-			int i = sk_parse_choice(optarg, "--mode", mode_name);
-			if (!selected[i])
-				nselected++;
-			selected[i] = true;
-			break;
-		}
+		case 'm': sk_parse_pick(optarg, "--mode", mode_name, selected, &nselected); break;
 		case SK_LONG(2): window_ns = (uint64_t)sk_parse_ll(optarg, "--window", 0, 10000000); break;
 		case 'D': {
 			struct stat st;

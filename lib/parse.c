@@ -161,6 +161,15 @@ int sk_parse_choice(const char *s, const char *name, const char *const *choices)
 	sk_bad_arg(name, s, why);
 }
 
+int sk_parse_pick(const char *s, const char *name, const char *const *choices, bool *picked, int *npicked)
+{
+	int i = sk_parse_choice(s, name, choices);
+	if (!picked[i])
+		(*npicked)++;
+	picked[i] = true;
+	return i;
+}
+
 const char *sk_fmt_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -156,6 +156,9 @@ double sk_parse_double(const char *s, const char *name, double min, double max);
 int sk_parse_cpu(const char *s, const char *name);
 /* One of a fixed list of words; returns its index. */
 int sk_parse_choice(const char *s, const char *name, const char *const *choices);
+/* A repeatable choice (--mode A --mode B): sets picked[index] and counts it
+ * in *npicked the first time; returns the index. */
+int sk_parse_pick(const char *s, const char *name, const char *const *choices, bool *picked, int *npicked);
 
 /* "4 KiB", "1.5 GiB": human-readable binary size. */
 const char *sk_fmt_size(uint64_t bytes, char *buf, size_t len);

@@ -61,6 +61,17 @@ static void test_parse_double(void)
 	ok(sk_parse_double_r("2.5x", 0, 10, &d) != NULL, "double rejects junk");
 }
 
+static void test_parse_pick(void)
+{
+	static const char *const words[] = {"a", "b", "c", NULL};
+	bool picked[3] = {false};
+	int n = 0;
+	int i = sk_parse_pick("b", "--x", words, picked, &n);
+	sk_parse_pick("b", "--x", words, picked, &n);
+	sk_parse_pick("c", "--x", words, picked, &n);
+	ok(i == 1 && n == 2 && !picked[0] && picked[1] && picked[2], "sk_parse_pick: the index; a word picked twice counts once");
+}
+
 static void test_stats(void)
 {
 	double v[] = {5, 1, 4, 2, 3};
@@ -574,6 +585,7 @@ int main(int argc, char **argv)
 	test_parse_ll();
 	test_parse_size();
 	test_parse_double();
+	test_parse_pick();
 	test_stats();
 	test_fmt_size();
 	test_errno_name();
