@@ -76,38 +76,35 @@ SK_PRINTF(3, 0) static void vmsg(const char *tag, int err, const char *fmt, va_l
 		fprintf(stderr, "%s: %s%s\n", sk_prog, tag, text);
 }
 
+/* The message of a variadic function below (its last named parameter is fmt). */
+#define MSG(tag, err)                          \
+	do {                                   \
+		va_list ap;                    \
+		va_start(ap, fmt);             \
+		vmsg(tag, err, fmt, ap);       \
+		va_end(ap);                    \
+	} while (0)
+
 void sk_warn(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", 0, fmt, ap);
-	va_end(ap);
+	MSG("", 0);
 }
 
 void sk_warn_errno(const char *fmt, ...)
 {
 	int err = errno;
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", err, fmt, ap);
-	va_end(ap);
+	MSG("", err);
 	errno = err;
 }
 
 void sk_note(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", 0, fmt, ap);
-	va_end(ap);
+	MSG("", 0);
 }
 
 void sk_die(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", 0, fmt, ap);
-	va_end(ap);
+	MSG("", 0);
 	sk_children_reap_all();
 	exit(SK_EXIT_FAIL);   /* atexit runs the cleanup hooks */
 }
@@ -115,29 +112,20 @@ void sk_die(const char *fmt, ...)
 void sk_die_errno(const char *fmt, ...)
 {
 	int err = errno;
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", err, fmt, ap);
-	va_end(ap);
+	MSG("", err);
 	sk_children_reap_all();
 	exit(SK_EXIT_FAIL);
 }
 
 void sk_usage_error(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("", 0, fmt, ap);
-	va_end(ap);
+	MSG("", 0);
 	exit(SK_EXIT_USAGE);
 }
 
 void sk_skip(const char *fmt, ...)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vmsg("SKIP: ", 0, fmt, ap);
-	va_end(ap);
+	MSG("SKIP: ", 0);
 	sk_children_reap_all();
 	exit(SK_EXIT_SKIP);
 }
