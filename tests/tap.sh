@@ -8,7 +8,11 @@
 #   run_exit CODE "desc" CMD...   (runs CMD, checks the exit code, keeps $OUT and $ERR)
 #   bad_args PROG "desc-prefix" ARGS...   (one malformed argument vector -> exit 2 + message)
 #   interrupt_when GLOB SECONDS CMD...   (Ctrl-C in the middle; exit code in $RC)
+#   interrupted_ok RUNDIR [CH/EXP]; none_left_ok PGREP-PATTERN   (after the Ctrl-C)
+#   plots_ok DIR PLOT...   (PLOT.png and .svg drawn, or SKIP without gnuplot)
 #   verdict_ok FILE ID; verdicts_ok FILE [ID...]   (verdict rows by their stable id)
+#   progs CHAPTER NAME...  (P[NAME] = bin CHAPTER/NAME; SKIP all if one is not built)
+#   common_args_ok NAME... (--help, -h; --bogus and a stray operand exit 2)
 #   bin PATH   -> the program to test: PATH in place, or build/asan/PATH when
 #                 SHIKUMI_VARIANT=asan (tests/asan.t re-runs marked tests that way)
 #   done_testing
@@ -72,6 +76,29 @@ bin() {
 	else
 		echo "$TAP_TOP/$1"
 	fi
+}
+
+# progs CHAPTER NAME...: P[NAME] = the program to test (bin CHAPTER/NAME); the
+# whole file SKIPs when one of them is not built.
+declare -A P=()
+progs() {
+	local ch=$1 n
+	shift
+	for n in "$@"; do
+		P[$n]=$(bin "$ch/$n")
+		[[ -x ${P[$n]} ]] || plan_skip_all "$ch/$n not built (make${SHIKUMI_VARIANT:+ asan})"
+	done
+}
+
+# common_args_ok NAME...: each program of P answers --help and -h, and an
+# unknown option or a stray operand exits 2 with a message.
+common_args_ok() {
+	local n
+	for n in "$@"; do
+		help_ok "${P[$n]}"
+		bad_args "${P[$n]}" --bogus
+		bad_args "${P[$n]}" stray-operand
+	done
 }
 
 # run CMD...: run, capture stdout in $OUT, stderr in $ERR, exit code in $RC.
@@ -143,6 +170,34 @@ interrupt_when() {
 	kill -INT -- "-$pid" 2>/dev/null || true
 	RC=0
 	wait "$pid" || RC=$?
+}
+
+# interrupted_ok RUNDIR [CHAPTER/EXP]: after interrupt_when on a driver: it
+# exited non-zero and marked the run interrupted; with CHAPTER/EXP, the partial
+# experiment was kept as RUNDIR/CHAPTER/EXP.interrupted.
+interrupted_ok() {
+	cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
+	ok "run marked interrupted" grep -qx interrupted "$1/status"
+	[[ -z ${2:-} ]] || ok "partial experiment kept as .interrupted" test -d "$1/$2.interrupted"
+}
+
+# none_left_ok PATTERN [DESC]: a moment after a driver ended, no process whose
+# command line matches PATTERN (pgrep -f) is left running.
+none_left_ok() {
+	sleep 0.3
+	is "$(pgrep -f "$1" || true)" "" "${2:-no program left running after Ctrl-C}"
+}
+
+# plots_ok DIR PLOT...: sk_plot drew DIR/PLOT.png and DIR/PLOT.svg (one test a
+# plot); without gnuplot a single SKIP.
+plots_ok() {
+	local dir=$1 p
+	shift
+	if ! command -v gnuplot >/dev/null; then
+		skip "gnuplot not installed"
+		return 0
+	fi
+	for p in "$@"; do ok "plot $p drawn (PNG and SVG)" test -s "$dir/$p.png" -a -s "$dir/$p.svg"; done
 }
 
 # help_ok PROG: -h and --help print usage on stdout and exit 0.

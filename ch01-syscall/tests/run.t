@@ -37,11 +37,7 @@ if [[ -x $TAP_TOP/ch01-syscall/hello-static ]]; then
 else
 	skip "no static libc"
 fi
-if command -v gnuplot >/dev/null; then
-	ok "plots drawn (PNG and SVG)" test -s "$d/syscall-cost/syscall-cost.png" -a -s "$d/syscall-cost/syscall-cost.svg"
-else
-	skip "gnuplot not installed"
-fi
+plots_ok "$d" syscall-cost/syscall-cost
 ok "run status is complete" grep -qx complete "$rd/status"
 is "$(cut -f1 "$d/experiments.tsv" | tr '\n' ' ')" "user-vs-system syscall-cost hello " "experiments.tsv lists the declared order"
 ok "meta.json is valid JSON-ish" grep -q '"kernel"' "$rd/meta.json"
@@ -72,10 +68,6 @@ ok "start-up time verdict is SKIP without hyperfine" grep -qE $'\tSKIP\tinstall 
 # keeps SIGINT from being ignored in a background job.
 rd2=$TAP_TMP/run2
 interrupt_when "$rd2/ch01-syscall/.user-vs-system.partial" 1 "$drv" -q -d 5 -o "$rd2"
-cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
-ok "run marked interrupted" grep -qx interrupted "$rd2/status"
-ok "partial experiment kept as .interrupted" test -d "$rd2/ch01-syscall/user-vs-system.interrupted"
-sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch01-syscall/(loop|syscall-loop|cpu-sample)" || true)
-is "$left" "" "no program left running after Ctrl-C"
+interrupted_ok "$rd2" ch01-syscall/user-vs-system
+none_left_ok "$TAP_TOP/ch01-syscall/(loop|syscall-loop|cpu-sample)"
 done_testing

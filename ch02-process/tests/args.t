@@ -6,18 +6,9 @@
 source "$(dirname "$0")/../../tests/tap.sh"
 
 names=(fork fork-exec spawn pidinfo wait-status states signals aslr fds spawn-cost spawn-tiny)
-declare -A P
-for n in "${names[@]}"; do
-	P[$n]=$(bin "ch02-process/$n")
-	[[ -x ${P[$n]} ]] || plan_skip_all "ch02-process/$n not built (make${SHIKUMI_VARIANT:+ asan})"
-done
-for n in "${names[@]}"; do help_ok "${P[$n]}"; done
-
-# every program: unknown option, extra operand, missing value
-for n in "${names[@]}"; do
-	bad_args "${P[$n]}" --bogus
-	bad_args "${P[$n]}" extra-operand
-done
+progs ch02-process "${names[@]}"
+common_args_ok "${names[@]}"
+# missing value
 for n in fork fork-exec spawn pidinfo wait-status states signals aslr spawn-cost; do
 	bad_args "${P[$n]}" -o
 done

@@ -33,12 +33,7 @@ done
 tsv_ok "$d/spawn-cost/data.tsv" "method parent_mem_bytes rep us_per_op" "spawn-cost data"
 tsv_ok "$d/states/data.tsv" "what pid ppid pgrp session tty_nr state" "states data"
 tsv_ok "$d/aslr/data.tsv" "run build elf_type region address" "aslr data"
-if command -v gnuplot >/dev/null; then
-	ok "spawn-cost plot drawn (PNG and SVG)" test -s "$d/spawn-cost/spawn-cost.png" -a -s "$d/spawn-cost/spawn-cost.svg"
-	ok "aslr plot drawn" test -s "$d/aslr/aslr.png"
-else
-	skip "gnuplot not installed"
-fi
+plots_ok "$d" spawn-cost/spawn-cost aslr/aslr
 ok "run status is complete" grep -qx complete "$rd/status"
 sleep 0.3
 left=$(pgrep -f "$TAP_TOP/ch02-process/" || true)
@@ -48,10 +43,6 @@ is "$left" "" "no ch02 process left after the run"
 # killed and reaped, partial experiment kept, run marked interrupted.
 rd2=$TAP_TMP/run2
 interrupt_when "$rd2/ch02-process/.spawn-cost.partial" 1 "$drv" -n 2 -o "$rd2"
-cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
-ok "run marked interrupted" grep -qx interrupted "$rd2/status"
-ok "partial experiment kept as .interrupted" test -d "$rd2/ch02-process/spawn-cost.interrupted"
-sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch02-process/" || true)
-is "$left" "" "no ch02 process left running after Ctrl-C"
+interrupted_ok "$rd2" ch02-process/spawn-cost
+none_left_ok "$TAP_TOP/ch02-process/" "no ch02 process left running after Ctrl-C"
 done_testing

@@ -9,19 +9,9 @@
 # shikumi: asan
 source "$(dirname "$0")/../../tests/tap.sh"
 
-progs=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy slab oom-victim)
-declare -A P
-for p in "${progs[@]}"; do
-	P[$p]=$(bin "ch04-memory/$p")
-	[[ -x ${P[$p]} ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
-done
-for p in "${progs[@]}"; do help_ok "${P[$p]}"; done
-
-# Every program: unknown option, extra operand.
-for p in "${progs[@]}"; do
-	bad_args "${P[$p]}" --bogus
-	bad_args "${P[$p]}" stray-operand
-done
+names=(meminfo mmap demand-paging thp pagetable overcommit segv filemap malloc vaspace fault-cost buddy slab oom-victim)
+progs ch04-memory "${names[@]}"
+common_args_ok "${names[@]}"
 # Size options: non-numeric, trailing junk, negative, zero, huge, missing, bad unit.
 for p in meminfo mmap demand-paging thp fault-cost buddy; do
 	bad_args "${P[$p]}" -s abc

@@ -52,15 +52,10 @@ verdicts_ok "$d/threads/verdict.tsv" threads-share-one-process-id-each-has-its-o
 	a-thread-s-write-is-seen-by-main-a-fork-child-s-is-not fork-copies-only-the-calling-thread \
 	a-mutex-held-by-another-thread-at-fork-stays-locked-in-the-child with-pthread-atfork-the-child-can-lock-it \
 	creating-a-thread-costs-less-than-forking-a-process
-if command -v gnuplot >/dev/null; then
-	ok "plots drawn (PNG and SVG)" test -s "$d/cow/cow.png" -a -s "$d/cow-cost/cow-cost.svg" -a -s "$d/lock/lock.png" \
-		-a -s "$d/ipc/ipc-rtt.png" -a -s "$d/ipc/ipc-bw.svg" -a -s "$d/threads/threads.png"
-else
-	skip "gnuplot not installed"
-fi
+plots_ok "$d" cow/cow cow-cost/cow-cost lock/lock ipc/ipc-rtt ipc/ipc-bw threads/threads
 ok "run status is complete" grep -qx complete "$rd/status"
-left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc|threads)( |$)" || true)
-is "$left" "" "no program left running"
+ours="$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc|threads)( |$)"
+none_left_ok "$ours" "no program left running"
 is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 
 # Ctrl-C in the middle: programs killed and reaped, partial experiment kept and
@@ -69,11 +64,8 @@ is "$(find "$TAP_TMP/tmp1" -mindepth 1 | wc -l)" 0 "no scratch directory left"
 rd2=$TAP_TMP/run2
 mkdir -p "$TAP_TMP/tmp2"
 interrupt_when "$rd2/ch05-cow/.cow.partial" 1 env TMPDIR="$TAP_TMP/tmp2" "$drv" -o "$rd2"
-cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
-ok "run marked interrupted" grep -qx interrupted "$rd2/status"
+interrupted_ok "$rd2"
 ok "partial experiment kept as .interrupted" test -n "$(compgen -G "$rd2/ch05-cow/*.interrupted")"
-sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch05-cow/(cow|cow-cost|shared-mem|lock|ipc|threads)( |$)" || true)
-is "$left" "" "no program left running after Ctrl-C"
+none_left_ok "$ours"
 is "$(find "$TAP_TMP/tmp2" -mindepth 1 | wc -l)" 0 "no scratch file left after Ctrl-C"
 done_testing

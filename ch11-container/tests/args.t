@@ -4,15 +4,14 @@
 # shikumi: asan
 source "$(dirname "$0")/../../tests/tap.sh"
 
-progs=(ns-show ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time mini-container container-check
-	chroot-lab mount-lab ns-cost)
-for p in "${progs[@]}"; do
-	[[ -x $(bin "ch11-container/$p") ]] || plan_skip_all "programs not built (make${SHIKUMI_VARIANT:+ asan})"
-done
-for p in "${progs[@]}"; do help_ok "$(bin "ch11-container/$p")"; done
+ns_kinds=(ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time)
+others=(ns-show mini-container container-check chroot-lab mount-lab ns-cost)
+progs ch11-container "${ns_kinds[@]}" "${others[@]}"
+common_args_ok "${ns_kinds[@]}"
+for p in "${others[@]}"; do help_ok "${P[$p]}"; done
 
-show=$(bin ch11-container/ns-show) mc=$(bin ch11-container/mini-container) cc=$(bin ch11-container/container-check)
-cost=$(bin ch11-container/ns-cost) clab=$(bin ch11-container/chroot-lab) mlab=$(bin ch11-container/mount-lab)
+show=${P[ns-show]} mc=${P[mini-container]} cc=${P[container-check]}
+cost=${P[ns-cost]} clab=${P[chroot-lab]} mlab=${P[mount-lab]}
 # malformed arguments
 bad_args "$show" -p abc
 bad_args "$show" -p 0
@@ -20,10 +19,6 @@ bad_args "$show" -p 99999999999
 bad_args "$show" -p 4194304   # no such process (pid_max is lower here)
 bad_args "$show" -p
 bad_args "$show" stray
-for p in ns-pid ns-uts ns-mnt ns-ipc ns-net ns-user ns-cgroup ns-time; do
-	bad_args "$(bin "ch11-container/$p")" --bogus
-	bad_args "$(bin "ch11-container/$p")" stray
-done
 bad_args "$(bin ch11-container/ns-uts)" -n ''
 bad_args "$(bin ch11-container/ns-uts)" -n 'a b'
 bad_args "$(bin ch11-container/ns-uts)" -n "$(printf 'x%.0s' {1..70})"
