@@ -18,12 +18,8 @@ HERE="$SK_TOP/ch01-syscall"
 PERF_LOOPS=3000000    # ~0.5 s per perf run at ~170 ns per call
 
 rounds=5
-own_option() {
-	case $1 in
-	n) sk_check_int -n "$OPTARG" 1 100; rounds=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":c:n:h" own_option "$@"
+sk_opt_int n rounds 1 100
+sk_options ":c:n:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $HERE/syscall-cost ]] || sk_die "syscall-cost is not built: run make"
 sk_lock_script "$@"

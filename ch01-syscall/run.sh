@@ -44,14 +44,9 @@ Examples:
 EOF
 }
 
-duration=""
-own_option() {
-	case $1 in
-	d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
-	esac
-}
-sk_options ":qc:o:he:J:d:" own_option "$@"
-duration=${duration:-$( ((SK_QUICK)) && echo 2 || echo 5)}
+duration=5
+sk_opt_int d duration 1 600 2
+sk_options ":qc:o:he:J:d:" "$@"
 sk_driver_ready "$CHAPTER"
 cpu=$SK_CPU
 
@@ -112,12 +107,9 @@ judge_user_vs_system() {
 	} | sk_atomic_write "$summary"
 
 	local lu ls li su ss si
-	lu=$(awk -F'\t' '$1 == "loop" && $2 == "user_pct" {print $4}' "$summary")
-	ls=$(awk -F'\t' '$1 == "loop" && $2 == "system_pct" {print $4}' "$summary")
-	li=$(awk -F'\t' '$1 == "loop" && $2 == "idle_pct" {print $4}' "$summary")
-	su=$(awk -F'\t' '$1 == "syscall-loop" && $2 == "user_pct" {print $4}' "$summary")
-	ss=$(awk -F'\t' '$1 == "syscall-loop" && $2 == "system_pct" {print $4}' "$summary")
-	si=$(awk -F'\t' '$1 == "syscall-loop" && $2 == "idle_pct" {print $4}' "$summary")
+	share_median() { awk -F'\t' -v p="${1%/*}" -v s="${1#*/}" '$1 == p && $2 == s {print $4}' "$summary"; }   # PROGRAM/SHARE
+	sk_let share_median lu=loop/user_pct ls=loop/system_pct li=loop/idle_pct \
+		su=syscall-loop/user_pct ss=syscall-loop/system_pct si=syscall-loop/idle_pct
 
 	local sar_note=""
 	if [[ -f $SK_EXP_DIR/sar-loop.txt ]]; then
@@ -225,6 +217,8 @@ run_hello() {
 			--export-json "$SK_EXP_DIR/hyperfine.json" "${cmds[@]}" >>"$SK_LOG" 2>&1 ||
 			{ sk_warn "hyperfine failed (see $SK_LOG)"; have_hf=0; }
 	fi
+	local hf_stats=""   # a row per variant: command, median, p10, p90, min [us]
+	if ((have_hf)) && sk_have jq; then hf_stats=$(sk_hyperfine_stats "$SK_EXP_DIR/hyperfine.json" us 1); fi
 
 	{
 		printf '# program: run.sh hello\n# cpu: %s\n# hyperfine_runs: %s\n# strace: %s\n# hyperfine: %s\n' \
@@ -239,10 +233,8 @@ run_hello() {
 				strace -f -c -o "$SK_EXP_DIR/strace-$v.txt" "$HERE/$v" >/dev/null 2>>"$SK_LOG" &&
 					calls=$(awk '$NF == "total" {print $4}' "$SK_EXP_DIR/strace-$v.txt")
 			fi
-			if ((have_hf)) && sk_have jq; then
-				read -r med p10 p90 min < <(jq -r --argjson i "$i" '.results[$i].times | sort as $t | ($t | length) as $n |
-					[$t[($n / 2 | floor)], $t[($n / 10 | floor)], $t[($n * 9 / 10 | floor)], $t[0]] | map(. * 1e6 | . * 10 | round / 10) | @tsv' \
-					"$SK_EXP_DIR/hyperfine.json")
+			if [[ -n $hf_stats ]]; then
+				IFS=$'\t' read -r _ med p10 p90 min < <(sed -n "$((i + 1))p" <<<"$hf_stats")
 			elif ((have_hf)); then
 				med=$(awk -v i="$i" '/"median"/ { if (n++ == i) { gsub(/[^0-9.eE+-]/, "", $2); printf "%.1f", $2 * 1e6 } }' "$SK_EXP_DIR/hyperfine.json")
 				min=$(awk -v i="$i" '/"min"/ { if (n++ == i) { gsub(/[^0-9.eE+-]/, "", $2); printf "%.1f", $2 * 1e6 } }' "$SK_EXP_DIR/hyperfine.json")

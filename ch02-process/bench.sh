@@ -22,12 +22,8 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch02-process"
 
 runs=2000
-own_option() {
-	case $1 in
-	r) sk_check_int -r "$OPTARG" 100 100000; runs=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":c:r:h" own_option "$@"
+sk_opt_int r runs 100 100000
+sk_options ":c:r:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 for p in spawn-cost spawn-tiny; do
 	[[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"

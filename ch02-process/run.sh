@@ -44,15 +44,10 @@ Examples:
 EOF
 }
 
-max_size="" runs=""
-own_option() {
-	case $1 in
-	s) max_size=$OPTARG ;;
-	n) sk_check_int -n "$OPTARG" 2 100; runs=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":qc:o:he:s:n:" own_option "$@"
-runs=${runs:-$( ((SK_QUICK)) && echo 4 || echo 8)}
+max_size="" runs=8
+sk_opt_value s max_size
+sk_opt_int n runs 2 100 4
+sk_options ":qc:o:he:s:n:" "$@"
 size_args=()
 if [[ -n $max_size ]]; then
 	# Checked here, before anything runs: a number with K/M/G/T, >= 1M, and at

@@ -25,15 +25,11 @@ LOOPS_1CPU=300000     # ~1 s at ~3 us per round trip
 LOOPS_2CPU=30000      # ~1 s at ~30 us per round trip (idle vCPU wake-ups)
 
 cpu2="" rounds=5
-own_option() {
-	case $1 in
-	C) sk_check_cpulist -C "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -C: '$OPTARG': one CPU, not a list"; cpu2=$((10#$OPTARG)) ;;
-	n) sk_check_int -n "$OPTARG" 1 100; rounds=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":c:C:n:h" own_option "$@"
+sk_opt_value C cpu2 sk_check_cpu
+sk_opt_int n rounds 1 100
+sk_options ":c:C:n:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
-cpu2=${cpu2:-$(sk_other_cpu "$cpu")}
+cpu2=$((10#${cpu2:-$(sk_other_cpu "$cpu")}))
 [[ $cpu2 != "$cpu" ]] || sk_usage_error "bad VALUE for -C: '$cpu2': must differ from -c"
 [[ -x $HERE/ctxsw-cost ]] || sk_die "ctxsw-cost is not built: run make"
 have_perf=0

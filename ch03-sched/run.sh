@@ -51,16 +51,11 @@ Examples:
 EOF
 }
 
-maxn=4 total="" nicek=5
-own_option() {
-	case $1 in
-	n) sk_check_int -n "$OPTARG" 2 8; maxn=$((10#$OPTARG)) ;;
-	t) sk_check_int -t "$OPTARG" 10 10000; total=$((10#$OPTARG)) ;;
-	k) sk_check_int -k "$OPTARG" 1 19; nicek=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":qc:o:he:n:t:k:" own_option "$@"
-total=${total:-$( ((SK_QUICK)) && echo 100 || echo 300)}
+maxn=4 total=300 nicek=5
+sk_opt_int n maxn 2 8
+sk_opt_int t total 10 10000 100
+sk_opt_int k nicek 1 19
+sk_options ":qc:o:he:n:t:k:" "$@"
 sk_driver_ready "$CHAPTER" sched cpuperf ctxsw-cost timeacct tick oversleep queue
 cpu=$SK_CPU
 
@@ -110,7 +105,7 @@ kernel_facts
 # each experiment measures under sk_quietly (scripts/lib.sh: /proc/stat against
 # our children's CPU time, measured again while others used more than
 # SK_QUIET_PCT % of those CPUs); a check that still fails on a busy machine is a
-# SKIP that says so (judge, or sk_check --load-sensitive), not a FAIL.
+# SKIP that says so (sk_check --load-sensitive), not a FAIL.
 SK_QUIET_TRIES=3
 
 # sum_cols "COLS" FILE...: our CPU time [ms] from the programs' output: the sum
@@ -125,21 +120,6 @@ sum_cols() {
 		total=$(sk_calc "$total + $part + 0$(sk_meta "$f" self_cpu_ms)")
 	done
 	echo "$total"
-}
-
-# judge CONDITION CHECK EXPECTED OBSERVED NOTE: PASS if the sk_cmp condition
-# holds; a failure while other processes were busy (sk_busy_reason) is a SKIP
-# with that reason; any other failure is measured once more (sk_remeasure_on_fail).
-judge() {
-	local cond=$1 check=$2 expected=$3 observed=$4 note=${5:-} why
-	if sk_cmp "$cond"; then
-		sk_verdict "$check" "$expected" "$observed" PASS "$note"
-	elif why=$(sk_busy_reason); then
-		sk_verdict "$check" "$expected" "$observed" SKIP "$why"
-	else
-		sk_verdict "$check" "$expected" "$observed" FAIL "$note"
-		sk_remeasure_on_fail "$(sk_slug "$check")"
-	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -176,7 +156,7 @@ run_slices() {
 	mv "$d"/trace-*.tsv "$d"/workers-*.tsv "$d"/runs-*.tsv "$d/raw/"
 	mv "$d/trace.tsv" "$d/data.tsv"
 
-	local single ratios="" ok_ratio=1 inter="" ok_inter=1 med p10 p90 runs ovh hz_note base_read
+	local single ratios="" ratio_lo="" ratio_hi="" inter="" runs_min="" med p10 p90 runs ovh hz_note base_read
 	single=$(sk_meta "$d/raw/trace-1.tsv" last_finish_ms)
 	# The workers' own share of the CPU in each run: their CPU time / the last
 	# finish. Below 1 another task took turns on the CPU too (a burst of foreign
@@ -187,14 +167,16 @@ run_slices() {
 		if sk_cmp "$share < $minshare"; then minshare=$share minshare_n=$n; fi
 	done
 	for ((n = 2; n <= maxn; n++)); do
-		local last r minruns
+		local last r x minruns
 		last=$(sk_meta "$d/raw/trace-$n.tsv" last_finish_ms)
 		r=$(sk_calc "$last / $single")
 		ratios+="${ratios:+, }N=$n: ${r}x"
-		sk_cmp "$r >= 0.75 * $n && $r <= 1.35 * $n" || ok_ratio=0
+		x=$(sk_calc "$r / $n")
+		if [[ -z $ratio_lo ]] || sk_cmp "$x < $ratio_lo"; then ratio_lo=$x; fi
+		if [[ -z $ratio_hi ]] || sk_cmp "$x > $ratio_hi"; then ratio_hi=$x; fi
 		minruns=$(sk_tsv_col "$d/raw/workers-$n.tsv" runs | sort -n | head -1)
 		inter+="${inter:+, }N=$n: >= $minruns"
-		((minruns >= 3)) || ok_inter=0
+		if [[ -z $runs_min ]] || ((minruns < runs_min)); then runs_min=$minruns; fi
 	done
 	# Pooled slice statistics over N >= 2 (N = 1 has only foreign interruptions).
 	read -r runs med p10 p90 < <(awk -F'\t' -v OFS='\t' '
@@ -208,21 +190,16 @@ run_slices() {
 	local lo hi
 	read -r lo hi <<<"$SLICE_BAND_MS"
 
-	if ((ok_ratio == 0)) && sk_cmp "$minshare < 0.9"; then
-		sk_verdict "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
-			"$ratios (single worker: $single ms)" SKIP \
-			"CPU $cpu was shared with other tasks: at N=$minshare_n the workers got only $(sk_calc "100 * $minshare" %.0f) % of it (their CPU time / last finish); rerun on a quiet machine"
-	else
-		judge "$ok_ratio == 1" "N workers on one CPU finish at ~N x the single-worker time" "last finish / single in 0.75..1.35 x N" \
-			"$ratios (single worker: $single ms)" "CPU $cpu, $total ms of work each; lowest CPU share of the workers: $minshare (N=$minshare_n)"
-	fi
-	if ((ok_inter)); then
-		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" PASS \
-			"a run = time between two off-CPU gaps > $(sk_meta "$d/raw/trace-1.tsv" gap_threshold_us) us"
-	else
-		sk_verdict "workers interleave on one CPU" ">= 3 complete on-CPU runs per worker" "$inter runs per worker" FAIL \
-			"a worker ran to completion in one go?"
-	fi
+	local foreign=""   # finishing late while the workers got under 90 % of the CPU: foreign load
+	sk_cmp "$minshare < 0.9" &&
+		foreign="CPU $cpu was shared with other tasks: at N=$minshare_n the workers got only $(sk_calc "100 * $minshare" %.0f) % of it (their CPU time / last finish); rerun on a quiet machine"
+	sk_check n-workers-on-one-cpu-finish-at-n-x-the-single-worker-time "N workers on one CPU finish at ~N x the single-worker time" \
+		'lo >= 0.75 && hi <= 1.35' --load-sensitive lo="$ratio_lo" hi="$ratio_hi" --fail-skips "$foreign" \
+		--observed "$ratios (single worker: $single ms)" \
+		--note "lo, hi: lowest and highest (last finish / single) / N; CPU $cpu, $total ms of work each; lowest CPU share of the workers: $minshare (N=$minshare_n)"
+	sk_check workers-interleave-on-one-cpu "workers interleave on one CPU" 'runs_min >= 3' runs_min="$runs_min" \
+		--observed "$inter runs per worker" \
+		--note "complete on-CPU runs of the least interrupted worker; a run = time between two off-CPU gaps > $(sk_meta "$d/raw/trace-1.tsv" gap_threshold_us) us"
 	sk_check median-slice-is-plausible-for-this-kernel "median slice is plausible for this kernel" 'runs > 0 && med >= lo && med <= hi' \
 		runs="$runs" med="$med" lo="$lo" hi="$hi" --observed "median $med ms (p10 $p10, p90 $p90, $runs runs, N=2..$maxn)" \
 		--note "expected $lo..$hi ms; $expected_txt; Linux $(uname -r); the book's CFS gave ~12 ms for 2 processes"
@@ -310,23 +287,25 @@ run_cpuperf() {
 	t1=$(get one 1 avg_turnaround_ms)
 	tn=$(get one "$maxn1" avg_turnaround_ms)
 	read -r thr_min thr_max < <(awk -F'\t' '$1 == "one" && $3 == "throughput_per_s" { v = $5; if (min == "" || v < min) min = v; if (v > max) max = v } END { print min, max }' "$d/summary.tsv")
-	judge "$thr_max / $thr_min < 1.3" "on one CPU throughput stays flat" "max/min < 1.3 over N = 1..$maxn1" \
-		"$thr_min .. $thr_max processes/s ($(sk_calc "$thr_max / $thr_min")x)" "CPU $cpu"
-	local rt
-	rt=$(sk_calc "$tn / $t1 / $maxn1")
-	judge "$rt >= 0.75 && $rt <= 1.35" "on one CPU turnaround grows linearly with N" \
-		"turnaround(N=$maxn1) / turnaround(1) ~ $maxn1 (0.75..1.35 x)" "$t1 ms -> $tn ms ($(sk_calc "$tn / $t1")x)"
+	sk_check on-one-cpu-throughput-stays-flat "on one CPU throughput stays flat" 'thr_max < 1.3 * thr_min' --load-sensitive \
+		thr_min="$thr_min" thr_max="$thr_max" --observed "$thr_min .. $thr_max processes/s ($(sk_calc "$thr_max / $thr_min")x)" \
+		--note "over N = 1..$maxn1; CPU $cpu"
+	sk_check on-one-cpu-turnaround-grows-linearly-with-n "on one CPU turnaround grows linearly with N" \
+		'tn >= 0.75 * n * t1 && tn <= 1.35 * n * t1' --load-sensitive t1="$t1" tn="$tn" n="$maxn1" \
+		--observed "$t1 ms -> $tn ms ($(sk_calc "$tn / $t1")x)" --note "turnaround(N=$maxn1) / turnaround(1) ~ $maxn1"
 	local a1 ac a2c
 	if [[ $(sk_meta "$d/data.tsv" mode_all) == run ]]; then
 		a1=$(get all 1 throughput_per_s)
 		ac=$(get all "$nall" throughput_per_s)
 		a2c=$(get all "$maxn1" throughput_per_s)
-		judge "$ac / $a1 >= 0.75 * $nall" "on all CPUs throughput grows until N = CPUs" \
-			"throughput(N=$nall) / throughput(1) >= $(sk_calc "0.75 * $nall")" "$a1 -> $ac processes/s ($(sk_calc "$ac / $a1")x)" \
-			"CPUs $(sk_allowed_cpus | tr ' ' ,)"
+		sk_check on-all-cpus-throughput-grows-until-n-cpus "on all CPUs throughput grows until N = CPUs" \
+			'ac >= 0.75 * cpus * a1' --load-sensitive a1="$a1" ac="$ac" cpus="$nall" \
+			--observed "$a1 -> $ac processes/s ($(sk_calc "$ac / $a1")x)" \
+			--note "a1, ac: throughput at N = 1 and N = $nall; CPUs $(sk_allowed_cpus | tr ' ' ,)"
 		if ((maxn1 > nall)); then
-			judge "$a2c / $ac < 1.3" "on all CPUs throughput flattens beyond N = CPUs" \
-				"throughput(N=$maxn1) / throughput(N=$nall) < 1.3" "$ac -> $a2c processes/s ($(sk_calc "$a2c / $ac")x)"
+			sk_check on-all-cpus-throughput-flattens-beyond-n-cpus "on all CPUs throughput flattens beyond N = CPUs" \
+				'a2c < 1.3 * ac' --load-sensitive ac="$ac" a2c="$a2c" \
+				--observed "$ac -> $a2c processes/s ($(sk_calc "$a2c / $ac")x)" --note "ac, a2c: throughput at N = $nall and N = $maxn1"
 		else
 			sk_verdict "on all CPUs throughput flattens beyond N = CPUs" "N > CPUs measured" "max N = $maxn1" SKIP "max N not above the CPU count"
 		fi
@@ -367,17 +346,19 @@ run_time() {
 	br=$(sk_tsv_get "$s" kind busy real_ms) bu=$(sk_tsv_get "$s" kind busy user_ms) bs=$(sk_tsv_get "$s" kind busy sys_ms)
 	sr=$(sk_tsv_get "$s" kind sleep real_ms) su=$(sk_tsv_get "$s" kind sleep user_ms) ss=$(sk_tsv_get "$s" kind sleep sys_ms)
 	yr=$(sk_tsv_get "$s" kind syscall real_ms) yu=$(sk_tsv_get "$s" kind syscall user_ms) ys=$(sk_tsv_get "$s" kind syscall sys_ms)
-	judge "($bu + $bs) / $br >= 0.8 && $bs < 0.1 * $bu" "a busy process: real ~ user, sys ~ 0" "user+sys >= 0.8 x real" \
-		"real $br ms, user $bu ms, sys $bs ms" "CPU $cpu"
-	judge "($su + $ss) < 0.05 * $sr" "a sleeping process uses no CPU" "user+sys < 5 % of real" \
-		"real $sr ms, user $su ms, sys $ss ms"
-	judge "$ys > $yu" "a syscall-heavy process spends its time in the kernel" "sys > user" \
-		"real $yr ms, user $yu ms, sys $ys ms" "read() of $(sk_meta "$d/data.tsv" read_bytes) B from /dev/zero"
+	sk_check a-busy-process-real-user-sys-0 "a busy process: real ~ user, sys ~ 0" 'user + sys >= 0.8 * real && sys < 0.1 * user' \
+		--load-sensitive real="$br" user="$bu" sys="$bs" --observed "real $br ms, user $bu ms, sys $bs ms" --note "CPU $cpu"
+	sk_check a-sleeping-process-uses-no-cpu "a sleeping process uses no CPU" 'user + sys < 0.05 * real' \
+		--load-sensitive real="$sr" user="$su" sys="$ss" --observed "real $sr ms, user $su ms, sys $ss ms"
+	sk_check a-syscall-heavy-process-spends-its-time-in-the-kernel "a syscall-heavy process spends its time in the kernel" \
+		'sys > user' --load-sensitive user="$yu" sys="$ys" --observed "real $yr ms, user $yu ms, sys $ys ms" \
+		--note "read() of $(sk_meta "$d/data.tsv" read_bytes) B from /dev/zero"
 	local b2r="" b2u="" b2s=""
 	if [[ $(sk_meta "$d/data.tsv" busy2) == run ]]; then
 		b2r=$(sk_tsv_get "$s" kind busy2 real_ms) b2u=$(sk_tsv_get "$s" kind busy2 user_ms) b2s=$(sk_tsv_get "$s" kind busy2 sys_ms)
-		judge "$b2u / $b2r >= 1.25" "two busy processes on two CPUs: user > real" "user >= 1.25 x real (ideally 2 x)" \
-			"real $b2r ms, user $b2u ms ($(sk_calc "$b2u / $b2r")x)" "CPUs $cpu and $(sk_meta "$d/data.tsv" cpu2)"
+		sk_check two-busy-processes-on-two-cpus-user-real "two busy processes on two CPUs: user > real" 'user >= 1.25 * real' \
+			--load-sensitive real="$b2r" user="$b2u" --observed "real $b2r ms, user $b2u ms ($(sk_calc "$b2u / $b2r")x)" \
+			--note "ideally 2 x; CPUs $cpu and $(sk_meta "$d/data.tsv" cpu2)"
 	else
 		sk_verdict "two busy processes on two CPUs: user > real" ">= 2 CPUs" "1 CPU allowed" SKIP "only one CPU allowed"
 	fi

@@ -39,13 +39,9 @@ EOF
 }
 
 size_mib=256 reps=11
-own_option() {
-	case $1 in
-	s) sk_check_int -s "$OPTARG" 32 8192; size_mib=$((10#$OPTARG)) ;;
-	r) sk_check_int -r "$OPTARG" 5 100; reps=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":c:s:r:h" own_option "$@"
+sk_opt_int s size_mib 32 8192
+sk_opt_int r reps 5 100
+sk_options ":c:s:r:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $HERE/fault-cost ]] || sk_die "$HERE/fault-cost is not built: run make"
 small_mib=$((size_mib / 8))

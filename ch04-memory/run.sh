@@ -53,14 +53,9 @@ Examples:
 EOF
 }
 
-size_mib=""
-own_option() {
-	case $1 in
-	s) sk_check_int -s "$OPTARG" 16 65536; size_mib=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":qc:o:s:he:" own_option "$@"
-size_mib=${size_mib:-$( ((SK_QUICK)) && echo 128 || echo 256)}
+size_mib=256
+sk_opt_int s size_mib 16 65536 128
+sk_options ":qc:o:s:he:" "$@"
 avail_mib=$(awk '/^MemAvailable:/ {print int($2 / 1024)}' /proc/meminfo)
 ((size_mib <= avail_mib / 2)) ||
 	sk_usage_error "bad VALUE for -s: '$size_mib': exceeds half of MemAvailable (limit $((avail_mib / 2)) MiB)"

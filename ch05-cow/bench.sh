@@ -32,15 +32,12 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch05-cow"
 
 
+cow_or_ipc() { [[ $2 == cow || $2 == ipc ]] || sk_usage_error "bad VALUE for $1: '$2': cow or ipc"; }
 size=64M reps=9 mode=all
-own_option() {
-	case $1 in
-	s) size=$OPTARG ;;
-	m) case $OPTARG in cow | ipc) mode=$OPTARG ;; *) sk_usage_error "bad VALUE for -m: '$OPTARG': cow or ipc" ;; esac ;;
-	r) sk_check_int -r "$OPTARG" 3 1000; reps=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":c:s:r:m:h" own_option "$@"
+sk_opt_value s size
+sk_opt_int r reps 3 1000
+sk_opt_value m mode cow_or_ipc
+sk_options ":c:s:r:m:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 sk_have perf || { sk_note "perf not installed (Debian: apt-get install linux-perf): nothing to compare"; exit 0; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/shikumi-bench.XXXXXX")

@@ -47,14 +47,9 @@ Examples:
 EOF
 }
 
-size=""
-own_option() {
-	case $1 in
-	s) size=$OPTARG ;;
-	esac
-}
-sk_options ":qc:o:s:he:" own_option "$@"
-size=${size:-100M}
+size=100M
+sk_opt_value s size
+sk_options ":qc:o:s:he:" "$@"
 # Let cow itself judge SIZE (strict parsing, MemAvailable bound) before anything runs.
 if [[ -x $HERE/cow ]] && ! err=$("$HERE/cow" -s "$size" --check 2>&1 >/dev/null); then
 	sk_usage_error "${err#cow: }"
@@ -135,18 +130,9 @@ run_cow() {
 	pages=$(sk_meta "$SK_EXP_DIR/data.tsv" pages)
 	reps=$(sk_meta "$SK_EXP_DIR/data.tsv" reps)
 	local fa fu cpd crss cpss wf wa wu cpda tf ph cha
-	fa=$(med fork_anon_delta_kib)
-	fu=$(med fork_used_delta_kib)
-	cpd=$(med child_private_dirty_kib)
-	crss=$(med child_rss_kib)
-	cpss=$(med child_pss_kib)
-	wf=$(med write_faults)
-	wa=$(med write_anon_delta_kib)
-	wu=$(med write_used_delta_kib)
-	cpda=$(med child_private_dirty_after_kib)
-	tf=$(med touch_faults)
-	ph=$(med parent_anon_huge_kib)
-	cha=$(med child_anon_huge_after_kib)
+	sk_let med fa=fork_anon_delta_kib fu=fork_used_delta_kib cpd=child_private_dirty_kib crss=child_rss_kib \
+		cpss=child_pss_kib wf=write_faults wa=write_anon_delta_kib wu=write_used_delta_kib \
+		cpda=child_private_dirty_after_kib tf=touch_faults ph=parent_anon_huge_kib cha=child_anon_huge_after_kib
 	local mib=$((n_kib / 1024)) rel="median of $reps repetitions"
 
 	sk_check after-fork-nothing-is-copied-system-memory "after fork nothing is copied (system memory)" 'fa < 0.10 * n_kib && fa > -0.10 * n_kib' \
@@ -216,16 +202,10 @@ run_cow_cost() {
 		sk_summarize -b op -v ns_per_page "$data" | paste - <(sk_summarize -b op -v faults_per_page "$data" | cut -f3 | sed '1s/.*/faults_per_page/')
 	} | sk_atomic_write "$s"
 	local z cw rd rr pw fz fc fr frr fp pages reps
-	z=$(sk_tsv_get "$s" op zero_fault median)
-	cw=$(sk_tsv_get "$s" op cow_fault median)
-	rd=$(sk_tsv_get "$s" op cow_read median)
-	rr=$(sk_tsv_get "$s" op cow_reread median)
-	pw=$(sk_tsv_get "$s" op private_write median)
-	fz=$(sk_tsv_get "$s" op zero_fault faults_per_page)
-	fc=$(sk_tsv_get "$s" op cow_fault faults_per_page)
-	fr=$(sk_tsv_get "$s" op cow_read faults_per_page)
-	frr=$(sk_tsv_get "$s" op cow_reread faults_per_page)
-	fp=$(sk_tsv_get "$s" op private_write faults_per_page)
+	op_median() { sk_tsv_get "$s" op "$1" median; }
+	op_faults() { sk_tsv_get "$s" op "$1" faults_per_page; }
+	sk_let op_median z=zero_fault cw=cow_fault rd=cow_read rr=cow_reread pw=private_write
+	sk_let op_faults fz=zero_fault fc=cow_fault fr=cow_read frr=cow_reread fp=private_write
 	pages=$(sk_meta "$data" pages)
 	reps=$(sk_meta "$data" reps)
 	z=$(sk_calc "$z" %.0f) cw=$(sk_calc "$cw" %.0f) rd=$(sk_calc "$rd" %.0f) rr=$(sk_calc "$rr" %.0f) pw=$(sk_calc "$pw" %.0f)

@@ -38,17 +38,13 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/scripts/fidelity.sh"
 # shellcheck disable=SC2016  # the bash -c scripts expand their own "$1"...
 HERE="$SK_TOP/ch08-cache"
-theirs="" keep=""
 [[ ${1:-} == --help ]] && set -- -h
-# -c and -h are the drivers' common options (sk_std_opt); no run directory is
-# made: the data go to a temporary directory, or to -k DIR.
-own_option() {
-	case $1 in
-	r) [[ -r $OPTARG ]] || sk_usage_error "bad VALUE for -r: '$OPTARG': not readable"; theirs=$OPTARG ;;
-	k) mkdir -p "$OPTARG" || sk_usage_error "bad VALUE for -k: '$OPTARG': cannot create it"; keep=$OPTARG ;;
-	esac
-}
-sk_options ":c:hr:k:" own_option "$@"
+readable() { [[ -r $2 ]] || sk_usage_error "bad VALUE for $1: '$2': not readable"; }
+make_dir() { mkdir -p "$2" || sk_usage_error "bad VALUE for $1: '$2': cannot create it"; }
+theirs="" keep=""
+sk_opt_value r theirs readable
+sk_opt_value k keep make_dir
+sk_options ":c:hr:k:" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 for p in cache-stride membw; do [[ -x $HERE/$p ]] || sk_die "$HERE/$p is not built: run make"; done
 sk_have taskset || sk_die "taskset not found (install util-linux)"

@@ -42,14 +42,10 @@ Examples:
 EOF
 }
 
+writable_dir() { [[ -d $2 && -w $2 ]] || sk_usage_error "bad VALUE for $1: '$2': not a writable directory"; }
 dir=""
-own_option() {
-	case $1 in
-	d) [[ -d $OPTARG && -w $OPTARG ]] || sk_usage_error "bad VALUE for -d: '$OPTARG': not a writable directory"
-	   dir=$OPTARG ;;
-	esac
-}
-sk_options ":qc:o:he:d:" own_option "$@"
+sk_opt_value d dir writable_dir
+sk_options ":qc:o:he:d:" "$@"
 dirarg=()
 [[ -n $dir ]] && dirarg=(-D "$dir")
 sk_driver_ready "$CHAPTER" cache-stride tlb membw pagecache writeback
@@ -91,12 +87,11 @@ run_cache_stride() {
 	[[ -n $l2 ]] && caches+="L2=$l2 "
 	[[ -n $l3 ]] && caches+="L3=$l3 "
 	local first last cmin cmax smin smax maxsize
-	cmin=$(awk -F'\t' '$1 == "chase" { print $4; exit }' "$s")
-	cmax=$(awk -F'\t' '$1 == "chase" { v = $4 } END { print v }' "$s")
-	smin=$(awk -F'\t' '$1 == "seq" { print $4; exit }' "$s")
-	smax=$(awk -F'\t' '$1 == "seq" { v = $4 } END { print v }' "$s")
-	maxsize=$(awk -F'\t' '$1 == "chase" { v = $2 } END { print v }' "$s")
-	first=$(awk -F'\t' '$1 == "chase" { print $2; exit }' "$s")
+	# the smallest and largest size of the chase curve and both curves' medians there
+	IFS='|' read -r first cmin maxsize cmax smin smax < <(awk -F'\t' '
+		$1 == "chase" { if (!nc++) { first = $2; cmin = $4 }; maxsize = $2; cmax = $4 }
+		$1 == "seq" { if (!ns++) smin = $4; smax = $4 }
+		END { print first "|" cmin "|" maxsize "|" cmax "|" smin "|" smax }' "$s")
 	last=$(human "$maxsize")
 
 	sk_check chase-latency-at-the-largest-size-is-several-times-l1-s "chase: latency at the largest size is several times L1's" 'cmax >= 5 * cmin' \
@@ -111,43 +106,30 @@ run_cache_stride() {
 	list=$(awk -F'\t' 'NR > 1 { print $1, $2 }' "$cl" | while read -r m b; do printf '%s %s, ' "$m" "$(human "$b")"; done)
 	list=${list%, }
 	cliffs_str=$(awk -F'\t' 'NR > 1 { printf "%s=%s ", $1, $2 }' "$cl")
-	near_cliff() {   # near_cliff BYTES -> the chase cliff nearest to BYTES within 2x, if any
-		awk -F'\t' -v c="$1" 'NR > 1 && $1 == "chase" { f = $2 / c; if (f >= 0.5 && f <= 2) { print $2; exit } }' "$cl"
+	nearest_cliff() {   # nearest_cliff BYTES -> the chase cliff nearest to BYTES (by factor), if any
+		awk -F'\t' -v c="$1" 'NR > 1 && $1 == "chase" { f = $2 / c; if (f < 1) f = 1 / f; if (best == "" || f < best) { best = f; b = $2 } }
+			END { if (b != "") print b }' "$cl"
 	}
 	if [[ -z $caches ]]; then
 		sk_verdict "cliffs named after sysfs caches" "a cliff within 2x of each cache" "cliffs: ${list:-none}" \
 			SKIP "sysfs cache sizes unavailable"
 	else
-		local lvl size hit name why
-		for lvl in L1d L2; do
-			size=$([[ $lvl == L1d ]] && echo "$l1" || echo "$l2")
+		local lvl size near f at why
+		for lvl in L1d L2 L3; do
+			case $lvl in L1d) size=$l1 ;; L2) size=$l2 ;; L3) size=$l3 ;; esac
 			[[ -n $size ]] || continue
-			hit=$(near_cliff "$size")
-			if [[ -n $hit ]]; then
-				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
-					"cliff at $(human "$hit") ($(sk_calc "$hit / $size" %.1f)x)" PASS ""
-			elif why=$(sk_busy_reason); then
-				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
-					"no chase cliff there; cliffs: ${list:-none}" SKIP "$why"
-			else
-				sk_verdict "chase: a cliff near the $lvl size" "within 2x of $(human "$size")" \
-					"no chase cliff there; cliffs: ${list:-none}" FAIL ""
+			near=$(nearest_cliff "$size") f="" at=none why=""
+			if [[ -n $near ]]; then f=$(sk_calc "$near / $size" %.2f) at="at $(human "$near") (${f}x)"; fi
+			if [[ $lvl == L3 ]] && is_vm; then
+				why="VM: sysfs L3 is the host socket's shared LLC; this guest's share ends much earlier (the step to DRAM)"
+			elif [[ $lvl == L3 ]] && ((maxsize < l3 * 2)); then
+				why="the curve stops before 2x L3 (cap; largest size $last)"
 			fi
+			sk_check "chase-a-cliff-near-the-${lvl,,}-size" "chase: a cliff near the $lvl size" 'f >= 0.5 && f <= 2' \
+				f="$f" --load-sensitive --fail-skips "$why" \
+				--observed "nearest chase cliff $at; cliffs: ${list:-none}" \
+				--note "f: the nearest chase cliff / the $lvl size $(human "$size")"
 		done
-		if [[ -n $l3 ]]; then
-			hit=$(near_cliff "$l3")
-			name="chase: a cliff near the L3 size"
-			if [[ -n $hit ]]; then
-				sk_verdict "$name" "within 2x of $(human "$l3")" "cliff at $(human "$hit")" PASS ""
-			elif is_vm; then
-				sk_verdict "$name" "within 2x of $(human "$l3")" "no cliff there; cliffs: ${list:-none}" SKIP \
-					"VM: sysfs L3 is the host socket's shared LLC; this guest's share ends much earlier (the step to DRAM)"
-			elif ((maxsize < l3 * 2)); then
-				sk_verdict "$name" "within 2x of $(human "$l3")" "largest size $last" SKIP "the curve stops before 2x L3 (cap)"
-			else
-				sk_verdict "$name" "within 2x of $(human "$l3")" "no cliff there; cliffs: ${list:-none}" FAIL ""
-			fi
-		fi
 		# Every chase cliff should belong to a cache (within 2x). On a VM a
 		# cliff between L2 and L3 is this guest's share of the host LLC.
 		local stray vmllc
@@ -156,22 +138,15 @@ run_cache_stride() {
 				if (vm && l2 && l3 && $2 > 2 * l2 && $2 < l3) next
 				printf "%s%s", (n++ ? " " : ""), $2 }' "$cl")
 		vmllc=$(awk -F'\t' -v l3="${l3:-0}" -v l2="${l2:-0}" 'NR > 1 && $1 == "chase" && ($8 < 0.5 || $8 > 2) && l2 && l3 && $2 > 2 * l2 && $2 < l3 { print $2; exit }' "$cl")
-		local note=""
+		local note="" b strays=""
 		if [[ -n $vmllc ]] && is_vm; then
 			note="the cliff at $(human "$vmllc") is where this VM's share of the host LLC ends (sysfs L3 $(human "$l3") is the host's)"
 		fi
-		if [[ -z $stray ]]; then
-			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
-				"cliffs: ${list:-none}" PASS "$note"
-		elif why=$(sk_busy_reason); then
-			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
-				"stray: $(for b in $stray; do printf '%s ' "$(human "$b")"; done)(cliffs: $list)" SKIP "$why"
-		else
-			sk_verdict "chase: every cliff lies within 2x of a sysfs cache size" "no stray cliffs" \
-				"stray: $(for b in $stray; do printf '%s ' "$(human "$b")"; done)(cliffs: $list)" FAIL \
-				"a disturbed run (another program on the sibling CPU) can bend the curve; run again"
-			sk_remeasure_on_fail chase-every-cliff-lies-within-2x-of-a-sysfs-cache-size
-		fi
+		for b in $stray; do strays+="$(human "$b") "; done
+		sk_check chase-every-cliff-lies-within-2x-of-a-sysfs-cache-size "chase: every cliff lies within 2x of a sysfs cache size" \
+			'stray == 0' stray="$(wc -w <<<"$stray")" --load-sensitive \
+			--observed "${strays:+stray: $strays(}cliffs: ${list:-none}${strays:+)}" \
+			--note "stray: cliffs not within 2x of a cache${note:+; $note}; a disturbed run (another program on the sibling CPU) can bend the curve"
 	fi
 
 	sk_plot "$HERE/cache-stride.gp" summary.tsv cache-stride "$caches" "$cliffs_str"
@@ -408,10 +383,8 @@ run_writeback() {
 	sk_prog "$d" sk_pin "$cpu" "$HERE/writeback" "${SK_QOPT[@]}" "${dirarg[@]}" --trace "$tr" || return 0
 	sk_summarize -b variant -v mb_per_s "$d" | sk_atomic_write "$s"
 	local buf bfs osync odir size base peak endd fstart fms wait knobs
-	buf=$(sk_tsv_get "$s" variant buffered median)
-	bfs=$(sk_tsv_get "$s" variant buffered_fsync median)
-	osync=$(sk_tsv_get "$s" variant osync median)
-	odir=$(sk_tsv_get "$s" variant odirect median)
+	variant_median() { sk_tsv_get "$s" variant "$1" median; }
+	sk_let variant_median buf=buffered bfs=buffered_fsync osync=osync odir=odirect
 	size=$(sk_meta "$d" file_bytes)
 	fstart=$(sk_meta "$tr" fsync_start_ms)
 	fms=$(sk_meta "$tr" fsync_ms)

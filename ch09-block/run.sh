@@ -57,19 +57,12 @@ Examples:
 EOF
 }
 
-size_mib="" secs="" reps=""
-own_option() {
-	case $1 in
-	s) sk_check_int -s "$OPTARG" 64 4096; size_mib=$OPTARG ;;
-	d) sk_check_int -d "$OPTARG" 1 60; secs=$OPTARG ;;
-	r) sk_check_int -r "$OPTARG" 1 20; reps=$OPTARG ;;
-	esac
-}
-sk_options ":qc:o:he:s:d:r:" own_option "$@"
-size_mib=${size_mib:-$( ((SK_QUICK)) && echo 256 || echo 512)}
-secs=${secs:-$( ((SK_QUICK)) && echo 0.25 || echo 2)}
+size_mib=512 secs=2 reps=5
+sk_opt_int s size_mib 64 4096 256
+sk_opt_int d secs 1 60 0.25
+sk_opt_int r reps 1 20 3
+sk_options ":qc:o:he:s:d:r:" "$@"
 ramp=$( ((SK_QUICK)) && echo 0 || echo 0.5)
-reps=${reps:-$( ((SK_QUICK)) && echo 3 || echo 5)}
 sk_driver_ready "$CHAPTER" io
 cpu=$SK_CPU
 ncpu=$(nproc)

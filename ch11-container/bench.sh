@@ -20,17 +20,10 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$SK_TOP/ch11-container/rootfs.sh"
 HERE="$SK_TOP/ch11-container"
 
-runs=""
-# -c, -q and -h are the drivers' common options (sk_std_opt).
-own_option() {
-	case $1 in
-	n) sk_check_int -n "$OPTARG" 5 10000; runs=$OPTARG ;;
-	esac
-}
-sk_options ":c:n:qh" own_option "$@"
+runs=100
+sk_opt_int n runs 5 10000 20
+sk_options ":c:n:qh" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
-((SK_QUICK)) && runs=${runs:-20}
-runs=${runs:-100}
 for p in mini-container ns-cost; do [[ -x $HERE/$p ]] || sk_die "$p is not built: run make"; done
 ((EUID == 0)) || { echo "$SK_PROG: SKIP: needs root (unshare --pid, mini-container as root)" >&2; exit 4; }
 sk_have hyperfine && sk_have jq || { echo "$SK_PROG: SKIP: needs hyperfine and jq (scripts/install-deps)" >&2; exit 4; }
@@ -45,8 +38,7 @@ sk_note "hyperfine -N, $runs runs each, pinned to CPU $cpu"
 sk_locked taskset -c "$cpu" hyperfine -N --style none --warmup 5 --runs "$runs" --export-json "$tmp/h.json" \
 	-n fork+exec "$t" -n unshare "unshare --fork --pid --mount-proc $t" \
 	-n mini-container "$HERE/mini-container -r $tmp/rootfs -- /bin/true" >/dev/null
-jq -r '.results[] | .command as $c | .times | sort as $s | ($s | length) as $n |
-	"\($c)\t\($s[($n / 2 | floor)] * 1e3)"' "$tmp/h.json" >"$tmp/med.tsv"
+sk_hyperfine_stats "$tmp/h.json" ms 6 >"$tmp/med.tsv"
 fe=$(awk -F'\t' '$1 == "fork+exec" { print $2 }' "$tmp/med.tsv")
 us=$(awk -F'\t' '$1 == "unshare" { print $2 }' "$tmp/med.tsv")
 mc=$(awk -F'\t' '$1 == "mini-container" { print $2 }' "$tmp/med.tsv")

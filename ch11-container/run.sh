@@ -67,7 +67,7 @@ Examples:
 EOF
 }
 
-sk_options ":qc:o:he:" sk_std_opt "$@"
+sk_options ":qc:o:he:" "$@"
 sk_driver_ready "$CHAPTER"
 cpu=$SK_CPU
 
@@ -544,11 +544,7 @@ run_start_cost() {
 	{
 		printf '# program: hyperfine %s\n# cpu: %s\n# runs: %s\n' "$(hyperfine --version | awk '{print $2}')" "$cpu" "$runs"
 		printf 'command\tmedian_ms\tp10_ms\tp90_ms\n'
-		if sk_have jq; then
-			jq -r '.results[] | .command as $c | .times | sort as $t | ($t | length) as $n |
-				[$c, $t[($n / 2 | floor)], $t[($n / 10 | floor)], $t[($n * 9 / 10 | floor)]] |
-				[.[0], (.[1:][] * 1e3 | . * 1000 | round / 1000)] | @tsv' "$j"
-		fi
+		if sk_have jq; then sk_hyperfine_stats "$j" ms 3 | cut -f1-4; fi
 	} | sk_atomic_write "$d"
 	local fe us mc mcs
 	fe=$(sk_tsv_get "$d" command fork+exec median_ms)

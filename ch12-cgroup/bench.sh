@@ -22,13 +22,9 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch12-cgroup"
 
 duration=5000 rounds=3
-own_option() {
-	case $1 in
-	d) sk_check_int -d "$OPTARG" 200 60000; duration=$((10#$OPTARG)) ;;
-	n) sk_check_int -n "$OPTARG" 1 20; rounds=$((10#$OPTARG)) ;;
-	esac
-}
-sk_options ":d:n:h" own_option "$@"
+sk_opt_int d duration 200 60000
+sk_opt_int n rounds 1 20
+sk_options ":d:n:h" "$@"
 for p in cpu-limit mem-limit; do [[ -x $HERE/$p ]] || sk_die "$p is not built: run make"; done
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/shikumi-bench12.XXXXXX")
 sk_cleanup_push "rm -rf '$tmp'"

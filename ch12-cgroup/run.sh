@@ -48,7 +48,7 @@ Examples:
 EOF
 }
 
-sk_options ":qc:o:he:" sk_std_opt "$@"
+sk_options ":qc:o:he:" "$@"
 sk_driver_ready "$CHAPTER" cgroup-info
 sk_cg_own   # on cgroup v2, this driver and its children are the suite's own processes
 

@@ -4,7 +4,8 @@
 #   source "$(dirname "$0")/../scripts/lib.sh"
 #
 # Messages ..... sk_note, sk_warn, sk_die (exit 1), sk_usage_error (exit 2)
-# Arguments .... sk_check_int NAME VALUE MIN MAX, sk_check_cpulist NAME LIST
+# Arguments .... sk_check_int NAME VALUE MIN MAX, sk_check_cpu NAME CPU,
+#                sk_check_cpulist NAME LIST; sk_opt_int, sk_opt_value, sk_options
 # CPUs ......... sk_allowed_cpus, sk_default_cpu, sk_other_cpu CPU, sk_pin CPU cmd...
 # Run dirs ..... sk_run_init CHAPTER [RUNDIR], sk_exp_begin NAME, sk_exp_end,
 #                sk_run_finish; results/<UTC-stamp>-<host>[-label]/<chapter>/<exp>/
@@ -97,6 +98,12 @@ sk_other_cpu() {
 }
 
 # sk_check_cpulist NAME LIST: every CPU of LIST is allowed, or exit 2.
+# sk_check_cpu NAME VALUE: one allowed CPU (not a list), or exit 2.
+sk_check_cpu() {
+	sk_check_cpulist "$1" "$2"
+	[[ $2 =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for $1: '$2': one CPU, not a list"
+}
+
 sk_check_cpulist() {
 	local name=$1 list=$2 cpus c allowed
 	cpus=$(sk_expand_cpulist "$list") || sk_usage_error "bad VALUE for $name: '$list': not a CPU list (e.g. 1 or 0-3,6)"
@@ -345,6 +352,18 @@ sk_tsv_get() {
 		k && v && $k == key { print $v; exit }' "$1"
 }
 
+# sk_let CMD VAR=ARG...: VAR=$(CMD ARG) for each pair, for a run of values read
+# the same way (sk_let op_median z=zero_fault cw=cow_fault); stops at the first
+# CMD that fails, returning its status. The VARs are the caller's (declare them local).
+sk_let() {
+	local cmd=$1 pair value
+	shift
+	for pair in "$@"; do
+		value=$("$cmd" "${pair#*=}") || return
+		printf -v "${pair%%=*}" '%s' "$value"
+	done
+}
+
 # sk_calc EXPR [FORMAT]: floating-point arithmetic through awk ("sk_calc '3/2'",
 # "sk_calc '100*a/b' %.1f"). For integers use %.0f, never %d: mawk's %d
 # saturates at 2^31-1 (a byte count of 4 GiB would print as 2147483647).
@@ -460,6 +479,7 @@ sk_slug() {
 sk_is_number() { [[ $1 =~ ^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$ ]]; }
 
 # sk_check ID CHECK CONDITION [NAME=VALUE ...] [--observed TEXT] [--note TEXT] [--absent REASON]
+#          [--load-sensitive] [--fail-skips REASON]
 #   The verdict of one phenomenon, written once: CONDITION is an awk expression
 #   over the NAMEs ('getppid_ns >= 10 * call_ns'); it decides PASS or FAIL and is
 #   itself the expected text. The observed text lists the values (or --observed).
@@ -469,17 +489,19 @@ sk_is_number() { [[ $1 =~ ^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?
 #   other work (SK_OTHERS_PCT > SK_QUIET_PCT) is a SKIP naming that load. Any
 #   other FAIL of such a check makes sk_run_experiments measure the whole
 #   experiment once more (load the guest cannot see: the host's other VMs).
+#   --fail-skips REASON: a FAIL is a SKIP with REASON, when the caller has seen
+#   why the phenomenon cannot show on this machine (an empty REASON: no effect).
 sk_check() {
 	(($# >= 3)) || sk_die "internal: sk_check ID CHECK CONDITION [NAME=VALUE...]"
-	local id=$1 check=$2 cond=$3 observed="" note="" absent="" name value missing="" vals="" loadsens=0
+	local id=$1 check=$2 cond=$3 observed="" note="" absent="" failskip="" name value missing="" vals="" loadsens=0
 	shift 3
 	local -a args=()
 	while (($#)); do
 		case $1 in
 		--load-sensitive) loadsens=1; shift ;;
-		--observed | --note | --absent)
+		--observed | --note | --absent | --fail-skips)
 			(($# >= 2)) || sk_die "internal: sk_check $id: $1 needs a value"
-			case $1 in --observed) observed=$2 ;; --note) note=$2 ;; --absent) absent=$2 ;; esac
+			case $1 in --observed) observed=$2 ;; --note) note=$2 ;; --absent) absent=$2 ;; --fail-skips) failskip=$2 ;; esac
 			shift 2
 			;;
 		*=*)
@@ -494,8 +516,8 @@ sk_check() {
 		esac
 	done
 	if [[ -n $missing ]]; then
-		if [[ -n $absent ]]; then
-			sk_verdict -i "$id" "$check" "$cond" "no value for $missing" SKIP "$absent"
+		if [[ -n $absent || -n $failskip ]]; then
+			sk_verdict -i "$id" "$check" "$cond" "no value for $missing" SKIP "${absent:-$failskip}"
 		else
 			sk_verdict -i "$id" "$check" "$cond" "no value for $missing" FAIL "$note"
 		fi
@@ -507,7 +529,9 @@ sk_check() {
 	0) sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" PASS "$note" ;;
 	1)
 		local busy
-		if ((loadsens)) && busy=$(sk_busy_reason); then
+		if [[ -n $failskip ]]; then
+			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" SKIP "$failskip"
+		elif ((loadsens)) && busy=$(sk_busy_reason); then
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" SKIP "$busy${note:+; $note}"
 		else
 			sk_verdict -i "$id" "$check" "$cond" "${observed:-$vals}" FAIL "$note"
@@ -780,18 +804,15 @@ sk__judge_experiments() {
 
 # ---- standard driver options -----------------------------------------------------
 
-# The common options of every driver, inside its getopts loop (the optstring
-# starts with ":qc:o:h"; a script without a run directory, like a bench.sh,
-# leaves q and o out so that they are rejected; the driver's own options come
-# first in the case):
-#   while getopts ":qc:o:hd:" opt; do
-#       case $opt in
-#       d) sk_check_int -d "$OPTARG" 1 600; duration=$OPTARG ;;
-#       *) sk_std_opt "$opt" ;;
-#       esac
-#   done
-#   shift $((OPTIND - 1)); sk_no_operands "$@"
+# A driver (or bench.sh) lists its own options as a table, like lib/opts.c's
+# struct sk_opt, then parses the command line once:
+#   duration=5 mode=all                   # the defaults
+#   sk_opt_int d duration 1 600 2         # -d N, 1..600 (quick default: 2)
+#   sk_opt_value m mode check_mode        # -m VALUE, checked by check_mode -m VALUE
+#   sk_options ":qc:o:he:J:d:m:" "$@"     # getopts letters; no operands
 #   sk_driver_ready CHAPTER prog1 prog2 ...
+# A script without a run directory, like a bench.sh, leaves q, o, e and J out
+# of the letters so that they are rejected. sk_std_opt handles the common ones:
 # -q sets SK_QUICK=1, -c one allowed CPU -> SK_CPU, -o -> SK_RUNDIR, -h calls
 # the driver's usage() and exits 0; anything else is a usage error (exit 2).
 SK_CPU="" SK_RUNDIR=""
@@ -800,11 +821,7 @@ declare -a SK_QOPT=()
 sk_std_opt() {
 	case $1 in
 	q) SK_QUICK=1 ;;
-	c)
-		sk_check_cpulist -c "$OPTARG"
-		[[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU, not a list"
-		SK_CPU=$((10#$OPTARG))
-		;;
+	c) sk_check_cpu -c "$OPTARG"; SK_CPU=$((10#$OPTARG)) ;;
 	o) SK_RUNDIR=$OPTARG ;;
 	J)
 		[[ -f $OPTARG/meta.json ]] || sk_usage_error "bad VALUE for -J: '$OPTARG': not a run directory (no meta.json)"
@@ -827,21 +844,55 @@ sk_header_usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 # sk_no_operands "$@": the driver takes no operands.
 sk_no_operands() { (($# == 0)) || sk_usage_error "unexpected argument '$1'"; }
 
-# sk_options OPTSTRING HANDLER "$@": the command line of a driver or bench.sh,
-# parsed with getopts. The common options (-q -c -o -e -J -h) and errors go to
-# sk_std_opt, the script's own letters to HANDLER LETTER (with OPTARG set);
-# operands are refused. A script with no options of its own passes sk_std_opt.
+# The variable holds the option's default (set by the script beforehand).
+# sk_opt_int LETTER VAR MIN MAX [QUICK_DEFAULT]: the script's option -LETTER N,
+#   a decimal integer in MIN..MAX (MIN >= 0), into VAR; under -q without it,
+#   VAR becomes QUICK_DEFAULT.
+# sk_opt_value LETTER VAR [CHECK]: -LETTER VALUE into VAR, after
+#   `CHECK -LETTER VALUE` (a function that exits through sk_usage_error on a
+#   bad one).
+declare -A SK_OPT_VAR=() SK_OPT_RANGE=() SK_OPT_CHECK=() SK_OPT_QUICK=()
+sk_opt_int() {
+	(($# == 4 || $# == 5)) || sk_die "internal: sk_opt_int LETTER VAR MIN MAX [QUICK_DEFAULT]"
+	SK_OPT_VAR[$1]=$2 SK_OPT_RANGE[$1]="$3 $4"
+	(($# == 4)) || SK_OPT_QUICK[$1]=$5
+}
+sk_opt_value() {
+	(($# == 2 || $# == 3)) || sk_die "internal: sk_opt_value LETTER VAR [CHECK]"
+	SK_OPT_VAR[$1]=$2 SK_OPT_CHECK[$1]=${3:-}
+}
+
+# sk_options OPTSTRING "$@": the command line of a driver or bench.sh, parsed
+# with getopts: the common options (-q -c -o -e -J -h) and errors go to
+# sk_std_opt, the script's own to its table (sk_opt_int, sk_opt_value); then,
+# under -q, the options not given take their quick defaults. No operands.
 sk_options() {
-	local optstring=$1 handler=$2 opt OPTIND=1
-	shift 2
+	local optstring=$1 opt l min max OPTIND=1
+	local -A given=()
+	shift
 	while getopts "$optstring" opt; do
 		case $opt in
 		[qcoeJh:?]) sk_std_opt "$opt" ;;
-		*) "$handler" "$opt" ;;
+		*)
+			[[ -n ${SK_OPT_VAR[$opt]:-} ]] || sk_die "internal: option -$opt has no sk_opt_int or sk_opt_value"
+			if [[ -n ${SK_OPT_RANGE[$opt]:-} ]]; then
+				read -r min max <<<"${SK_OPT_RANGE[$opt]}"
+				sk_check_int "-$opt" "$OPTARG" "$min" "$max"
+				OPTARG=$((10#$OPTARG))
+			elif [[ -n ${SK_OPT_CHECK[$opt]:-} ]]; then
+				"${SK_OPT_CHECK[$opt]}" "-$opt" "$OPTARG"
+			fi
+			printf -v "${SK_OPT_VAR[$opt]}" '%s' "$OPTARG"
+			given[$opt]=1
+			;;
 		esac
 	done
 	shift $((OPTIND - 1))
 	sk_no_operands "$@"
+	((SK_QUICK)) || return 0
+	for l in "${!SK_OPT_QUICK[@]}"; do
+		[[ -n ${given[$l]:-} ]] || printf -v "${SK_OPT_VAR[$l]}" '%s' "${SK_OPT_QUICK[$l]}"
+	done
 }
 
 # sk_lock_script "$@": with SHIKUMI_LOCK set, run the whole script again
@@ -911,6 +962,25 @@ sk_median_of() {
 
 # sk_median NUMBER...: the median of the numbers given (bench.sh rounds).
 sk_median() { printf '%s\n' "$@" | sk_awk '{ a[NR] = $1 } END { print median(a, NR) }'; }
+
+# sk_hyperfine_stats JSON UNIT DECIMALS: for each command of a hyperfine
+# --export-json file, in its order, "command<TAB>median<TAB>p10<TAB>p90<TAB>min"
+# of its runs' times in UNIT (us or ms), rounded to DECIMALS (scripts/tsv.awk's
+# median and pct, not hyperfine's own statistics). Needs jq.
+sk_hyperfine_stats() {
+	local scale
+	case $2 in us) scale=1e6 ;; ms) scale=1e3 ;; *) sk_die "internal: sk_hyperfine_stats: unit '$2'" ;; esac
+	jq -r '.results[] | .command as $c | .times[] | "\($c)\t\(.)"' "$1" | sk_awk '
+		function r(x) { return sprintf("%.12g", int(x * f + 0.5) / f) }
+		{ if (!($1 in n)) order[++k] = $1; v[$1, ++n[$1]] = $2 * s }
+		END {
+			for (i = 1; i <= k; i++) {
+				c = order[i]; m = n[c]; split("", a)
+				for (j = 1; j <= m; j++) a[j] = v[c, j]
+				print c "\t" r(median(a, m)) "\t" r(pct(a, m, 10)) "\t" r(pct(a, m, 90)) "\t" r(pct(a, m, 0))
+			}
+		}' -F'\t' -v s="$scale" -v f="1e$3"
+}
 
 # sk_std_usage: the lines every driver's -h shows for the common options.
 sk_std_usage() {

@@ -55,6 +55,13 @@ is "$(result quiet)" FAIL "sk_check --load-sensitive: a FAIL on a quiet CPU stay
 is "$(result unmeasured)" FAIL "sk_check --load-sensitive: without a measurement of the load it stays FAIL"
 is "$(result plain)" FAIL "sk_check without --load-sensitive: FAIL whatever the load"
 is "$(result okbusy)" PASS "sk_check --load-sensitive: a PASS stays PASS"
+# --fail-skips REASON: a FAIL is a SKIP with that reason; a PASS, or an empty REASON, is untouched.
+lib 'sk_check skipped "fails for a known reason" "a < 1" a=2 --fail-skips "no such cache here"
+     sk_check passes "passes anyway" "a > 1" a=2 --fail-skips "no such cache here"
+     sk_check noreason "fails, no reason" "a < 1" a=2 --fail-skips ""'
+is "$(row skipped | cut -f4,5)" $'SKIP\tno such cache here' "sk_check --fail-skips: a FAIL is SKIP with the reason"
+is "$(result passes)" PASS "sk_check --fail-skips: a PASS stays PASS"
+is "$(result noreason)" FAIL "sk_check --fail-skips '': a FAIL stays FAIL"
 # sk_quietly: our own child's CPU time is not counted as other work.
 lib 'c=$(sk_default_cpu); sk_quietly "$c" taskset -c "$c" timeout 0.5 sh -c "while :; do :; done" || true
      printf "%s\n" "$SK_OTHERS_PCT" >"$SK_RUN_DIR/others"'
@@ -95,25 +102,26 @@ lib "sk_prog \"\$SK_EXP_DIR/data.tsv\" $TAP_TMP/failer" || RC=$?
 is "$RC" 1 "sk_prog: another failure ends the driver (exit 1)"
 like "$(cat "$TAP_TMP/err")" "failer failed with exit code 1" "sk_prog: the message names the program"
 
+# fake_driver NAME < BODY: $TAP_TMP/NAME, a driver made of the skeleton (the
+# preamble, BODY's experiments, option parsing, the run) like chNN-*/run.sh.
+fake_driver() {
+	{
+		printf '%s\n' '#!/usr/bin/env bash' 'set -euo pipefail' "SK_PROG=$1" "source '$TAP_TOP/scripts/lib.sh'"
+		cat
+		printf '%s\n' "usage() { echo 'Usage: $1'; sk_std_usage; }" 'sk_options ":qc:o:he:" "$@"' \
+			'sk_run_init ch00-test "$SK_RUNDIR"' 'SK_CHAPTER=ch00-test' 'sk_run_experiments' 'sk_run_finish'
+	} >"$TAP_TMP/$1"
+	chmod +x "$TAP_TMP/$1"
+}
+
 # Declared experiments and -e.
-cat >"$TAP_TMP/drv" <<EOF
-#!/usr/bin/env bash
-set -euo pipefail
-SK_PROG=drv
-source "$TAP_TOP/scripts/lib.sh"
+fake_driver drv <<'EOF'
 one() { sk_check one-ran "one ran" "x == 1" x=1; }
 two() { sk_check two-ran "two ran" "x == 1" x=1; }
 sk_experiment first one "the first"
 sk_experiment second two "the second"
 sk_experiment needy one "needs a tool" cmd:no-such-tool-here
-usage() { echo "Usage: drv"; sk_std_usage; }
-while getopts ":qc:o:he:" opt; do sk_std_opt "\$opt"; done
-shift \$((OPTIND - 1)); sk_no_operands "\$@"
-sk_run_init ch00-test "\$SK_RUNDIR"
-SK_CHAPTER=ch00-test
-sk_run_experiments
 EOF
-chmod +x "$TAP_TMP/drv"
 bad_args "$TAP_TMP/drv" -e nope
 like "$ERR" "one of: first second needy" "-e with an unknown name lists the valid ones"
 run_exit 0 "drv -h" "$TAP_TMP/drv" -h
@@ -126,11 +134,7 @@ is "$(cut -f1 "$TAP_TMP/r2/ch00-test/experiments.tsv" | tr '\n' ' ')" "first sec
 
 # A --load-sensitive FAIL is confirmed by measuring the experiment once more.
 # flaky: slow on the first try only; absent: never fast; plain: not load-sensitive.
-cat >"$TAP_TMP/drv2" <<EOF
-#!/usr/bin/env bash
-set -euo pipefail
-SK_PROG=drv2
-source "$TAP_TOP/scripts/lib.sh"
+fake_driver drv2 <<EOF
 count() { local n; n=\$((\$(cat "$TAP_TMP/\$1" 2>/dev/null || echo 0) + 1)); echo "\$n" >"$TAP_TMP/\$1"; echo "\$n"; }
 # (flaky also assigns the names a driver's loop might use, without local.)
 flaky() { local n; n=\$(count tries); echo "try \$n" >"\$SK_EXP_DIR/data.tsv"; name=clobbered i=2 try=1 first=""
@@ -140,15 +144,7 @@ plain() { count ptries >/dev/null; sk_check fast "fast enough" "t < 10" t=50; }
 sk_experiment flaky flaky "slow once"
 sk_experiment absent absent "never fast"
 sk_experiment plain plain "not load-sensitive"
-usage() { echo "Usage: drv2"; sk_std_usage; }
-while getopts ":qc:o:he:" opt; do sk_std_opt "\$opt"; done
-shift \$((OPTIND - 1)); sk_no_operands "\$@"
-sk_run_init ch00-test "\$SK_RUNDIR"
-SK_CHAPTER=ch00-test
-sk_run_experiments
-sk_run_finish
 EOF
-chmod +x "$TAP_TMP/drv2"
 SHIKUMI_NO_REPORT=1 run_exit 0 "drv2" "$TAP_TMP/drv2" -o "$TAP_TMP/r3"
 v3() { awk -F'\t' '$6 == "fast"' "$TAP_TMP/r3/ch00-test/$1/verdict.tsv"; }
 is "$(v3 flaky | cut -f4)" PASS "re-measure: a load-sensitive FAIL measured again and passing is PASS"

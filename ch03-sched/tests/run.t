@@ -55,20 +55,12 @@ if grep -qE $'\tSKIP\t.*\t[a-z0-9-]+-runs$' "$d/rt/verdict.tsv"; then
 else
 	verdicts_ok "$d/rt/verdict.tsv" a-sched-fifo-task-starves-a-normal-one the-real-time-worker-finishes-first
 fi
-if command -v gnuplot >/dev/null; then
-	ok "plots drawn (PNG and SVG)" test -s "$d/slices/progress.png" -a -s "$d/slices/timeline.svg" -a -s "$d/cpuperf/cpuperf.png"
-else
-	skip "gnuplot not installed"
-fi
+plots_ok "$d" slices/progress slices/timeline cpuperf/cpuperf
 ok "run status is complete" grep -qx complete "$rd/status"
 
 # Ctrl-C in the middle: workers killed, partial experiment kept, run marked interrupted.
 rd2=$TAP_TMP/run2
 interrupt_when "$rd2/ch03-sched/.slices.partial" 1 "$drv" -q -t 3000 -o "$rd2"
-cmp_ok "$RC" "!=" 0 "interrupted run exits non-zero"
-ok "run marked interrupted" grep -qx interrupted "$rd2/status"
-ok "partial experiment kept as .interrupted" test -d "$rd2/ch03-sched/slices.interrupted"
-sleep 0.3
-left=$(pgrep -f "$TAP_TOP/ch03-sched/(sched|cpuperf|ctxsw-cost|timeacct|tick|oversleep|queue)" || true)
-is "$left" "" "no program left running after Ctrl-C"
+interrupted_ok "$rd2" ch03-sched/slices
+none_left_ok "$TAP_TOP/ch03-sched/(sched|cpuperf|ctxsw-cost|timeacct|tick|oversleep|queue)"
 done_testing
