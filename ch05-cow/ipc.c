@@ -296,6 +296,18 @@ static void mq_deadline(struct timespec *ts)
 	ts->tv_nsec %= 1000000000L;
 }
 
+/* After a failed mq_timedsend/receive: try again if it was interrupted, or
+ * timed out while the peer lives (a dead peer ends this side). */
+static bool mq_may_retry(const struct end *e)
+{
+	if (errno == ETIMEDOUT) {
+		if (!peer_alive(e))
+			peer_gone(e);
+		return true;
+	}
+	return errno == EINTR;
+}
+
 static void send_msg(const struct end *e, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
@@ -313,10 +325,7 @@ static void send_msg(const struct end *e, const void *buf, size_t n)
 				off += part;
 				if (n == 0)
 					break;
-			} else if (errno == ETIMEDOUT) {
-				if (!peer_alive(e))
-					peer_gone(e);
-			} else if (errno != EINTR) {
+			} else if (!mq_may_retry(e)) {
 				end_die_errno(e, "mq_send %zu bytes", part);
 			}
 		}
@@ -355,10 +364,7 @@ static void recv_msg(const struct end *e, void *buf, size_t n)
 				off += (size_t)r;
 				if (n == 0)
 					break;
-			} else if (errno == ETIMEDOUT) {
-				if (!peer_alive(e))
-					peer_gone(e);
-			} else if (errno != EINTR) {
+			} else if (!mq_may_retry(e)) {
 				end_die_errno(e, "mq_receive");
 			}
 		}
