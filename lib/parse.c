@@ -11,19 +11,32 @@ static const char *range_msg(long long min, long long max)
 	return buf;
 }
 
-const char *sk_parse_ll_r(const char *s, long long min, long long max, long long *out)
+/* The number must be all of s: nothing before it (strto* would skip
+ * spaces), nothing after it. NULL if so, else why not. */
+static const char *not_a_start(const char *s)
 {
 	if (!s || !*s)
 		return "empty";
-	if (isspace((unsigned char)*s))
-		return "leading space";
+	return isspace((unsigned char)*s) ? "leading space" : NULL;
+}
+
+static const char *not_all_taken(const char *s, const char *end)
+{
+	if (end == s)
+		return "not a number";
+	return *end ? "trailing junk" : NULL;
+}
+
+const char *sk_parse_ll_r(const char *s, long long min, long long max, long long *out)
+{
+	const char *why = not_a_start(s);
+	if (why)
+		return why;
 	errno = 0;
 	char *end;
 	long long v = strtoll(s, &end, 10);
-	if (end == s)
-		return "not a number";
-	if (*end)
-		return "trailing junk";
+	if ((why = not_all_taken(s, end)))
+		return why;
 	if (errno == ERANGE)
 		return "too large";
 	if (v < min || v > max)
@@ -80,17 +93,14 @@ const char *sk_parse_size_r(const char *s, uint64_t min, uint64_t max, uint64_t 
 
 const char *sk_parse_double_r(const char *s, double min, double max, double *out)
 {
-	if (!s || !*s)
-		return "empty";
-	if (isspace((unsigned char)*s))
-		return "leading space";
+	const char *why = not_a_start(s);
+	if (why)
+		return why;
 	errno = 0;
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s)
-		return "not a number";
-	if (*end)
-		return "trailing junk";
+	if ((why = not_all_taken(s, end)))
+		return why;
 	if (errno == ERANGE || !isfinite(v))
 		return "not a finite number";
 	if (v < min || v > max) {
