@@ -174,4 +174,29 @@ static inline uint64_t ch08_file_size(const char *dir, const char *size_arg, uin
 	return size;
 }
 
+/* -D DIR and -s SIZE of the programs that write a scratch file (pagecache,
+ * writeback): taken in the getopt loop by ch08_file_opt, explained in -h by
+ * CH08_FILE_NOTES, checked by ch08_disk_dir and ch08_file_size. */
+#define CH08_FILE_SIZE (256 * SK_MIB)        /* >> readahead (8 MiB here), a few 100 ms cold */
+#define CH08_FILE_QUICK_SIZE (32 * SK_MIB)   /* 5 reps x 32 MiB: about the former 2 x 64 MiB */
+#define CH08_FILE_NOTES                                                          \
+	"-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"         \
+	"-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
+struct ch08_file_opts {
+	const char *dir, *size_arg;   /* NULL: not given */
+	uint64_t size;
+};
+/* true if c was -D or -s (taken), false to leave it to the caller. */
+static inline bool ch08_file_opt(struct ch08_file_opts *f, int c)
+{
+	if (c == 'D')
+		f->dir = optarg;
+	else if (c == 's') {
+		f->size = sk_parse_size(optarg, "--size", 64 * SK_KIB, UINT64_C(1) << 42);
+		f->size_arg = optarg;
+	} else
+		return false;
+	return true;
+}
+
 #endif /* CH08_H */

@@ -26,8 +26,6 @@
 
 #include "ch08.h"
 
-#define DEFAULT_SIZE (256 * SK_MIB)   /* >> readahead (8 MiB here), a few 100 ms cold */
-#define QUICK_SIZE (32 * SK_MIB)     /* 5 pairs x 32 MiB: about the former 2 x 64 MiB */
 #define DEFAULT_BLOCK SK_MIB          /* the size of one read(2), like dd bs=1M */
 #define DEFAULT_REPS 5
 #define QUICK_REPS 5
@@ -120,8 +118,7 @@ static void usage(void)
 	sk_usage_head("[options]", opts, STD_OPTS,
 		      "Read a file cold (evicted from the page cache) and warm; MB/s and page-cache\n"
 		      "residency (mincore) before and after; TSV to stdout.");
-	printf("\n-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"
-	       "-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
+	printf("\n" CH08_FILE_NOTES
 	       "-r: cold+warm pairs (default %d, quick %d).\n"
 	       "Output columns: rep phase bytes elapsed_ns mb_per_s resident_before_pct resident_after_pct\n"
 	       "(MB = 10^6 bytes). The scratch directory is removed on exit and on Ctrl-C.\n"
@@ -134,15 +131,15 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *dir = NULL, *size_arg = NULL;
-	uint64_t size = 0, block = DEFAULT_BLOCK;
+	struct ch08_file_opts fo = {0};
+	uint64_t block = DEFAULT_BLOCK;
 	int evict = EV_AUTO;
-		struct sk_std std = {0};
+	struct sk_std std = {0};
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
+		if (ch08_file_opt(&fo, c))
+			continue;
 		switch (c) {
-		case 'D': dir = optarg; break;
-		case 's': size = sk_parse_size(optarg, "--size", 64 * SK_KIB, UINT64_C(1) << 42); size_arg = optarg; break;
 		case SK_LONG(1): evict = sk_parse_choice(optarg, "--evict", evict_names); break;
 		case 'b': block = sk_parse_size(optarg, "--block", 4 * SK_KIB, 64 * SK_MIB); break;
 		}
@@ -150,8 +147,9 @@ int main(int argc, char **argv)
 	sk_no_operands(argc, argv);
 	int reps = sk_std_reps(&std, DEFAULT_REPS, QUICK_REPS);
 	/* validate before creating anything */
-	const char *parent = ch08_disk_dir(dir, "--dir", "on tmpfs/ramfs: the page cache is the storage there");
-	size = ch08_file_size(parent, size_arg, size, std.quick ? QUICK_SIZE : DEFAULT_SIZE, block);
+	const char *parent = ch08_disk_dir(fo.dir, "--dir", "on tmpfs/ramfs: the page cache is the storage there");
+	uint64_t size = ch08_file_size(parent, fo.size_arg, fo.size, std.quick ? CH08_FILE_QUICK_SIZE : CH08_FILE_SIZE,
+				       block);
 	bool can_drop = access(DROP_CACHES, W_OK) == 0;
 	if (evict == EV_DROP && !can_drop)
 		sk_skip("cannot write %s (not root, or read-only /proc/sys): try --evict fadvise",

@@ -30,8 +30,6 @@
 
 #include "ch08.h"
 
-#define DEFAULT_SIZE (256 * SK_MIB)
-#define QUICK_SIZE (32 * SK_MIB)     /* 5 reps x 32 MiB: about the former 2 x 64 MiB */
 #define DEFAULT_BLOCK (64 * SK_KIB)  /* a usual application write; small enough that a
                                         * per-write device flush (O_SYNC) shows */
 #define FAST_INTERVAL_NS 5000000u     /* 5 ms while writing and during fsync: short phases */
@@ -157,8 +155,7 @@ static void usage(void)
 	sk_usage_head("[options]", opts, STD_OPTS,
 		      "Buffered vs O_SYNC vs O_DIRECT writes (MB/s), and Dirty/Writeback over time\n"
 		      "while the kernel writes a buffered file back; TSV to stdout.");
-	printf("\n-D: default $TMPDIR, else /var/tmp, else /tmp; never tmpfs.\n"
-	       "-s: default 256M, quick 32M; at most a quarter of MemAvailable and half the free space.\n"
+	printf("\n" CH08_FILE_NOTES
 	       "--trace FILE columns: t_ms dirty_kib writeback_kib phase.\n"
 	       "--wait: before the fsync, 0..600 (default dirty_expire + dirty_writeback + 3 s, at\n"
 	       "most 60; quick %d).\n"
@@ -175,15 +172,16 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	sk_init(argc, argv);
-	const char *dir = NULL, *trace = NULL, *size_arg = NULL;
-	uint64_t size = 0, block = DEFAULT_BLOCK;
+	struct ch08_file_opts fo = {0};
+	const char *trace = NULL;
+	uint64_t block = DEFAULT_BLOCK;
 	int wait_s = -1, interval_ms = 0;
-		struct sk_std std = {0};
+	struct sk_std std = {0};
 	int c;
 	while ((c = sk_getopt(argc, argv, opts, STD_OPTS, &std, usage)) != -1) {
+		if (ch08_file_opt(&fo, c))
+			continue;
 		switch (c) {
-		case 'D': dir = optarg; break;
-		case 's': size = sk_parse_size(optarg, "--size", 64 * SK_KIB, UINT64_C(1) << 42); size_arg = optarg; break;
 		case 'b':
 			block = sk_parse_size(optarg, "--block", 4 * SK_KIB, 64 * SK_MIB);
 			if (block % (4 * SK_KIB))
@@ -212,8 +210,9 @@ int main(int argc, char **argv)
 			wait_s = 60;
 	}
 	/* validate before creating anything */
-	const char *parent = ch08_disk_dir(dir, "--dir", "on tmpfs/ramfs: nothing is written back there");
-	size = ch08_file_size(parent, size_arg, size, std.quick ? QUICK_SIZE : DEFAULT_SIZE, block);
+	const char *parent = ch08_disk_dir(fo.dir, "--dir", "on tmpfs/ramfs: nothing is written back there");
+	uint64_t size = ch08_file_size(parent, fo.size_arg, fo.size, std.quick ? CH08_FILE_QUICK_SIZE : CH08_FILE_SIZE,
+				       block);
 	size = size / block * block;   /* whole blocks: O_DIRECT wants aligned lengths */
 	const char *sdir = sk_scratch_dir(parent);
 	const char *path = sk_scratch_path("writeback.dat");
