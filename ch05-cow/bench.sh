@@ -21,7 +21,7 @@
 #
 # USAGE: ./bench.sh [-m cow|ipc] [-c CPU] [-s SIZE] [-r REPS]
 #   -m MODE   only one of the two comparisons (default both)
-#   -s SIZE   cow-cost's mapping (default 64M); -r REPS repetitions (default 9)
+#   -s SIZE   cow-cost's mapping (default 64M); -r REPS repetitions, 5..1000 (default 9)
 # REQUIREMENTS: perf (Debian: linux-perf), taskset.
 set -euo pipefail
 SK_PROG=ch05-cow/bench.sh
@@ -35,7 +35,7 @@ HERE="$SK_TOP/ch05-cow"
 cow_or_ipc() { [[ $2 == cow || $2 == ipc ]] || sk_usage_error "bad VALUE for $1: '$2': cow or ipc"; }
 size=64M reps=9 mode=all
 sk_opt_value s size
-sk_opt_int r reps 3 1000
+sk_opt_int r reps 5 1000
 sk_opt_value m mode cow_or_ipc
 sk_options ":c:s:r:m:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}

@@ -33,26 +33,15 @@ source "$SK_TOP/scripts/fidelity.sh"
 HERE="$SK_TOP/ch09-block"
 IO=$HERE/io
 
-cpu="" rounds=3 size_mib=1024 secs=3
-while getopts ":c:n:s:d:h" opt; do
-	case $opt in
-	c) sk_check_cpulist -c "$OPTARG"; [[ $OPTARG =~ ^[0-9]+$ ]] || sk_usage_error "bad VALUE for -c: '$OPTARG': one CPU"; cpu=$OPTARG ;;
-	n) sk_check_int -n "$OPTARG" 1 50; rounds=$OPTARG ;;
-	s) sk_check_int -s "$OPTARG" 64 16384; size_mib=$OPTARG ;;
-	d) sk_check_int -d "$OPTARG" 1 60; secs=$OPTARG ;;
-	h) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	:) sk_usage_error "option -$OPTARG needs a value" ;;
-	*) sk_usage_error "unknown option -$OPTARG" ;;
-	esac
-done
-shift $((OPTIND - 1))
-(($# == 0)) || sk_usage_error "unexpected argument '$1'"
-cpu=${cpu:-$(sk_default_cpu)}
+rounds=3 size_mib=1024 secs=3
+sk_opt_int n rounds 1 50
+sk_opt_int s size_mib 64 16384
+sk_opt_int d secs 1 60
+sk_options ":c:n:s:d:h" "$@"
+cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $IO ]] || sk_die "io is not built: run make"
 sk_have fio && sk_have jq || sk_die "fio and jq are needed (scripts/install-deps)"
-if [[ -n ${SHIKUMI_LOCK:-} && -z ${CH09_BENCH_LOCKED:-} ]]; then
-	CH09_BENCH_LOCKED=1 exec flock "$SHIKUMI_LOCK" "$0" "$@"
-fi
+sk_lock_script "$@"
 
 base=${TMPDIR:-/var/tmp}
 avail=$(df -Pk "$base" | awk 'NR == 2 { printf "%d", $4 / 1024 }')
