@@ -1627,7 +1627,7 @@ static void invalidate_cache(void)
 
 /* The options, by section of the help; parse_args joins them into one table.
  * A help line that goes on continues under its start (MORE). */
-#define MORE "\n                             "
+#define MORE SK_USAGE_MORE
 enum {
 	OPT_FILENAME = 1, OPT_RW, OPT_RWMIX, OPT_RUNTIME, OPT_IOSIZE, OPT_RAMP, OPT_DIRECT, OPT_INVALIDATE,
 	OPT_FSYNC, OPT_SEED, OPT_NORANDOMMAP, OPT_ENGINE, OPT_IODEPTH, OPT_HIST, OPT_JSON, OPT_CONFIRM, OPT_QUIET,
