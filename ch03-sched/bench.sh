@@ -29,7 +29,8 @@ sk_opt_value C cpu2 sk_check_cpu
 sk_opt_int n rounds 1 100
 sk_options ":c:C:n:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
-cpu2=$((10#${cpu2:-$(sk_other_cpu "$cpu")}))
+cpu2=${cpu2:-$(sk_other_cpu "$cpu")}   # empty on a 1-CPU machine: the 2-CPU part is skipped
+[[ -z $cpu2 ]] || cpu2=$((10#$cpu2))
 [[ $cpu2 != "$cpu" ]] || sk_usage_error "bad VALUE for -C: '$cpu2': must differ from -c"
 [[ -x $HERE/ctxsw-cost ]] || sk_die "ctxsw-cost is not built: run make"
 have_perf=0
