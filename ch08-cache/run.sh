@@ -118,8 +118,10 @@ run_cache_stride() {
 		for lvl in L1d L2 L3; do
 			case $lvl in L1d) size=$l1 ;; L2) size=$l2 ;; L3) size=$l3 ;; esac
 			[[ -n $size ]] || continue
-			near=$(nearest_cliff "$size") f="" at=none why=""
-			if [[ -n $near ]]; then f=$(sk_calc "$near / $size" %.2f) at="at $(human "$near") (${f}x)"; fi
+			# No cliff at all is a failed phenomenon (f = 0), which a busy
+			# machine may excuse or a second measurement may find.
+			near=$(nearest_cliff "$size") f=0 at=none why=""
+			if [[ -n $near ]]; then f=$(sk_calc "$near / $size") at="at $(human "$near") ($(sk_calc "$f" %.2f)x)"; fi
 			if [[ $lvl == L3 ]] && is_vm; then
 				why="VM: sysfs L3 is the host socket's shared LLC; this guest's share ends much earlier (the step to DRAM)"
 			elif [[ $lvl == L3 ]] && ((maxsize < l3 * 2)); then
