@@ -104,7 +104,7 @@ struct job_result {
 	uint64_t measure_start, measure_end;   /* CLOCK_MONOTONIC ns */
 	uint64_t issued_bytes[NOPS];           /* including the ramp: what the device saw */
 	uint64_t fsyncs;
-	int buf_pieces;                        /* job 0: physically contiguous pieces of a buffer (0: unknown) */
+	int buf_pieces;                        /* job 0: physically contiguous pieces of a buffer (-1 hidden, 0 unknown) */
 	int failed, interrupted, finished;
 	char error[200];
 };
@@ -796,7 +796,8 @@ static size_t hugepage_bytes(void)
 
 /* Into how many physically contiguous pieces is [buf, buf+len) cut? From
  * /proc/self/pagemap, whose frame numbers only CAP_SYS_ADMIN sees (others
- * read 0): then 0, unknown. The pages must be touched first. */
+ * read 0): then -1. 0 when pagemap cannot be read or a page is not present.
+ * The pages must be touched first. */
 static int phys_pieces(const char *buf, size_t len)
 {
 	size_t page = (size_t)sk_page_size();
@@ -813,7 +814,7 @@ static int phys_pieces(const char *buf, size_t len)
 		}
 		uint64_t pfn = e & ((UINT64_C(1) << 55) - 1);
 		if (!(e >> 63) || !pfn) {   /* not present, or the frame number is hidden */
-			pieces = 0;
+			pieces = (e >> 63) ? -1 : 0;
 			break;
 		}
 		if (!off || pfn != prev + 1)
@@ -1179,10 +1180,12 @@ static void tsv_meta_all(struct sk_tsv *t)
 	sk_tsv_meta(t, "dio_align_bytes", "%u", tgt.dio_align);
 	sk_tsv_meta(t, "invalidate", "%d", opt.invalidate);
 	sk_tsv_meta(t, "mem", "%s", mem_names[opt.mem]);
-	if (results[0].buf_pieces)
+	if (results[0].buf_pieces > 0)
 		sk_tsv_meta(t, "buffer_pieces", "%d", results[0].buf_pieces);
-	else
+	else if (results[0].buf_pieces < 0)
 		sk_tsv_meta(t, "buffer_pieces", "unknown (pagemap frame numbers need CAP_SYS_ADMIN)");
+	else
+		sk_tsv_meta(t, "buffer_pieces", "unknown (/proc/self/pagemap could not be read)");
 	sk_tsv_meta(t, "region_per_job", "%s", sk_fmt_size(tgt.size / opt.bs / (uint64_t)opt.numjobs * opt.bs, sz, sizeof(sz)));
 	sk_tsv_meta(t, "randommap", "%d", is_random() && !opt.norandommap);
 	sk_tsv_meta(t, "seed", "%llu", (unsigned long long)opt.seed);
@@ -1307,6 +1310,9 @@ static void write_json(void)
 	if (!f)
 		sk_die_errno("open_memstream");
 	char stamp[32];
+	char pieces[16] = "null";   /* unknown */
+	if (results[0].buf_pieces > 0)
+		snprintf(pieces, sizeof(pieces), "%d", results[0].buf_pieces);
 	fprintf(f, "{\n  \"schema\": \"shikumi.io/1\",\n  \"program\": \"io\",\n  \"version\": \"%s\",\n",
 		SK_VERSION);
 	fprintf(f, "  \"date\": \"%s\",\n  \"command\": ", sk_utc_stamp(stamp, sizeof(stamp)));
@@ -1314,12 +1320,12 @@ static void write_json(void)
 	fprintf(f, ",\n  \"status\": \"%s\",\n", interrupted() ? "interrupted" : "complete");
 	fprintf(f, "  \"params\": {\"rw\": \"%s\", \"bs_bytes\": %llu, \"engine\": \"%s\", \"iodepth\": %d, "
 		"\"batch_submit\": %s, \"numjobs\": %d, \"direct\": %s, \"runtime_s\": %g, \"io_size_bytes\": %llu, \"ramp_s\": %g, "
-		"\"seed\": %llu, \"randommap\": %s, \"fsync_every\": %llu, \"mem\": \"%s\", \"buffer_pieces\": %d},\n",
+		"\"seed\": %llu, \"randommap\": %s, \"fsync_every\": %llu, \"mem\": \"%s\", \"buffer_pieces\": %s},\n",
 		rw_names[opt.rw], (unsigned long long)opt.bs, engine_name(), opt.iodepth,
 		opt.batch_submit ? "true" : "false", opt.numjobs,
 		opt.direct ? "true" : "false", opt.runtime_s, (unsigned long long)opt.io_size,
 		opt.ramp_s, (unsigned long long)opt.seed, is_random() && !opt.norandommap ? "true" : "false",
-		(unsigned long long)opt.fsync_every, mem_names[opt.mem], results[0].buf_pieces);
+		(unsigned long long)opt.fsync_every, mem_names[opt.mem], pieces);
 	fprintf(f, "  \"target\": {\"path\": ");
 	json_str(f, tgt.path);
 	fprintf(f, ", \"bytes\": %llu, \"block_device\": %s, \"scratch\": %s, \"dio_align_bytes\": %u},\n",
@@ -1785,21 +1791,26 @@ static void parse_args(int argc, char **argv)
 static void check_hugetlb(void)
 {
 	char buf[16384];
-	long long nfree = -1;
+	long long nfree = -1, rsvd = 0;
 	if (sk_read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
 		const char *h = strstr(buf, "HugePages_Free:");
 		if (h)
 			sscanf(h, "HugePages_Free: %lld", &nfree);
+		if ((h = strstr(buf, "HugePages_Rsvd:")))
+			sscanf(h, "HugePages_Rsvd: %lld", &rsvd);
 	}
+	if (nfree < 0)
+		sk_skip("--mem hugetlb: this kernel has no hugetlb pages (no HugePages_Free in /proc/meminfo)");
+	nfree -= rsvd;   /* free but promised to other mappings */
 	size_t page = (size_t)sk_page_size(), huge = hugepage_bytes();
 	size_t align = page > tgt.mem_align ? page : tgt.mem_align;
 	size_t stride = ((size_t)opt.bs + align - 1) / align * align;
 	long long per_job = (long long)((stride * (size_t)opt.iodepth + huge - 1) / huge);
 	long long need = per_job * opt.numjobs;
 	if (nfree < need)
-		sk_skip("--mem hugetlb needs %lld huge page%s of %zu KiB, and HugePages_Free is %lld "
-			"(as root: sysctl vm.nr_hugepages=%lld)", need, need > 1 ? "s" : "", huge / 1024,
-			nfree, need);
+		sk_skip("--mem hugetlb needs %lld huge page%s of %zu KiB, and %lld are free and unreserved "
+			"(HugePages_Free - HugePages_Rsvd; as root: raise vm.nr_hugepages by %lld)", need,
+			need > 1 ? "s" : "", huge / 1024, nfree, need - nfree);
 }
 
 int main(int argc, char **argv)
