@@ -52,11 +52,11 @@ done <"$rd/chapters.tsv"
 ok "the report was written" test -s "$rd/report.html"
 
 # every verdict row: PASS, or SKIP with a reason; never FAIL
-rows=$(awk -F'\t' 'FNR == 1 { for (i = 1; i <= NF; i++) { if ($i == "result") r = i; if ($i == "note") n = i; if ($i == "check") k = i }; next }
-	{ print FILENAME "\t" $k "\t" $r "\t" $n }' "$rd"/ch*/*/verdict.tsv 2>/dev/null)
+rows=$(awk -F'\t' 'FNR == 1 { for (i = 1; i <= NF; i++) { if ($i == "result") r = i; if ($i == "note") n = i; if ($i == "check") k = i; if ($i == "observed") o = i }; next }
+	{ print FILENAME "\t" $k "\t" $r "\t" $n "\t" $o }' "$rd"/ch*/*/verdict.tsv 2>/dev/null)
 npass=$(awk -F'\t' '$3 == "PASS"' <<<"$rows" | grep -c . || true)
 nskip=$(awk -F'\t' '$3 == "SKIP"' <<<"$rows" | grep -c . || true)
-fails=$(awk -F'\t' '$3 == "FAIL" { sub(".*/results/[^/]*/", "", $1); print $1 ": " $2 }' <<<"$rows")
+fails=$(awk -F'\t' '$3 == "FAIL" { sub(".*/results/[^/]*/", "", $1); print $1 ": " $2 " (observed: " $5 "; " $4 ")" }' <<<"$rows")
 diag "as $user: $npass PASS, $nskip SKIP, $(grep -c . <<<"$fails" || true) FAIL"
 cmp_ok "$npass" '>' 0 "some verdicts PASS as $user"
 is "$fails" "" "no verdict FAILs as $user"
