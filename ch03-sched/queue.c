@@ -98,28 +98,36 @@ static size_t make_arrivals(uint64_t seed, double mean_gap_ns, double span_ns, u
 /* Busy units for one job of service_us. sk_busy_calibrate's units/ms come out
  * low if another task shared the CPU while it ran, so the figure is refined on
  * the job itself: the shortest of a few timed jobs (interference only makes a
- * job longer) is scaled to service_us, twice. */
+ * job longer) is scaled to service_us, twice, then checked. A guest whose host
+ * runs it at another speed from one moment to the next (a busy host) can miss
+ * the check: calibrated again, up to CALIBRATIONS times, then a SKIP, since
+ * jobs of unknown length would make every figure wrong. */
 #define TRIAL_JOBS 21
+#define CALIBRATIONS 3
 static uint64_t job_units(int service_us, uint64_t *upm)
 {
-	*upm = sk_busy_calibrate();
-	double units = (double)*upm * service_us / 1000.0, shortest_us = 0;
-	for (int round = 0; round < 3; round++) {
-		shortest_us = INFINITY;
-		for (int i = 0; i < TRIAL_JOBS; i++) {
-			uint64_t t0 = sk_now_ns();
-			sk_busy(units < 1 ? 1 : (uint64_t)units);
-			double us = (double)(sk_now_ns() - t0) / 1e3;
-			if (us < shortest_us)
-				shortest_us = us;
+	double units = 0, shortest_us = 0;
+	for (int attempt = 0; attempt < CALIBRATIONS; attempt++) {
+		*upm = sk_busy_calibrate();
+		units = (double)*upm * service_us / 1000.0;
+		for (int round = 0; round < 3; round++) {
+			shortest_us = INFINITY;
+			for (int i = 0; i < TRIAL_JOBS; i++) {
+				uint64_t t0 = sk_now_ns();
+				sk_busy(units < 1 ? 1 : (uint64_t)units);
+				double us = (double)(sk_now_ns() - t0) / 1e3;
+				if (us < shortest_us)
+					shortest_us = us;
+			}
+			if (round < 2)
+				units *= service_us / shortest_us;
 		}
-		if (round < 2)
-			units *= service_us / shortest_us;
+		if (shortest_us >= 0.8 * service_us && shortest_us <= 1.25 * service_us)
+			return units < 1 ? 1 : (uint64_t)units;
 	}
-	if (shortest_us < 0.8 * service_us || shortest_us > 1.25 * service_us)
-		sk_die("calibration: a %d us job took %.0f us (%.0f busy units); the CPU speed changed?", service_us,
-		       shortest_us, units);
-	return units < 1 ? 1 : (uint64_t)units;
+	sk_skip("calibration: after %d tries a %d us job still took %.0f us (%.0f busy units): the CPU's "
+		"speed changes from moment to moment here (a busy host under this VM?)", CALIBRATIONS,
+		service_us, shortest_us, units);
 }
 
 struct point {
