@@ -780,18 +780,19 @@ static int open_flags(void)
  * on x86-64 either way). */
 static size_t hugepage_bytes(void)
 {
-	char buf[16384];
-	long long kb = 0;
-	if (opt.mem == MEM_THP) {
-		if (sk_read_file("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf, sizeof(buf)) > 0 &&
-		    sscanf(buf, "%lld", &kb) == 1 && kb > 0)
-			return (size_t)kb;
-	} else if (sk_read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
-		const char *h = strstr(buf, "Hugepagesize:");
-		if (h && sscanf(h, "Hugepagesize: %lld", &kb) == 1 && kb > 0)
-			return (size_t)kb * 1024;
-	}
-	return 2 * SK_MIB;
+	struct sk_meminfo m;
+	if (opt.mem == MEM_HUGETLB && sk_read_meminfo(&m) == 0 && m.hugepagesize > 0)
+		return (size_t)m.hugepagesize * 1024;
+	return (size_t)sk_hugepage_size();
+}
+
+/* Bytes from one buffer's start to the next's in a huge-page region: bs,
+ * rounded up to the page (or the target's larger memory alignment). */
+static size_t buf_stride(void)
+{
+	size_t page = (size_t)sk_page_size();
+	size_t align = page > tgt.mem_align ? page : tgt.mem_align;
+	return ((size_t)opt.bs + align - 1) / align * align;
 }
 
 /* Into how many physically contiguous pieces is [buf, buf+len) cut? From
@@ -835,7 +836,7 @@ static size_t alloc_buffers(struct job *j, int nbufs)
 {
 	size_t page = (size_t)sk_page_size();
 	size_t align = page > tgt.mem_align ? page : tgt.mem_align;
-	size_t stride = ((size_t)opt.bs + align - 1) / align * align;
+	size_t stride = buf_stride();
 	j->bufs = calloc((size_t)nbufs, sizeof(char *));
 	if (!j->bufs)
 		job_fail(j, "out of memory");
@@ -852,15 +853,8 @@ static size_t alloc_buffers(struct job *j, int nbufs)
 		base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		if (base == MAP_FAILED)
 			job_fail(j, "--mem hugetlb: mmap of %zu bytes of huge pages: %s", len, sk_errno_name(errno));
-	} else {   /* thp: over-allocate to align to the huge page, give back the ends */
-		char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (raw == MAP_FAILED)
-			job_fail(j, "--mem thp: mmap of %zu bytes: %s", len + huge, sk_errno_name(errno));
-		base = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
-		if (base > raw)
-			munmap(raw, (size_t)(base - raw));
-		munmap(base + len, (size_t)(raw + huge - base));
-		madvise(base, len, MADV_HUGEPAGE);   /* a hint: THP "never" ignores it; phys_pieces tells */
+	} else {   /* thp: huge-page aligned, madvised (a hint: THP "never" ignores it; phys_pieces tells) */
+		base = sk_map_anon(len, 1);
 	}
 	for (int i = 0; i < nbufs; i++)
 		j->bufs[i] = base + (size_t)i * stride;
@@ -1790,21 +1784,13 @@ static void parse_args(int argc, char **argv)
  * SKIP with what is missing (reserving them is the administrator's choice). */
 static void check_hugetlb(void)
 {
-	char buf[16384];
-	long long nfree = -1, rsvd = 0;
-	if (sk_read_file("/proc/meminfo", buf, sizeof(buf)) > 0) {
-		const char *h = strstr(buf, "HugePages_Free:");
-		if (h)
-			sscanf(h, "HugePages_Free: %lld", &nfree);
-		if ((h = strstr(buf, "HugePages_Rsvd:")))
-			sscanf(h, "HugePages_Rsvd: %lld", &rsvd);
-	}
+	struct sk_meminfo m;
+	long long nfree = sk_read_meminfo(&m) == 0 ? m.hugepages_free : -1;
+	long long rsvd = nfree >= 0 && m.hugepages_rsvd > 0 ? m.hugepages_rsvd : 0;
 	if (nfree < 0)
 		sk_skip("--mem hugetlb: this kernel has no hugetlb pages (no HugePages_Free in /proc/meminfo)");
 	nfree -= rsvd;   /* free but promised to other mappings */
-	size_t page = (size_t)sk_page_size(), huge = hugepage_bytes();
-	size_t align = page > tgt.mem_align ? page : tgt.mem_align;
-	size_t stride = ((size_t)opt.bs + align - 1) / align * align;
+	size_t huge = hugepage_bytes(), stride = buf_stride();
 	long long per_job = (long long)((stride * (size_t)opt.iodepth + huge - 1) / huge);
 	long long need = per_job * opt.numjobs;
 	if (nfree < need)

@@ -170,6 +170,9 @@ int sk_read_meminfo(struct sk_meminfo *m)
 	m->commit_limit = kv_or(buf, "CommitLimit");
 	m->swap_total = kv_or(buf, "SwapTotal");
 	m->swap_free = kv_or(buf, "SwapFree");
+	m->hugepages_free = kv_or(buf, "HugePages_Free");
+	m->hugepages_rsvd = kv_or(buf, "HugePages_Rsvd");
+	m->hugepagesize = kv_or(buf, "Hugepagesize");
 	return 0;
 }
 

@@ -273,7 +273,8 @@ int sk_read_cpustat(int cpu, struct sk_cpustat *out);
 struct sk_meminfo {      /* kB, as in /proc/meminfo; -1 if absent */
 	long long mem_total, mem_free, mem_available, buffers, cached, swap_cached,
 		shmem, sreclaimable, dirty, writeback, anon_pages, anon_huge_pages,
-		page_tables, committed_as, commit_limit, swap_total, swap_free;
+		page_tables, committed_as, commit_limit, swap_total, swap_free,
+		hugepages_free, hugepages_rsvd, hugepagesize;   /* hugetlb: pages, pages, kB */
 };
 int sk_read_meminfo(struct sk_meminfo *m);
 /* free(1)'s "used" as procps-ng 4 computes it: total - available (MemTotal -
