@@ -450,9 +450,12 @@ run_spawn_cost() {
 	hs=$(sk_calc "$small / 1048576" "%g MiB")
 	hb=$(sk_calc "$big / 1048576" "%g MiB")
 	local fastest="fastest of each point's repetitions"
-	sk_check fork-cost-grows-with-the-parent-s-memory "fork cost grows with the parent's memory" 'fb >= 3 * fs' \
+	# 1.5x, not more: in a PVM guest a 1 MiB fork alone costs 0.7-2.4 ms (a
+	# hypervisor call per page-table update), so 256x the memory gave 1.8-5.2x
+	# there (KVM: > 10x). Without the copy the ratio is ~1.
+	sk_check fork-cost-grows-with-the-parent-s-memory "fork cost grows with the parent's memory" 'fb >= 1.5 * fs' \
 		fb="$bfb" fs="$bfs" --observed "fork: $bfs us at $hs, $bfb us at $hb ($(sk_calc "$bfb / $bfs")x; $fastest)" \
-		--note "expected >= 3x from $hs to $hb; page tables are copied, then torn down at exit" --load-sensitive
+		--note "expected >= 1.5x from $hs to $hb; page tables are copied, then torn down at exit" --load-sensitive
 	# Flat: under 2x, or growing by under a quarter of what fork grows by. The
 	# second half is for machines where an exec alone jumps between two speeds
 	# (a PVM guest: posix_spawn's fastest 490-685 us in most runs, 1,250-1,420
