@@ -49,5 +49,6 @@ if ((have_perf)); then
 	ratio=$(sk_calc "$mo / $mt" %.3f)
 	verdict=$(sk_cmp "$ratio >= 0.9 && $ratio <= 1.1" && echo "within 0.9-1.1" || echo "OUTSIDE 0.9-1.1")
 	echo "perf bench syscall basic: $mt ns; ratio ours/perf = $ratio ($verdict)"
-	sk_fidelity "getppid() syscall, CPU $cpu [ns]" "$mo" "perf bench syscall basic -l $PERF_LOOPS (taskset -c $cpu)" "$mt"
+	sk_fidelity "getppid() syscall, CPU $cpu [ns]" "$mo" "perf bench syscall basic -l $PERF_LOOPS (taskset -c $cpu)" "$mt" \
+		"$(sk_round_ratios "${ours[*]}" "${theirs[*]}")"
 fi

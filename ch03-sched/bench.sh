@@ -66,15 +66,20 @@ bench_placement() {
 		verdict=$(sk_cmp "$ratio >= 0.85 && $ratio <= 1.15" && echo "within 0.85-1.15" || echo "OUTSIDE 0.85-1.15")
 		printf '%s (taskset -c %s, %d round trips, median of %d): ours %s us, perf %s us; ratio ours/perf = %s (%s)\n' \
 			"$label" "$cpus" "$loops" "$rounds" "$mo" "$mt" "$ratio" "$verdict"
-		sk_fidelity "pipe round trip, $label [us]" "$mo" "perf bench sched pipe (taskset -c $cpus)" "$mt"
+		sk_fidelity "pipe round trip, $label [us]" "$mo" "perf bench sched pipe (taskset -c $cpus)" "$mt" \
+			"$(sk_round_ratios "${ours[*]}" "${theirs[*]}")"
 		if [[ $cpus != *,* ]]; then
-			local ms
+			local ms net
 			ms=$(sk_median "${selfs[@]}")
+			# round by round, each side less the same round's self: "ours perf" per round
+			net=$(paste -d' ' <(printf '%s\n' "${ours[@]}") <(printf '%s\n' "${theirs[@]}") <(printf '%s\n' "${selfs[@]}") |
+				sk_awk 'is_num($1) && is_num($2) && is_num($3) { print $1 - $3, $2 - $3 }')
 			printf '%s per switch: raw (round trip / 2) ours %s us, perf %s us; without the pipe (self %s us subtracted) ours %s us, perf %s us\n' \
 				"$label" "$(sk_calc "$mo / 2" %.3f)" "$(sk_calc "$mt / 2" %.3f)" "$ms" \
 				"$(sk_calc "($mo - $ms) / 2" %.3f)" "$(sk_calc "($mt - $ms) / 2" %.3f)"
 			sk_fidelity "context switch without the pipe [us]" "$(sk_calc "($mo - $ms) / 2" %.3f)" \
-				"perf bench sched pipe, same self subtracted" "$(sk_calc "($mt - $ms) / 2" %.3f)"
+				"perf bench sched pipe, same self subtracted" "$(sk_calc "($mt - $ms) / 2" %.3f)" \
+				"$(sk_round_ratios "$(cut -d' ' -f1 <<<"$net")" "$(cut -d' ' -f2 <<<"$net")")"
 		fi
 	else
 		printf '%s (taskset -c %s): ours %s us per round trip (median of %d)\n' "$label" "$cpus" "$mo" "$rounds"

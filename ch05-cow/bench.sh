@@ -16,8 +16,8 @@
 # loop is one round trip: each side writes an int (4 bytes) into one pipe and
 # reads it from the other, i.e. 2 writes + 2 reads + 2 context switches. So
 # ipc runs with 4-byte messages (-b 4), same-cpu, and the ratio compares like
-# with like. perf has no warm-up or repetitions: it is run REPS times and the
-# median is taken.
+# with like. The two alternate for REPS rounds (ipc with 5 repetitions, then
+# one perf run); the figure is the median of the ratios within each round.
 #
 # USAGE: ./bench.sh [-m cow|ipc] [-c CPU] [-s SIZE] [-r REPS]
 #   -m MODE   only one of the two comparisons (default both)
@@ -69,23 +69,31 @@ bench_cow() {
 
 bench_ipc() {
 	[[ -x $HERE/ipc ]] || sk_die "$HERE/ipc is not built: run make"
-	local loops=100000 i ours perf_us=() perf_med
-	sk_locked "$HERE/ipc" --kind pipe -m rtt -b 4 --placement same -c "$cpu" -r "$reps" -o "$tmp/ipc.tsv" 2>"$tmp/err" ||
-		{ cat "$tmp/err" >&2; sk_die "ipc failed"; }
-	ours=$(awk -F'\t' '!/^#/ && $1 == "pipe" && $4 == "rtt_ns" {print $7}' "$tmp/ipc.tsv")
+	local loops=100000 i ours=() perf_us=() perf_ns=() ours_med perf_med
+	# REPS rounds, ipc (5 repetitions, their median) then perf in each: a slow
+	# spell of the host slows both sides of a round alike.
 	for ((i = 0; i < reps; i++)); do
+		sk_locked "$HERE/ipc" --kind pipe -m rtt -b 4 --placement same -c "$cpu" -r 5 -o "$tmp/ipc.tsv" 2>"$tmp/err" ||
+			{ cat "$tmp/err" >&2; sk_die "ipc failed"; }
+		ours+=("$(awk -F'\t' '!/^#/ && $1 == "pipe" && $4 == "rtt_ns" {print $7}' "$tmp/ipc.tsv")")
 		sk_locked taskset -c "$cpu" perf bench sched pipe -l "$loops" >"$tmp/perf.txt" 2>&1 ||
 			{ cat "$tmp/perf.txt" >&2; sk_die "perf bench sched pipe failed"; }
 		perf_us+=("$(awk '$2 == "usecs/op" {print $1}' "$tmp/perf.txt")")
+		perf_ns+=("$(sk_calc "${perf_us[i]:-0} * 1000" %.1f)")
 	done
-	perf_med=$(printf '%s\n' "${perf_us[@]}" | sk_awk '{ a[++n] = $1 } END { print median(a, n) }')
-	printf 'pipe round trip of 4 bytes, both processes on CPU %s\n' "$cpu"
-	printf '  ipc:                      %s ns (median of %s repetitions)\n' "$(sk_calc "$ours" %.0f)" "$reps"
-	printf '  perf bench sched pipe:    %s ns (median of %s runs of %s loops: %s usecs/op)\n' \
-		"$(sk_calc "$perf_med * 1000" %.0f)" "$reps" "$loops" "${perf_us[*]}"
-	printf '  ours/perf = %s\n' "$(sk_calc "$ours / ($perf_med * 1000)" %.3f)"
-	sk_fidelity "pipe round trip of 4 bytes, 1 CPU (ipc) [ns]" "$(sk_calc "$ours" %.0f)" \
-		"perf bench sched pipe -l $loops (taskset -c $cpu)" "$(sk_calc "$perf_med * 1000" %.0f)"
+	ours_med=$(sk_median "${ours[@]}")
+	perf_med=$(sk_median "${perf_us[@]}")
+	printf 'pipe round trip of 4 bytes, both processes on CPU %s, %s rounds (ipc, then perf)\n' "$cpu" "$reps"
+	printf '  ipc:                      %s ns (median of the rounds, each the median of 5 repetitions)\n' "$(sk_calc "$ours_med" %.0f)"
+	printf '  perf bench sched pipe:    %s ns (median of the rounds, %s loops each: %s usecs/op)\n' \
+		"$(sk_calc "$perf_med * 1000" %.0f)" "$loops" "${perf_us[*]}"
+	local ratios rs=()
+	ratios=$(sk_round_ratios "${ours[*]}" "${perf_ns[*]}")
+	read -ra rs <<<"$ratios"
+	((${#rs[@]})) || sk_die "no round gave both figures (see $tmp)"
+	printf '  ours/perf = %s (the median of the rounds: %s)\n' "$(sk_median "${rs[@]}")" "$ratios"
+	sk_fidelity "pipe round trip of 4 bytes, 1 CPU (ipc) [ns]" "$(sk_calc "$ours_med" %.0f)" \
+		"perf bench sched pipe -l $loops (taskset -c $cpu)" "$(sk_calc "$perf_med * 1000" %.0f)" "$ratios"
 }
 
 [[ $mode == ipc ]] || bench_cow

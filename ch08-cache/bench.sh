@@ -255,7 +255,8 @@ else
 			printf "   %-7s %-6s %-5s %12.2f %12.2f %8.2f\n", op, sz, lv, a, b, (b > 0 ? a / b : 0) }'
 		[[ -n $ours && -n $theirs_bw ]] &&
 			sk_fidelity "membw --op $op ($fn) $sz, $level, CPU $cpu [GB/s]" "$ours" \
-				"perf bench mem $fn -f default -s ${kib}KB -l $loops (taskset -c $cpu)" "$theirs_bw"
+				"perf bench mem $fn -f default -s ${kib}KB -l $loops (taskset -c $cpu)" "$theirs_bw" \
+				"$(sk_round_ratios "${ours_all[*]}" "${theirs_all[*]}")"
 	done
 	say "   (perf times each memcpy/memset call with gettimeofday around the loop; ours are time-bounded repetitions)"
 fi

@@ -151,16 +151,21 @@ median() {
 		-F'\t' -v t="$1" -v c="$2" -v k="$3" "$res"
 }
 
-# paired CASE COLUMN: "median min max" of the ratios io/fio within each round.
+# round_ratios CASE COLUMN: the ratios io/fio within each round, on one line.
 # The two runs of a round are seconds apart, so a host that is slower for a
 # while slows both: the ratio within a round cancels that drift.
-paired() {
+round_ratios() {
 	sk_awk '$2 == c && is_num($k) { v[$1 SUBSEP $3] = $k; r[$3] = 1 }
-		END { for (x in r) if (("io" SUBSEP x) in v && ("fio" SUBSEP x) in v && v["fio" SUBSEP x] > 0)
-			      a[++n] = v["io" SUBSEP x] / v["fio" SUBSEP x]
-		      if (!n) { print "NaN NaN NaN"; exit }
-		      m = median(a, n); isort(a, n); printf "%.3f %.3f %.3f\n", m, a[1], a[n] }' \
+		END { for (x in r) if (("io" SUBSEP x) in v && ("fio" SUBSEP x) in v && v["fio" SUBSEP x] > 0) {
+			      printf "%s%.4f", sep, v["io" SUBSEP x] / v["fio" SUBSEP x]; sep = " " }
+		      print "" }' \
 		-F'\t' -v c="$1" -v k="$2" "$res"
+}
+# paired CASE COLUMN: "median min max" of those ratios (NaN NaN NaN if none).
+paired() {
+	round_ratios "$1" "$2" | sk_awk '{ for (i = 1; i <= NF; i++) a[i] = $i }
+		END { n = NF; if (!n) { print "NaN NaN NaN"; exit }
+		      m = median(a, n); isort(a, n); printf "%.3f %.3f %.3f\n", m, a[1], a[n] }'
 }
 
 cpu_per_io() {
@@ -190,9 +195,10 @@ for c in "${cases[@]}"; do
 	pin_note=", taskset -c $cpu"
 	((${pinned[$c]})) || pin_note=""
 	if [[ $m == iops ]]; then
-		sk_fidelity "io ${what[$c]} [IOPS]" "$(sk_calc "$o" %.0f)" "fio ${fio_args[$c]%% --size*}$pin_note" "$(sk_calc "$f" %.0f)"
+		sk_fidelity "io ${what[$c]} [IOPS]" "$(sk_calc "$o" %.0f)" "fio ${fio_args[$c]%% --size*}$pin_note" "$(sk_calc "$f" %.0f)" \
+			"$(round_ratios "$c" "$k")"
 	else
-		sk_fidelity "io ${what[$c]} [$m]" "$o" "fio ${fio_args[$c]%% --size*}$pin_note" "$f"
+		sk_fidelity "io ${what[$c]} [$m]" "$o" "fio ${fio_args[$c]%% --size*}$pin_note" "$f" "$(round_ratios "$c" "$k")"
 	fi
 done
 echo

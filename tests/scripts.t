@@ -132,4 +132,21 @@ for a in "-c" "-c 0-1" "-c x" "-z" "-x 0" "stray"; do
 	# shellcheck disable=SC2086 # split on purpose
 	bad_args "$drv" $a
 done
+# the fidelity table of make bench: round-by-round ratios judged by their
+# median, else ours/peer; a row without numbers is n/a, never "yes"
+fid() {
+	bash -c 'set -euo pipefail; SK_PROG=fid; source "$1/scripts/lib.sh"; source "$1/scripts/fidelity.sh"; shift; "$@"' \
+		fid "$TAP_TOP" "$@"
+}
+is "$(fid sk_round_ratios "10 20 x 30" "5 10 3 0")" "2.0000 2.0000" "sk_round_ratios: pair by pair, junk and zero rounds dropped"
+printf 'paired [ns]\t10\tpeer a\t20\t0.95 1.04 1.01\nplain [us]\t5\tpeer b\t4\t\nnone [us]\tNaN\tpeer c\t3\t\n' >"$TAP_TMP/fid.tsv"
+run_exit 0 "sk_fidelity_table prints" fid sk_fidelity_table "$TAP_TMP/fid.tsv" "a machine"
+like "$(grep '^paired' <<<"$OUT")" ' 1[.]01 +3: 0[.]95-1[.]04 +yes$' "the median of the rounds' ratios decides, not ours/peer (0.5)"
+like "$(grep '^plain' <<<"$OUT")" ' 1[.]25 +- +NO$' "no rounds: ours/peer, outside 0.9-1.1"
+like "$(grep '^none' <<<"$OUT")" ' n/a +- +NO$' "no number: n/a and NO"
+like "$(tail -n 2 <<<"$OUT" | head -n 1)" '^machine: a machine$' "the machine is named"
+run_exit 0 "an empty table says why" fid sk_fidelity_table /dev/null m
+like "$OUT" 'no figure with a peer' "no rows: a note, not a table"
+SHIKUMI_FIDELITY=$TAP_TMP/fid.tsv run_exit 1 "sk_fidelity: wrong argument count fails" fid sk_fidelity a b c
+run_exit 2 "bench: an unknown chapter exits 2" "$S/bench" ch99-nope
 done_testing
