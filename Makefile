@@ -116,7 +116,9 @@ lab-check:
 clean-results:
 	scripts/clean-results $(KEEP)
 
-bench: all
+# make bench installs the missing peers first (fio, hyperfine, perf; as root with apt), as make run
+bench: run-deps
+	@$(MAKE) --no-print-directory all   # again: io gains io_uring if liburing-dev was just installed
 	scripts/bench $(CH)
 
 lint:

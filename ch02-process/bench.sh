@@ -32,8 +32,8 @@ tinies=()
 [[ -x $HERE/spawn-tiny-static ]] && tinies+=(spawn-tiny-static)
 tinies+=(spawn-tiny)
 if ! sk_have hyperfine; then
-	echo "hyperfine is not installed (apt-get install hyperfine): no peer to compare with" >&2
-	exit 1
+	echo "$SK_PROG: SKIP: hyperfine is not installed (scripts/install-deps): no peer to compare with" >&2
+	exit 4
 fi
 lat_proc=""
 if [[ -n ${LMBENCH_BIN:-} && -x $LMBENCH_BIN/lat_proc ]]; then

@@ -40,7 +40,7 @@ sk_opt_int d secs 1 60
 sk_options ":c:n:s:d:h" "$@"
 cpu=${SK_CPU:-$(sk_default_cpu)}
 [[ -x $IO ]] || sk_die "io is not built: run make"
-sk_have fio && sk_have jq || sk_die "fio and jq are needed (scripts/install-deps)"
+sk_have fio && sk_have jq || { echo "$SK_PROG: SKIP: fio and jq are needed (scripts/install-deps)" >&2; exit 4; }
 sk_lock_script "$@"
 
 base=${TMPDIR:-/var/tmp}
