@@ -163,8 +163,8 @@ round_ratios() {
 }
 # paired CASE COLUMN: "median min max" of those ratios (NaN NaN NaN if none).
 paired() {
-	round_ratios "$1" "$2" | sk_awk '{ for (i = 1; i <= NF; i++) a[i] = $i }
-		END { n = NF; if (!n) { print "NaN NaN NaN"; exit }
+	round_ratios "$1" "$2" | sk_awk '{ n = NF; for (i = 1; i <= NF; i++) a[i] = $i }
+		END { if (!n) { print "NaN NaN NaN"; exit }
 		      m = median(a, n); isort(a, n); printf "%.3f %.3f %.3f\n", m, a[1], a[n] }'
 }
 
