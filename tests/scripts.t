@@ -145,7 +145,8 @@ like "$(grep '^paired' <<<"$OUT")" ' 1[.]01 +3: 0[.]95-1[.]04 +yes$' "the median
 like "$(grep '^plain' <<<"$OUT")" ' 1[.]25 +- +NO$' "no rounds: ours/peer, outside 0.9-1.1"
 like "$(grep '^none' <<<"$OUT")" ' n/a +- +NO$' "no number: n/a and NO"
 like "$(tail -n 2 <<<"$OUT" | head -n 1)" '^machine: a machine$' "the machine is named"
-run_exit 0 "an empty table says why" fid sk_fidelity_table /dev/null m
+: >"$TAP_TMP/empty.tsv"
+run_exit 0 "an empty table says why" fid sk_fidelity_table "$TAP_TMP/empty.tsv" m
 like "$OUT" 'no figure with a peer' "no rows: a note, not a table"
 SHIKUMI_FIDELITY=$TAP_TMP/fid.tsv run_exit 1 "sk_fidelity: wrong argument count fails" fid sk_fidelity a b c
 run_exit 2 "bench: an unknown chapter exits 2" "$S/bench" ch99-nope
