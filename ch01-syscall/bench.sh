@@ -9,6 +9,7 @@
 # REQUIREMENTS: perf (Debian: linux-perf). Without it, prints our number only.
 # eg,  ./bench.sh -c 1 -n 7
 set -euo pipefail
+# shellcheck disable=SC2034 # read by scripts/lib.sh (its messages)
 SK_PROG=ch01-syscall/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"

@@ -106,6 +106,7 @@ kernel_facts
 # our children's CPU time, measured again while others used more than
 # SK_QUIET_PCT % of those CPUs); a check that still fails on a busy machine is a
 # SKIP that says so (sk_check --load-sensitive), not a FAIL.
+# shellcheck disable=SC2034 # read by scripts/lib.sh (sk_quietly)
 SK_QUIET_TRIES=3
 
 # sum_cols "COLS" FILE...: our CPU time [ms] from the programs' output: the sum

@@ -24,6 +24,7 @@
 #   -s SIZE   cow-cost's mapping (default 64M); -r REPS repetitions, 5..1000 (default 9)
 # REQUIREMENTS: perf (Debian: linux-perf), taskset.
 set -euo pipefail
+# shellcheck disable=SC2034 # read by scripts/lib.sh (its messages)
 SK_PROG=ch05-cow/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"

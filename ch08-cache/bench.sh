@@ -32,6 +32,7 @@
 # With SHIKUMI_LOCK=FILE every timed step holds that lock (flock), so that
 # people sharing a machine do not measure at the same time.
 set -euo pipefail
+# shellcheck disable=SC2034 # read by scripts/lib.sh (its messages)
 SK_PROG=ch08-cache/bench.sh
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
